@@ -1,0 +1,11 @@
+#include "cli_commands.h"
+
+#include <QCoreApplication>
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("photosearch-cli"));
+    QCoreApplication::setOrganizationName(QStringLiteral("photosearch"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PHOTOSEARCH_VERSION));
+    return photosearch::cli::run(QCoreApplication::arguments());
+}

@@ -1,0 +1,94 @@
+#include "image_decoder.h"
+
+#include "align_error.h"
+#include "exif_reader.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace photosearch {
+
+namespace {
+
+[[noreturn]] void fail(const QString& name, const QString& problem) {
+    throw AlignError((name + QStringLiteral(": ") + problem).toStdString());
+}
+
+}  // namespace
+
+DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation) {
+    const QFileInfo info(path);
+    if (!info.exists()) fail(path, QStringLiteral("file not found"));
+    if (info.isDir()) fail(path, QStringLiteral("is a folder, not an image"));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) fail(path, QStringLiteral("cannot read: ") + file.errorString());
+    const QByteArray bytes = file.readAll();
+    if (file.error() != QFile::NoError) fail(path, QStringLiteral("cannot read: ") + file.errorString());
+    return decodeBytes(bytes, path, applyOrientation);
+}
+
+DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation) {
+    if (bytes.isEmpty()) fail(name, QStringLiteral("the file is empty"));
+    cv::Mat decoded;
+    try {
+        const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData()));
+        // IMREAD_UNCHANGED keeps alpha and grey as they are (we convert like Pillow below) and leaves
+        // the EXIF orientation to us.
+        decoded = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        fail(name, QStringLiteral("cannot decode the image: ") + QString::fromStdString(e.msg).trimmed());
+    }
+    if (decoded.empty()) fail(name, QStringLiteral("not an image OpenCV can decode (unsupported format or corrupt data)"));
+
+    DecodedImage out;
+    const ExifInfo exif = readExif(bytes);
+    out.orientation = exif.orientation;
+    out.dateTimeOriginal = exif.dateTimeOriginal;
+    out.rgb = toRgb(decoded, name);
+    if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
+    return out;
+}
+
+cv::Mat ImageDecoder::toRgb(const cv::Mat& decoded, const QString& name) {
+    cv::Mat eight;
+    switch (decoded.depth()) {
+        case CV_8U: eight = decoded; break;
+        case CV_16U: decoded.convertTo(eight, CV_8U, 1.0 / 256.0); break;
+        default:
+            fail(name, QStringLiteral("unsupported pixel format (expected 8- or 16-bit integer samples)"));
+    }
+    cv::Mat rgb;
+    switch (eight.channels()) {
+        case 1: cv::cvtColor(eight, rgb, cv::COLOR_GRAY2RGB); break;
+        case 3: cv::cvtColor(eight, rgb, cv::COLOR_BGR2RGB); break;
+        case 4: cv::cvtColor(eight, rgb, cv::COLOR_BGRA2RGB); break;
+        default:
+            fail(name, QStringLiteral("unsupported image with %1 channels").arg(eight.channels()));
+    }
+    return rgb;
+}
+
+cv::Mat ImageDecoder::applyExifOrientation(const cv::Mat& image, int orientation) {
+    cv::Mat out;
+    switch (orientation) {
+        case 2: cv::flip(image, out, 1); break;
+        case 3: cv::rotate(image, out, cv::ROTATE_180); break;
+        case 4: cv::flip(image, out, 0); break;
+        case 5: cv::transpose(image, out); break;
+        case 6: cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE); break;
+        case 7: {
+            cv::Mat t;
+            cv::transpose(image, t);
+            cv::rotate(t, out, cv::ROTATE_180);
+            break;
+        }
+        case 8: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+        default: return image;
+    }
+    return out;
+}
+
+}  // namespace photosearch

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <opencv2/core.hpp>
+
+namespace photosearch {
+
+struct DecodedImage {
+    cv::Mat rgb;               // 8-bit, 3 channels, RGB order, upright when orientation was applied
+    int orientation = 1;       // the EXIF orientation the file declared
+    QString dateTimeOriginal;  // EXIF DateTimeOriginal, or empty
+};
+
+// Decodes a photo with OpenCV and converts it to RGB the way Pillow's Image.convert("RGB") does:
+// grey replicated, alpha dropped (not composited), palette expanded, 16-bit reduced to 8-bit.
+// With `applyOrientation`, the EXIF orientation is applied so the photo is upright, as a person
+// sees it (the Hugging Face reference does not do this). Errors name the file.
+class ImageDecoder {
+public:
+    static DecodedImage decodeFile(const QString& path, bool applyOrientation = true);
+    static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation = true);
+
+    // Converts any decoded OpenCV image (1, 3 or 4 channels in BGR order, 8 or 16 bits) to 8-bit RGB.
+    static cv::Mat toRgb(const cv::Mat& decoded, const QString& name);
+    // Turns a stored image upright for EXIF orientation 1..8.
+    static cv::Mat applyExifOrientation(const cv::Mat& image, int orientation);
+};
+
+}  // namespace photosearch
