@@ -1,9 +1,10 @@
 #include "cli_commands.h"
 
+#include "align_embedder.h"
+#include "library_paths.h"
+
 #include <QCoreApplication>
 #include <QTextStream>
-
-#include <cstdio>
 
 namespace photosearch::cli {
 
@@ -21,16 +22,75 @@ int printVersion(const QStringList&) {
 }
 
 const Command kCommands[] = {
+    {"embed", "Print the ALIGN embeddings of images and texts.", embedCommand},
+    {"classify", "Zero-shot classify an image against text labels.", classifyCommand},
     {"version", "Print the version.", printVersion},
 };
 
 void printUsage(QTextStream& out) {
     out << "Usage: photosearch-cli COMMAND [options]\n\nCommands:\n";
-    for (const Command& c : kCommands) out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -10).arg(QLatin1String(c.summary));
-    out << "\nRun 'photosearch-cli COMMAND --help' for the options of a command.\n";
+    for (const Command& c : kCommands)
+        out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -10).arg(QLatin1String(c.summary));
+    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --help.\n"
+           "Run 'photosearch-cli COMMAND --help' for the options of a command.\n";
 }
 
 }  // namespace
+
+CommandLine::CommandLine(const QString& command, const QString& description, const QString& synopsis)
+    : command_(command), synopsis_(synopsis) {
+    parser_.setApplicationDescription(description);
+    parser_.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser_.addHelpOption();
+    parser_.addVersionOption();
+    parser_.addOption({QStringLiteral("json"), QStringLiteral("Print JSON for machines.")});
+}
+
+void CommandLine::addModelOptions() {
+    parser_.addOption({QStringLiteral("model"),
+                       QStringLiteral("The ALIGN model folder (default: $PHOTOSEARCH_MODEL, else %1).")
+                           .arg(LibraryPaths::defaultModelDir()),
+                       QStringLiteral("DIR")});
+    parser_.addOption({QStringLiteral("device"), QStringLiteral("auto (CUDA when available), cpu or cuda[:N]."),
+                       QStringLiteral("DEVICE"), QStringLiteral("auto")});
+    parser_.addOption({QStringLiteral("threads"), QStringLiteral("CPU threads for the model (default: one per core)."),
+                       QStringLiteral("N"), QStringLiteral("0")});
+}
+
+int CommandLine::parse(const QStringList& arguments) {
+    QTextStream err(stderr);
+    if (!parser_.parse(arguments)) {
+        err << "error: " << parser_.errorText() << "\nRun 'photosearch-cli " << command_ << " --help' for usage.\n";
+        return Usage;
+    }
+    if (parser_.isSet(QStringLiteral("help"))) {
+        QString help = parser_.helpText();
+        const QString firstLine = help.section(QLatin1Char('\n'), 0, 0);
+        help.replace(0, firstLine.size(), QStringLiteral("Usage: photosearch-cli %1 %2").arg(command_, synopsis_));
+        QTextStream(stdout) << help;
+        return Ok;
+    }
+    if (parser_.isSet(QStringLiteral("version"))) return printVersion({});
+    if (parser_.optionNames().contains(QStringLiteral("threads")) || parser_.isSet(QStringLiteral("threads"))) {
+        bool ok = false;
+        const int threads = parser_.value(QStringLiteral("threads")).toInt(&ok);
+        if (!ok || threads < 0) {
+            err << "error: --threads takes a whole number (0 for one per core), got '"
+                << parser_.value(QStringLiteral("threads")) << "'\n";
+            return Usage;
+        }
+    }
+    return -1;
+}
+
+std::unique_ptr<AlignEmbedder> CommandLine::loadEmbedder() const {
+    EmbedderOptions options;
+    options.modelDir = parser_.isSet(QStringLiteral("model")) ? parser_.value(QStringLiteral("model"))
+                                                             : LibraryPaths::defaultModelDir();
+    options.device = parser_.value(QStringLiteral("device"));
+    options.threads = parser_.value(QStringLiteral("threads")).toInt();
+    return AlignEmbedder::load(options);
+}
 
 int run(const QStringList& arguments) {
     QTextStream out(stdout), err(stderr);
@@ -44,8 +104,17 @@ int run(const QStringList& arguments) {
         return Ok;
     }
     if (name == QLatin1String("--version") || name == QLatin1String("-v")) return printVersion({});
-    for (const Command& c : kCommands)
-        if (name == QLatin1String(c.name)) return c.run(arguments.mid(1));
+    for (const Command& c : kCommands) {
+        if (name != QLatin1String(c.name)) continue;
+        try {
+            return c.run(arguments.mid(1));
+        } catch (const std::exception& e) {
+            // AlignError messages already name the file, key or tensor; LibTorch's carry a backtrace.
+            QString message = QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);
+            err << "error: " << message.trimmed() << '\n';
+            return Failure;
+        }
+    }
     err << "error: unknown command '" << name << "'\n\n";
     printUsage(err);
     return Usage;

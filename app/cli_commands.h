@@ -1,6 +1,11 @@
 #pragma once
 
+#include <QCommandLineParser>
 #include <QStringList>
+
+namespace photosearch {
+class AlignEmbedder;
+}
 
 namespace photosearch::cli {
 
@@ -8,5 +13,25 @@ namespace photosearch::cli {
 enum ExitCode { Ok = 0, Failure = 1, Usage = 2 };
 
 int run(const QStringList& arguments);
+
+// Shared by the commands: --model, --device, --threads, --json, --help, and parsing with our exit codes.
+class CommandLine {
+public:
+    CommandLine(const QString& command, const QString& description, const QString& synopsis);
+    QCommandLineParser& parser() { return parser_; }
+    void addModelOptions();
+    // Parses; returns -1 to go on, else the exit code to return (help printed, or a usage error).
+    int parse(const QStringList& arguments);
+    bool json() const { return parser_.isSet(QStringLiteral("json")); }
+    std::unique_ptr<AlignEmbedder> loadEmbedder() const;
+
+private:
+    QCommandLineParser parser_;
+    QString command_;
+    QString synopsis_;
+};
+
+int embedCommand(const QStringList& arguments);
+int classifyCommand(const QStringList& arguments);
 
 }  // namespace photosearch::cli

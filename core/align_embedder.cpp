@@ -1,0 +1,97 @@
+#include "align_embedder.h"
+
+#include "align_error.h"
+#include "model_weights.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+
+namespace photosearch {
+
+torch::Device AlignEmbedder::resolveDevice(const QString& name) {
+    const QString n = name.trimmed().toLower();
+    if (n.isEmpty() || n == QLatin1String("auto")) return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    if (n == QLatin1String("cpu")) return torch::kCPU;
+    if (n == QLatin1String("cuda") || n.startsWith(QLatin1String("cuda:"))) {
+        if (!torch::cuda::is_available())
+            throw AlignError("device " + name.toStdString() +
+                             ": CUDA is not available (this LibTorch build or this machine has no GPU); use cpu or auto");
+        bool ok = true;
+        const int index = n == QLatin1String("cuda") ? 0 : n.mid(5).toInt(&ok);
+        if (!ok || index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
+            throw AlignError("device " + name.toStdString() + ": no such CUDA device");
+        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+    }
+    throw AlignError("device " + name.toStdString() + ": expected auto, cpu, cuda or cuda:N");
+}
+
+int AlignEmbedder::applyThreads(int threads) {
+    if (threads < 0) throw AlignError("threads must be 0 (one per core) or more, got " + std::to_string(threads));
+    const int n = threads > 0 ? threads : std::max(1, QThread::idealThreadCount());
+    torch::set_num_threads(n);
+    return n;
+}
+
+std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& options) {
+    const QDir dir(options.modelDir);
+    if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir())
+        throw AlignError(options.modelDir.toStdString() + ": model folder not found");
+    auto e = std::unique_ptr<AlignEmbedder>(new AlignEmbedder);
+    e->device_ = resolveDevice(options.device);
+    applyThreads(options.threads);
+    e->config_ = AlignConfig::fromFile(dir.filePath(QStringLiteral("config.json")));
+    e->tokenizer_ = std::make_unique<BertTokenizer>(BertTokenizer::fromFolder(options.modelDir));
+    if (e->tokenizer_->vocabSize() != e->config_.text.vocabSize)
+        throw AlignError(dir.filePath(QStringLiteral("vocab.txt")).toStdString() + ": has " +
+                         std::to_string(e->tokenizer_->vocabSize()) + " tokens, but config.json says vocab_size " +
+                         std::to_string(e->config_.text.vocabSize));
+    e->processor_ = std::make_unique<ImageProcessor>(ImageProcessor::fromFolder(options.modelDir));
+
+    const auto weights = ModelWeights::openFolder(options.modelDir);
+    e->weightsPath_ = weights->path();
+    e->model_ = AlignModel(e->config_);
+    weights->loadInto(*e->model_);
+    e->model_->eval();
+    e->model_->to(e->device_);
+    e->temperature_ = e->model_->temperature.item<float>();
+    return e;
+}
+
+torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& images) {
+    if (images.empty()) return torch::empty({0, config_.projectionDim});
+    const PixelValues& first = images.front();
+    auto batch = torch::empty({static_cast<int64_t>(images.size()), first.channels, first.height, first.width});
+    for (size_t i = 0; i < images.size(); ++i) {
+        const PixelValues& p = images[i];
+        if (p.channels != first.channels || p.height != first.height || p.width != first.width)
+            throw AlignError("images in one batch must share a size");
+        std::memcpy(batch[static_cast<int64_t>(i)].data_ptr<float>(), p.data.data(), p.data.size() * sizeof(float));
+    }
+    torch::InferenceMode guard;
+    return model_->getImageFeatures(batch.to(device_)).to(torch::kCPU, torch::kFloat32);
+}
+
+torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
+    if (texts.empty()) return torch::empty({0, config_.projectionDim});
+    const auto encodings = tokenizer_->encodeBatch(texts, BertTokenizer::Padding::Longest);
+    const int64_t n = static_cast<int64_t>(encodings.size());
+    const int64_t len = static_cast<int64_t>(encodings.front().inputIds.size());
+    auto ids = torch::empty({n, len}, torch::kLong);
+    auto mask = torch::empty({n, len}, torch::kLong);
+    for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(ids[i].data_ptr<int64_t>(), encodings[i].inputIds.data(), len * sizeof(int64_t));
+        std::memcpy(mask[i].data_ptr<int64_t>(), encodings[i].attentionMask.data(), len * sizeof(int64_t));
+    }
+    torch::InferenceMode guard;
+    return model_->getTextFeatures(ids.to(device_), mask.to(device_)).to(torch::kCPU, torch::kFloat32);
+}
+
+torch::Tensor AlignEmbedder::logitsPerImage(const torch::Tensor& image, const torch::Tensor& text) const {
+    torch::InferenceMode guard;
+    const auto i = image / image.norm(2, -1, true);
+    const auto t = text / text.norm(2, -1, true);
+    return torch::matmul(i, t.t()) / temperature_;
+}
+
+}  // namespace photosearch

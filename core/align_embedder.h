@@ -1,0 +1,63 @@
+#pragma once
+
+#include "align_config.h"
+#include "align_model.h"
+#include "bert_tokenizer.h"
+#include "image_processor.h"
+
+#include <QString>
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+namespace photosearch {
+
+struct EmbedderOptions {
+    QString modelDir;
+    QString device = QStringLiteral("auto");  // auto, cpu, cuda, cuda:N
+    int threads = 0;                          // 0: one per core
+};
+
+// A loaded ALIGN model folder (config.json, preprocessor_config.json, vocab.txt + tokenizer_config.json,
+// model.safetensors or pytorch_model.bin) ready to embed, in inference mode on the chosen device.
+// Results come back as float32 CPU tensors.
+class AlignEmbedder {
+public:
+    static std::unique_ptr<AlignEmbedder> load(const EmbedderOptions& options);
+
+    // Raw get_image_features for preprocessed images, [N, projection_dim].
+    torch::Tensor imageFeatures(const std::vector<PixelValues>& images);
+    // Raw get_text_features, [N, projection_dim]; texts are truncated to the model's maximum length and
+    // padded together (padding does not change the features).
+    torch::Tensor textFeatures(const std::vector<QString>& texts);
+    // logits_per_image for the given raw features, [images, texts] = cosine / temperature.
+    torch::Tensor logitsPerImage(const torch::Tensor& imageFeatures, const torch::Tensor& textFeatures) const;
+
+    const AlignConfig& config() const { return config_; }
+    const BertTokenizer& tokenizer() const { return *tokenizer_; }
+    const ImageProcessor& processor() const { return *processor_; }
+    AlignModel& model() { return model_; }
+    const torch::Device& device() const { return device_; }
+    float temperature() const { return temperature_; }
+    const QString& weightsPath() const { return weightsPath_; }
+
+    // "auto" picks CUDA when this LibTorch build and machine have it, else the CPU.
+    static torch::Device resolveDevice(const QString& name);
+    // 0 means one per core. LibTorch starts with one thread on some builds: always set it explicitly.
+    static int applyThreads(int threads);
+
+private:
+    AlignEmbedder() = default;
+
+    AlignConfig config_;
+    std::unique_ptr<BertTokenizer> tokenizer_;
+    std::unique_ptr<ImageProcessor> processor_;
+    AlignModel model_{nullptr};
+    torch::Device device_{torch::kCPU};
+    float temperature_ = 1.0f;
+    QString weightsPath_;
+};
+
+}  // namespace photosearch

@@ -1,0 +1,129 @@
+#include "align_text_model.h"
+
+#include "activation.h"
+
+#include <cmath>
+#include <limits>
+
+namespace photosearch {
+
+namespace {
+
+namespace nn = torch::nn;
+
+struct Holder : nn::Module {};
+
+nn::LayerNorm layerNorm(const AlignTextConfig& c) {
+    return nn::LayerNorm(nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps));
+}
+
+}  // namespace
+
+AlignTextSelfAttentionImpl::AlignTextSelfAttentionImpl(const AlignTextConfig& c)
+    : heads(c.numAttentionHeads), headSize(c.hiddenSize / c.numAttentionHeads),
+      maxPositions(c.maxPositionEmbeddings), positionType(c.positionEmbeddingType) {
+    query = register_module("query", nn::Linear(c.hiddenSize, c.hiddenSize));
+    key = register_module("key", nn::Linear(c.hiddenSize, c.hiddenSize));
+    value = register_module("value", nn::Linear(c.hiddenSize, c.hiddenSize));
+    if (positionType != "absolute")
+        distanceEmbedding = register_module("distance_embedding", nn::Embedding(2 * maxPositions - 1, headSize));
+}
+
+std::pair<torch::Tensor, torch::Tensor> AlignTextSelfAttentionImpl::forward(const torch::Tensor& hidden,
+                                                                           const torch::Tensor& additiveMask) {
+    const int64_t n = hidden.size(0), len = hidden.size(1);
+    auto split = [&](const torch::Tensor& t) { return t.view({n, len, heads, headSize}).permute({0, 2, 1, 3}); };
+    const auto q = split(query(hidden)), k = split(key(hidden)), v = split(value(hidden));
+    auto scores = torch::matmul(q, k.transpose(-1, -2));
+    if (positionType != "absolute") {
+        const auto opts = torch::TensorOptions().dtype(torch::kLong).device(hidden.device());
+        const auto distance = torch::arange(len, opts).view({-1, 1}) - torch::arange(len, opts).view({1, -1});
+        const auto positional = distanceEmbedding(distance + maxPositions - 1).to(q.dtype());
+        scores = scores + torch::einsum("bhld,lrd->bhlr", {q, positional});
+        if (positionType == "relative_key_query") scores = scores + torch::einsum("bhrd,lrd->bhlr", {k, positional});
+    }
+    scores = scores / std::sqrt(static_cast<double>(headSize)) + additiveMask;
+    const auto probs = torch::softmax(scores, -1);
+    const auto context = torch::matmul(probs, v).permute({0, 2, 1, 3}).reshape({n, len, heads * headSize});
+    return {context, probs};
+}
+
+AlignTextLayerImpl::AlignTextLayerImpl(const AlignTextConfig& c) : act(c.hiddenAct) {
+    auto attention = std::make_shared<Holder>();
+    selfAttention = attention->register_module("self", AlignTextSelfAttention(c));
+    auto attentionOutput = std::make_shared<Holder>();
+    attentionDense = attentionOutput->register_module("dense", nn::Linear(c.hiddenSize, c.hiddenSize));
+    attentionNorm = attentionOutput->register_module("LayerNorm", layerNorm(c));
+    attention->register_module("output", attentionOutput);
+    register_module("attention", attention);
+
+    auto intermediate = std::make_shared<Holder>();
+    intermediateDense = intermediate->register_module("dense", nn::Linear(c.hiddenSize, c.intermediateSize));
+    register_module("intermediate", intermediate);
+
+    auto output = std::make_shared<Holder>();
+    outputDense = output->register_module("dense", nn::Linear(c.intermediateSize, c.hiddenSize));
+    outputNorm = output->register_module("LayerNorm", layerNorm(c));
+    register_module("output", output);
+}
+
+std::pair<torch::Tensor, torch::Tensor> AlignTextLayerImpl::forward(const torch::Tensor& hidden,
+                                                                   const torch::Tensor& additiveMask) {
+    auto [context, probs] = selfAttention(hidden, additiveMask);
+    const auto attended = attentionNorm(attentionDense(context) + hidden);
+    const auto out = outputNorm(outputDense(applyActivation(act, intermediateDense(attended))) + attended);
+    return {out, probs};
+}
+
+AlignTextModelImpl::AlignTextModelImpl(const AlignTextConfig& c) : config(c) {
+    auto embeddings = std::make_shared<Holder>();
+    wordEmbeddings = embeddings->register_module(
+        "word_embeddings", nn::Embedding(nn::EmbeddingOptions(c.vocabSize, c.hiddenSize).padding_idx(c.padTokenId)));
+    positionEmbeddings =
+        embeddings->register_module("position_embeddings", nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
+    tokenTypeEmbeddings = embeddings->register_module("token_type_embeddings", nn::Embedding(c.typeVocabSize, c.hiddenSize));
+    embeddingsNorm = embeddings->register_module("LayerNorm", layerNorm(c));
+    register_module("embeddings", embeddings);
+
+    auto encoder = std::make_shared<Holder>();
+    layers = encoder->register_module("layer", nn::ModuleList());
+    for (int i = 0; i < c.numHiddenLayers; ++i) layers->push_back(AlignTextLayer(c));
+    register_module("encoder", encoder);
+
+    auto pooler = std::make_shared<Holder>();
+    poolerDense = pooler->register_module("dense", nn::Linear(c.hiddenSize, c.hiddenSize));
+    register_module("pooler", pooler);
+}
+
+TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
+                                       const torch::Tensor& tokenTypeIds, bool outputHiddenStates,
+                                       bool outputAttentions) {
+    const int64_t len = inputIds.size(1);
+    TORCH_CHECK(len <= config.maxPositionEmbeddings, "text of ", len, " tokens is longer than max_position_embeddings ",
+                config.maxPositionEmbeddings);
+    const auto types = tokenTypeIds.defined() ? tokenTypeIds : torch::zeros_like(inputIds);
+    auto x = wordEmbeddings(inputIds) + tokenTypeEmbeddings(types);
+    if (config.positionEmbeddingType == "absolute") {
+        const auto positions = torch::arange(len, inputIds.options()).unsqueeze(0);
+        x = x + positionEmbeddings(positions);
+    }
+    x = embeddingsNorm(x);
+
+    // Padding gets the most negative float added before the softmax, as Hugging Face does.
+    const auto mask = attentionMask.to(x.dtype()).unsqueeze(1).unsqueeze(2);
+    const auto additive = (1.0 - mask) * std::numeric_limits<float>::lowest();
+
+    TextOutput out;
+    if (outputHiddenStates) out.hiddenStates.push_back(x);
+    for (const auto& layer : *layers) {
+        auto [next, probs] = layer->as<AlignTextLayer>()->forward(x, additive);
+        x = next;
+        if (outputHiddenStates) out.hiddenStates.push_back(x);
+        if (outputAttentions) out.attentions.push_back(probs);
+    }
+    out.lastHiddenState = x;
+    out.poolerOutput = torch::tanh(poolerDense(x.select(1, 0)));
+    return out;
+}
+
+}  // namespace photosearch

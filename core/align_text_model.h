@@ -1,0 +1,57 @@
+#pragma once
+
+#include "align_config.h"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace photosearch {
+
+struct TextOutput {
+    torch::Tensor lastHiddenState;            // [N, L, H]
+    torch::Tensor poolerOutput;               // [N, H]
+    std::vector<torch::Tensor> hiddenStates;  // embeddings, then every layer's output (when asked)
+    std::vector<torch::Tensor> attentions;    // every layer's attention probabilities (when asked)
+};
+
+struct AlignTextSelfAttentionImpl : torch::nn::Module {
+    explicit AlignTextSelfAttentionImpl(const AlignTextConfig& config);
+    // Returns the context and the attention probabilities.
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+
+    int heads, headSize, maxPositions;
+    std::string positionType;
+    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+    torch::nn::Embedding distanceEmbedding{nullptr};
+};
+TORCH_MODULE(AlignTextSelfAttention);
+
+struct AlignTextLayerImpl : torch::nn::Module {
+    explicit AlignTextLayerImpl(const AlignTextConfig& config);
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+
+    std::string act;
+    AlignTextSelfAttention selfAttention{nullptr};
+    torch::nn::Linear attentionDense{nullptr}, intermediateDense{nullptr}, outputDense{nullptr};
+    torch::nn::LayerNorm attentionNorm{nullptr}, outputNorm{nullptr};
+};
+TORCH_MODULE(AlignTextLayer);
+
+// ALIGN's BERT text encoder: word + position + token-type embeddings, the transformer layers, the tanh pooler.
+struct AlignTextModelImpl : torch::nn::Module {
+    explicit AlignTextModelImpl(const AlignTextConfig& config);
+    // attentionMask: 1 for real tokens, 0 for padding; tokenTypeIds may be undefined (all zeros).
+    TextOutput forward(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
+                       const torch::Tensor& tokenTypeIds = {}, bool outputHiddenStates = false,
+                       bool outputAttentions = false);
+
+    AlignTextConfig config;
+    torch::nn::Embedding wordEmbeddings{nullptr}, positionEmbeddings{nullptr}, tokenTypeEmbeddings{nullptr};
+    torch::nn::LayerNorm embeddingsNorm{nullptr};
+    torch::nn::ModuleList layers{nullptr};
+    torch::nn::Linear poolerDense{nullptr};
+};
+TORCH_MODULE(AlignTextModel);
+
+}  // namespace photosearch

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "align_config.h"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace photosearch {
+
+struct VisionOutput {
+    torch::Tensor lastHiddenState;            // [N, C, h, w]
+    torch::Tensor poolerOutput;               // [N, C]
+    std::vector<torch::Tensor> hiddenStates;  // stem output, then every block's output (when asked)
+};
+
+// The stem: asymmetric zero padding (right and bottom), 3x3 stride-2 conv, batch norm, activation.
+struct AlignVisionEmbeddingsImpl : torch::nn::Module {
+    explicit AlignVisionEmbeddingsImpl(const AlignVisionConfig& config);
+    torch::Tensor forward(const torch::Tensor& pixelValues);
+
+    torch::nn::Conv2d convolution{nullptr};
+    torch::nn::BatchNorm2d batchnorm{nullptr};
+    std::string act;
+};
+TORCH_MODULE(AlignVisionEmbeddings);
+
+// One MBConv block: optional 1x1 expansion, depthwise conv ("correct padding" when strided),
+// squeeze-and-excite, 1x1 projection with a residual on repeated blocks.
+struct AlignVisionBlockImpl : torch::nn::Module {
+    AlignVisionBlockImpl(const AlignVisionConfig& config, int inDim, int outDim, int stride, int expandRatio,
+                         int kernelSize, bool idSkip, bool adjustPadding);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    int stride;
+    int kernelSize;
+    bool expand;
+    bool residual;
+    std::array<int64_t, 4> pad;  // left, right, top, bottom for the strided depthwise conv
+    std::string act;
+    std::shared_ptr<torch::nn::Module> expansion, depthwise, squeezeExcite, projection;
+    torch::nn::Conv2d expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr}, projectConv{nullptr};
+    torch::nn::BatchNorm2d expandBn{nullptr}, depthwiseNorm{nullptr}, projectBn{nullptr};
+};
+TORCH_MODULE(AlignVisionBlock);
+
+// ALIGN's EfficientNet image encoder: stem, the scaled MBConv blocks, mean or max pooling.
+// (No top convolution: ALIGN pools the last block's output.)
+struct AlignVisionModelImpl : torch::nn::Module {
+    explicit AlignVisionModelImpl(const AlignVisionConfig& config);
+    VisionOutput forward(const torch::Tensor& pixelValues, bool outputHiddenStates = false);
+
+    AlignVisionConfig config;
+    AlignVisionEmbeddings embeddings{nullptr};
+    torch::nn::ModuleList blocks{nullptr};
+};
+TORCH_MODULE(AlignVisionModel);
+
+}  // namespace photosearch

@@ -1,0 +1,92 @@
+#include "model_weights.h"
+
+#include "align_error.h"
+#include "torch_zip_checkpoint.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <set>
+
+namespace photosearch {
+
+namespace {
+
+bool isIgnorableBuffer(const std::string& name) {
+    auto endsWith = [&](const char* suffix) {
+        const size_t n = std::strlen(suffix);
+        return name.size() >= n && name.compare(name.size() - n, n, suffix) == 0;
+    };
+    return endsWith("position_ids") || endsWith("token_type_ids") || endsWith("num_batches_tracked");
+}
+
+std::vector<int64_t> sizesOf(const torch::Tensor& t) { return t.sizes().vec(); }
+
+}  // namespace
+
+ModelWeights::~ModelWeights() = default;
+
+std::unique_ptr<ModelWeights> ModelWeights::openFolder(const QString& folder) {
+    const QDir dir(folder);
+    const QString safetensors = dir.filePath(QStringLiteral("model.safetensors"));
+    const QString bin = dir.filePath(QStringLiteral("pytorch_model.bin"));
+    if (QFileInfo::exists(safetensors)) return openFile(safetensors);
+    if (QFileInfo::exists(bin)) return openFile(bin);
+    if (QFileInfo::exists(dir.filePath(QStringLiteral("model.safetensors.index.json"))))
+        throw AlignError(folder.toStdString() + ": sharded checkpoints (model.safetensors.index.json) are not supported");
+    throw AlignError(folder.toStdString() + ": no weights found (expected model.safetensors or pytorch_model.bin)");
+}
+
+std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
+    auto w = std::unique_ptr<ModelWeights>(new ModelWeights);
+    w->path_ = path;
+    if (path.endsWith(QStringLiteral(".safetensors"))) {
+        w->safetensors_ = SafetensorsFile::open(path);
+        w->tensors_ = &w->safetensors_->tensors();
+    } else {
+        w->zip_ = TorchZipCheckpoint::open(path);
+        w->tensors_ = &w->zip_->tensors();
+    }
+    return w;
+}
+
+torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
+    torch::ScalarType type;
+    switch (v.dtype) {
+        case DType::F32: type = torch::kFloat32; break;
+        case DType::F16: type = torch::kFloat16; break;
+        case DType::BF16: type = torch::kBFloat16; break;
+        case DType::F64: type = torch::kFloat64; break;
+        default: throw AlignError("tensor " + name + " is " + dtypeName(v.dtype) + ", expected F32, F16 or BF16");
+    }
+    auto source = torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::TensorOptions().dtype(type));
+    return source.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+}
+
+void ModelWeights::loadInto(torch::nn::Module& module) const {
+    const std::string file = path_.toStdString();
+    torch::NoGradGuard noGrad;
+    std::set<std::string> used;
+    auto load = [&](const std::string& name, torch::Tensor& target, bool isBuffer) {
+        const auto it = tensors_->find(name);
+        if (it == tensors_->end()) {
+            if (isBuffer && isIgnorableBuffer(name)) return;
+            throw AlignError(file + ": tensor " + name + " is missing (expected shape " + shapeString(sizesOf(target)) + ")");
+        }
+        used.insert(name);
+        if (it->second.shape != sizesOf(target))
+            throw AlignError(file + ": tensor " + name + " has shape " + shapeString(it->second.shape) + ", expected " +
+                             shapeString(sizesOf(target)));
+        if (isBuffer && isIgnorableBuffer(name)) return;
+        target.copy_(toFloatTensor(it->second, name));
+    };
+    for (auto& p : module.named_parameters(true)) load(p.key(), p.value(), false);
+    for (auto& b : module.named_buffers(true)) load(b.key(), b.value(), true);
+    for (const auto& [name, view] : *tensors_) {
+        if (used.count(name) || isIgnorableBuffer(name)) continue;
+        throw AlignError(file + ": tensor " + name + " (" + shapeString(view.shape) +
+                         ") is not part of the model this config.json describes");
+    }
+}
+
+}  // namespace photosearch

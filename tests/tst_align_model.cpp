@@ -1,0 +1,179 @@
+// Parity with Hugging Face's AlignModel on the tiny fixture checkpoint: every stored output within
+// 1e-4 * (1 + |reference|), loaded from model.safetensors and from pytorch_model.bin.
+#include "align_config.h"
+#include "align_embedder.h"
+#include "align_model.h"
+#include "image_decoder.h"
+#include "image_processor.h"
+#include "model_weights.h"
+#include "safetensors_file.h"
+#include "testutils.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+#include <QThread>
+
+using namespace photosearch;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+torch::Tensor reference(const SafetensorsFile& st, const std::string& name) {
+    const TensorView& v = st.tensor(name);
+    if (v.dtype == DType::I64)
+        return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::kLong).clone();
+    return toFloatTensor(v, name);
+}
+
+// Largest |ours - ref| / (1 + |ref|); +inf when the shapes differ.
+double relativeError(const torch::Tensor& ours, const torch::Tensor& ref) {
+    if (ours.sizes() != ref.sizes()) return INFINITY;
+    return ((ours.to(torch::kFloat32) - ref).abs() / (1.0 + ref.abs())).max().item<double>();
+}
+
+#define COMPARE_TENSOR(ours, name)                                                                   \
+    do {                                                                                             \
+        const double err_ = relativeError((ours), reference(*expected_, (name)));                    \
+        qInfo("%s: worst relative error %.3g", std::string(name).c_str(), err_);                    \
+        QVERIFY2(err_ <= kTolerance, qPrintable(QStringLiteral("%1: relative error %2 (shape %3)")  \
+                                                     .arg(QString::fromStdString(name))             \
+                                                     .arg(err_)                                      \
+                                                     .arg(QString::fromStdString(shapeString((ours).sizes().vec()))))); \
+    } while (0)
+
+}  // namespace
+
+class TestAlignModel : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<SafetensorsFile> expected_;
+    AlignConfig config_;
+    QJsonObject cases_;
+    torch::Tensor pixels_;  // all fixture images, preprocessed by our pipeline
+
+    AlignModel loadModel(const QString& weightsFile) {
+        AlignModel model(config_);
+        ModelWeights::openFile(test::dataPath("align-tiny/model/" + weightsFile))->loadInto(*model);
+        model->eval();
+        return model;
+    }
+
+    void addFormats() {
+        QTest::addColumn<QString>("weights");
+        QTest::newRow("safetensors") << "model.safetensors";
+        QTest::newRow("pytorch_model.bin") << "pytorch_model.bin";
+    }
+
+private slots:
+    void initTestCase() {
+        torch::set_num_threads(2);
+        expected_ = SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
+        config_ = AlignConfig::fromFile(test::dataPath("align-tiny/model/config.json"));
+        cases_ = test::readJson("align-tiny/expected/cases.json").object();
+        const ImageProcessor processor = ImageProcessor::fromFolder(test::dataPath("align-tiny/model"));
+        std::vector<torch::Tensor> images;
+        for (const QJsonValue& name : cases_["images"].toArray()) {
+            // The reference ignores EXIF orientation.
+            const auto decoded = ImageDecoder::decodeFile(test::dataPath("align-tiny/expected/images/" + name.toString()), false);
+            PixelValues p = processor.preprocess(decoded.rgb);
+            images.push_back(torch::from_blob(p.data.data(), {3, p.height, p.width}).clone());
+        }
+        pixels_ = torch::stack(images);
+    }
+
+    void parametersHaveHuggingFaceNames() {
+        AlignModel model(config_);
+        const auto params = model->named_parameters(true);
+        QVERIFY(params.contains("vision_model.encoder.blocks.3.depthwise_conv.depthwise_conv.weight"));
+        QVERIFY(params.contains("vision_model.embeddings.convolution.weight"));
+        QVERIFY(params.contains("text_model.encoder.layer.0.attention.self.query.weight"));
+        QVERIFY(params.contains("text_model.encoder.layer.1.output.LayerNorm.bias"));
+        QVERIFY(params.contains("text_projection.weight"));
+        QVERIFY(params.contains("temperature"));
+        QVERIFY(model->named_buffers(true).contains("vision_model.embeddings.batchnorm.running_var"));
+    }
+
+    void featuresMatchReference_data() { addFormats(); }
+    void featuresMatchReference() {
+        QFETCH(QString, weights);
+        AlignModel model = loadModel(weights);
+        torch::InferenceMode guard;
+        COMPARE_TENSOR(model->getImageFeatures(pixels_), std::string("image_embeds_raw"));
+        const auto ids = reference(*expected_, "input_ids");
+        const auto mask = reference(*expected_, "attention_mask");
+        COMPARE_TENSOR(model->getTextFeatures(ids, mask), std::string("text_embeds_raw"));
+    }
+
+    void forwardMatchesReference_data() { addFormats(); }
+    void forwardMatchesReference() {
+        QFETCH(QString, weights);
+        AlignModel model = loadModel(weights);
+        torch::InferenceMode guard;
+        const auto ids = reference(*expected_, "input_ids");
+        const auto mask = reference(*expected_, "attention_mask");
+        const AlignOutput out = model->forward(ids, mask, pixels_);
+        COMPARE_TENSOR(out.imageEmbeds, std::string("image_embeds"));
+        COMPARE_TENSOR(out.textEmbeds, std::string("text_embeds"));
+        COMPARE_TENSOR(out.logitsPerImage, std::string("logits_per_image"));
+        COMPARE_TENSOR(out.logitsPerText, std::string("logits_per_text"));
+
+        const int64_t b = cases_["loss_batch"].toInt();
+        const AlignOutput lossOut = model->forward(ids.slice(0, 0, b), mask.slice(0, 0, b), pixels_.slice(0, 0, b), true);
+        COMPARE_TENSOR(lossOut.loss.reshape({1}), std::string("loss"));
+    }
+
+    // Layer by layer, for the first image and text: where a mismatch would start.
+    void perLayerStatesMatchReference() {
+        AlignModel model = loadModel("model.safetensors");
+        torch::InferenceMode guard;
+        const auto ids = reference(*expected_, "input_ids").slice(0, 0, 1);
+        const auto mask = reference(*expected_, "attention_mask").slice(0, 0, 1);
+        const AlignOutput out = model->forward(ids, mask, pixels_.slice(0, 0, 1), false, true, true);
+
+        COMPARE_TENSOR(out.vision.hiddenStates.at(0)[0], std::string("vision.stem.0"));
+        QCOMPARE(out.vision.hiddenStates.size(), size_t(11));
+        for (size_t i = 0; i < out.vision.hiddenStates.size(); ++i)
+            COMPARE_TENSOR(out.vision.hiddenStates[i][0], "vision.hidden_states." + std::to_string(i) + ".0");
+        COMPARE_TENSOR(out.vision.lastHiddenState[0], std::string("vision.last_hidden_state.0"));
+        COMPARE_TENSOR(out.vision.poolerOutput[0], std::string("vision.pooler_output.0"));
+
+        QCOMPARE(out.text.hiddenStates.size(), size_t(3));
+        for (size_t i = 0; i < out.text.hiddenStates.size(); ++i)
+            COMPARE_TENSOR(out.text.hiddenStates[i][0], "text.hidden_states." + std::to_string(i) + ".0");
+        for (size_t i = 0; i < out.text.attentions.size(); ++i)
+            COMPARE_TENSOR(out.text.attentions[i][0], "text.attentions." + std::to_string(i) + ".0");
+        COMPARE_TENSOR(out.text.lastHiddenState[0], std::string("text.last_hidden_state.0"));
+        COMPARE_TENSOR(out.text.poolerOutput[0], std::string("text.pooler_output.0"));
+    }
+
+    // The embedder tokenizes and pads itself: unpadded, padded-to-longest and padded-to-64 agree.
+    void embedderTextFeaturesDoNotDependOnPadding() {
+        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2});
+        std::vector<QString> texts;
+        for (const QJsonValue& t : cases_["texts"].toArray()) texts.push_back(t.toString());
+        COMPARE_TENSOR(embedder->textFeatures(texts), std::string("text_embeds_raw"));
+        const auto all = reference(*expected_, "text_embeds_raw");
+        for (size_t i = 0; i < texts.size(); ++i) {
+            const double err = relativeError(embedder->textFeatures({texts[i]})[0], all[static_cast<int64_t>(i)]);
+            QVERIFY2(err <= kTolerance, qPrintable(QStringLiteral("text %1 alone: %2").arg(i).arg(err)));
+        }
+    }
+
+    void embedderImageFeaturesMatchReference() {
+        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("auto"), 0});
+        QCOMPARE(embedder->device().type(), torch::cuda::is_available() ? torch::kCUDA : torch::kCPU);
+        QCOMPARE(torch::get_num_threads(), std::max(1, QThread::idealThreadCount()));
+        std::vector<PixelValues> images;
+        for (const QJsonValue& name : cases_["images"].toArray())
+            images.push_back(embedder->processor().preprocessFile(test::dataPath("align-tiny/expected/images/" + name.toString())));
+        COMPARE_TENSOR(embedder->imageFeatures(images), std::string("image_embeds_raw"));
+        const auto logits = embedder->logitsPerImage(embedder->imageFeatures(images),
+                                                     reference(*expected_, "text_embeds_raw"));
+        COMPARE_TENSOR(logits, std::string("logits_per_image"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAlignModel)
+#include "tst_align_model.moc"
