@@ -1,6 +1,9 @@
 #include "testutils.h"
 
+#include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QTest>
 
 #include <opencv2/imgcodecs.hpp>
@@ -39,6 +42,72 @@ int maxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
     double maxVal = 0;
     cv::minMaxLoc(diff.reshape(1), nullptr, &maxVal);
     return static_cast<int>(maxVal);
+}
+
+QByteArray makeSafetensors(const std::vector<std::pair<std::string, RawTensor>>& tensors) {
+    QJsonObject header;
+    QByteArray data;
+    for (const auto& [name, t] : tensors) {
+        QJsonArray shape;
+        for (int64_t d : t.shape) shape.append(static_cast<qint64>(d));
+        header.insert(QString::fromStdString(name),
+                      QJsonObject{{"dtype", QString::fromStdString(t.dtype)},
+                                  {"shape", shape},
+                                  {"data_offsets", QJsonArray{static_cast<qint64>(data.size()),
+                                                              static_cast<qint64>(data.size() + t.bytes.size())}}});
+        data += t.bytes;
+    }
+    const QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
+    QByteArray out;
+    for (int i = 0; i < 8; ++i) out.append(static_cast<char>((quint64(json.size()) >> (8 * i)) & 0xFF));
+    return out + json + data;
+}
+
+namespace {
+void putLe(QByteArray& b, quint64 v, int bytes) {
+    for (int i = 0; i < bytes; ++i) b.append(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+}  // namespace
+
+QByteArray makeStoredZip(const std::vector<std::pair<QString, QByteArray>>& records) {
+    QByteArray out, directory;
+    for (const auto& [name, data] : records) {
+        const QByteArray n = name.toUtf8();
+        const quint64 offset = static_cast<quint64>(out.size());
+        putLe(out, 0x04034b50, 4); putLe(out, 20, 2); putLe(out, 0, 2); putLe(out, 0, 2);  // sig, version, flags, stored
+        putLe(out, 0, 4); putLe(out, 0, 4);                                                 // time/date, crc (unchecked)
+        putLe(out, data.size(), 4); putLe(out, data.size(), 4); putLe(out, n.size(), 2); putLe(out, 0, 2);
+        out += n + data;
+        putLe(directory, 0x02014b50, 4); putLe(directory, 20, 2); putLe(directory, 20, 2); putLe(directory, 0, 2);
+        putLe(directory, 0, 2); putLe(directory, 0, 4); putLe(directory, 0, 4);
+        putLe(directory, data.size(), 4); putLe(directory, data.size(), 4); putLe(directory, n.size(), 2);
+        putLe(directory, 0, 2); putLe(directory, 0, 2); putLe(directory, 0, 2); putLe(directory, 0, 2);
+        putLe(directory, 0, 4); putLe(directory, offset, 4);
+        directory += n;
+    }
+    const quint64 dirOffset = static_cast<quint64>(out.size());
+    out += directory;
+    putLe(out, 0x06054b50, 4); putLe(out, 0, 2); putLe(out, 0, 2);
+    putLe(out, records.size(), 2); putLe(out, records.size(), 2);
+    putLe(out, directory.size(), 4); putLe(out, dirOffset, 4); putLe(out, 0, 2);
+    return out;
+}
+
+void copyFolder(const QString& from, const QString& to) {
+    QDir().mkpath(to);
+    const QDir source(from);
+    for (const QString& name : source.entryList(QDir::Files)) {
+        const QString target = QDir(to).filePath(name);
+        QFile::remove(target);
+        if (!QFile::copy(source.filePath(name), target)) throw std::runtime_error("cannot copy " + name.toStdString());
+        QFile::setPermissions(target, QFile::ReadOwner | QFile::WriteOwner);
+    }
+}
+
+QByteArray readFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + path.toStdString());
+    return f.readAll();
 }
 
 void writeFile(const QString& path, const QByteArray& bytes) {

@@ -5,6 +5,10 @@
 
 #include <opencv2/core.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace photosearch::test {
 
 // Absolute path of a file under tests/data.
@@ -15,6 +19,20 @@ QJsonDocument readJson(const QString& relative);
 cv::Mat readRgb(const QString& relative);
 // Largest absolute difference between two 8-bit images of equal size and type; -1 when they differ in shape.
 int maxAbsDiff(const cv::Mat& a, const cv::Mat& b);
+// A tensor to write into a synthetic checkpoint.
+struct RawTensor {
+    std::string dtype;  // "F32", "BF16", ...
+    std::vector<int64_t> shape;
+    QByteArray bytes;
+};
+// The bytes of a .safetensors file holding `tensors` in order.
+QByteArray makeSafetensors(const std::vector<std::pair<std::string, RawTensor>>& tensors);
+// The bytes of a zip archive with uncompressed records (as torch.save writes them).
+QByteArray makeStoredZip(const std::vector<std::pair<QString, QByteArray>>& records);
+// Copies the files of a folder (not recursive) into another, which is created.
+void copyFolder(const QString& from, const QString& to);
+QByteArray readFile(const QString& path);
+
 // Writes bytes to a file (for tests that need broken or synthetic inputs).
 void writeFile(const QString& path, const QByteArray& bytes);
 

@@ -1,0 +1,184 @@
+// photosearch-cli as a person runs it: a real process, real files, output checked against the reference.
+#include "safetensors_file.h"
+#include "testutils.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace photosearch;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
+    if (!p.waitForFinished(120000)) return {};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString model() { return test::dataPath("align-tiny/model"); }
+QString image(const char* name) { return test::dataPath(QStringLiteral("align-tiny/expected/images/") + name); }
+
+double worstRelative(const QJsonArray& ours, const std::vector<float>& ref, size_t offset) {
+    double worst = ours.size() ? 0 : INFINITY;
+    for (int i = 0; i < ours.size(); ++i)
+        worst = std::max(worst, std::fabs(ours[i].toDouble() - ref[offset + i]) / (1.0 + std::fabs(ref[offset + i])));
+    return worst;
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    std::unique_ptr<SafetensorsFile> expected_;
+    QJsonObject cases_;
+
+private slots:
+    void initTestCase() {
+        expected_ = SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
+        cases_ = test::readJson("align-tiny/expected/cases.json").object();
+    }
+
+    void embedJsonMatchesReference() {
+        const QString text0 = cases_["texts"].toArray()[0].toString();
+        const QString text5 = cases_["texts"].toArray()[5].toString();  // accents: "Café crème ..."
+        const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png"),
+                           "--text", text0, "--text", text5, "--json", "--threads", "2"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const QJsonArray images = doc["images"].toArray(), texts = doc["texts"].toArray();
+        QCOMPARE(images.size(), 2);
+        QCOMPARE(texts.size(), 2);
+        QCOMPARE(images[1].toObject()["path"].toString(), image("chelsea.png"));
+        QCOMPARE(texts[1].toObject()["text"].toString(), text5);
+
+        const std::vector<float> imageRef = expected_->floats("image_embeds_raw");
+        const std::vector<float> textRef = expected_->floats("text_embeds_raw");
+        const size_t dim = 80;
+        for (int i = 0; i < 2; ++i) {
+            const QJsonArray e = images[i].toObject()["embedding"].toArray();
+            QCOMPARE(size_t(e.size()), dim);
+            QVERIFY(worstRelative(e, imageRef, i * dim) <= 1e-4);
+        }
+        QVERIFY(worstRelative(texts[0].toObject()["embedding"].toArray(), textRef, 0) <= 1e-4);
+        QVERIFY(worstRelative(texts[1].toObject()["embedding"].toArray(), textRef, 5 * dim) <= 1e-4);
+        QCOMPARE(texts[1].toObject()["input_ids"].toArray(), cases_["input_ids_unpadded"].toArray()[5].toArray());
+    }
+
+    // Softmax over the reference logits of the chosen labels is what the person should see.
+    void classifyJsonMatchesReference() {
+        const QJsonArray allTexts = cases_["texts"].toArray();
+        const int picks[] = {3, 0, 2};  // astronaut, cat, dog
+        QStringList args{"classify", "--model", model(), "--image", image("astronaut.png"), "--json"};
+        for (int k : picks) args << "--label" << allTexts[k].toString();
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(doc["image"].toString(), image("astronaut.png"));
+        const QJsonArray labels = doc["labels"].toArray();
+        QCOMPARE(labels.size(), 3);
+
+        const std::vector<float> logits = expected_->floats("logits_per_image");  // [9, 20], row 0 = astronaut
+        double denominator = 0;
+        for (int k : picks) denominator += std::exp(double(logits[k]));
+        double total = 0;
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject row = labels[i].toObject();
+            QCOMPARE(row["label"].toString(), allTexts[picks[i]].toString());
+            const double ref = logits[picks[i]];
+            QVERIFY(std::fabs(row["logit"].toDouble() - ref) <= 1e-4 * (1 + std::fabs(ref)));
+            QVERIFY(std::fabs(row["probability"].toDouble() - std::exp(ref) / denominator) <= 1e-4);
+            total += row["probability"].toDouble();
+        }
+        QVERIFY(std::fabs(total - 1.0) < 1e-5);
+    }
+
+    void classifyPrintsATable() {
+        const Run r = cli({"classify", "--model", model(), "--image", image("coffee.png"), "--label", "coffee", "--label", "a rocket"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains(QStringLiteral("probability")));
+        QVERIFY(r.out.contains(QStringLiteral("a rocket")));
+        QVERIFY(r.out.contains(QLatin1Char('%')));
+    }
+
+    void modelComesFromTheEnvironment() {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PHOTOSEARCH_MODEL"), model());
+        const Run r = cli({"embed", "--text", "a dog", "--json"}, env);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object()["texts"].toArray().size(), 1);
+    }
+
+    void errorsExitWithAClearMessage_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("no command") << QStringList{} << 2 << "Usage: photosearch-cli COMMAND";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "error: unknown command 'frobnicate'";
+        QTest::newRow("unknown option") << QStringList{"embed", "--colour"} << 2 << "error: Unknown option 'colour'";
+        QTest::newRow("nothing to embed") << QStringList{"embed", "--model", model()} << 2 << "error: nothing to embed";
+        QTest::newRow("classify without labels") << QStringList{"classify", "--image", image("coffee.png")} << 2 << "at least one --label";
+        QTest::newRow("bad thread count") << QStringList{"embed", "--threads", "many", "--text", "x"} << 2 << "--threads";
+        QTest::newRow("missing model folder") << QStringList{"embed", "--model", "/nonexistent/model", "--text", "x"} << 1
+                                              << "error: /nonexistent/model: model folder not found";
+        QTest::newRow("missing image") << QStringList{"embed", "--model", model(), "--image", "/nonexistent/cat.jpg"} << 1
+                                       << "error: /nonexistent/cat.jpg: file not found";
+        QTest::newRow("image that is not one") << QStringList{"embed", "--model", model(), "--image", model() + "/vocab.txt"} << 1
+                                               << "vocab.txt: not an image";
+        QTest::newRow("unknown device") << QStringList{"embed", "--model", model(), "--device", "tpu", "--text", "x"} << 1
+                                        << "device tpu: expected auto, cpu, cuda or cuda:N";
+    }
+    void errorsExitWithAClearMessage() {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, mentions);
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(r.err.contains(mentions), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void brokenModelFolderExitsWithOne() {
+        QTemporaryDir dir;
+        test::copyFolder(model(), dir.path());
+        QFile::remove(dir.filePath(QStringLiteral("vocab.txt")));
+        const Run r = cli({"embed", "--model", dir.path(), "--text", "x"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith(QStringLiteral("error: ")) && r.err.contains(QStringLiteral("vocab.txt: file not found")), qPrintable(r.err));
+    }
+
+    void helpForEveryCommand_data() {
+        QTest::addColumn<QString>("command");
+        QTest::newRow("embed") << "embed";
+        QTest::newRow("classify") << "classify";
+    }
+    void helpForEveryCommand() {
+        QFETCH(QString, command);
+        const Run r = cli({command, "--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("Usage: photosearch-cli ") + command));
+        for (const char* option : {"--model", "--device", "--threads", "--json"}) QVERIFY2(r.out.contains(QLatin1String(option)), option);
+    }
+
+    void version() {
+        const Run r = cli({"--version"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.startsWith(QStringLiteral("photosearch-cli ")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
