@@ -22,6 +22,13 @@ int printVersion(const QStringList&) {
 }
 
 const Command kCommands[] = {
+    {"index", "Add folders and index their photos (incremental).", indexCommand},
+    {"search", "Find photos by a description.", searchCommand},
+    {"similar", "Find photos that look like an image.", similarCommand},
+    {"tag", "Zero-shot tag the photos of a folder.", tagCommand},
+    {"duplicates", "Groups of near-identical photos.", duplicatesCommand},
+    {"status", "What the library holds.", statusCommand},
+    {"folders", "List, add or remove library folders.", foldersCommand},
     {"embed", "Print the ALIGN embeddings of images and texts.", embedCommand},
     {"classify", "Zero-shot classify an image against text labels.", classifyCommand},
     {"version", "Print the version.", printVersion},
@@ -30,8 +37,9 @@ const Command kCommands[] = {
 void printUsage(QTextStream& out) {
     out << "Usage: photosearch-cli COMMAND [options]\n\nCommands:\n";
     for (const Command& c : kCommands)
-        out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -10).arg(QLatin1String(c.summary));
-    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --help.\n"
+        out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -11).arg(QLatin1String(c.summary));
+    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --json, --help;\n"
+           "the library commands also --library DIR.\n"
            "Run 'photosearch-cli COMMAND --help' for the options of a command.\n";
 }
 

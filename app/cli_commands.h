@@ -33,5 +33,12 @@ private:
 
 int embedCommand(const QStringList& arguments);
 int classifyCommand(const QStringList& arguments);
+int indexCommand(const QStringList& arguments);
+int searchCommand(const QStringList& arguments);
+int similarCommand(const QStringList& arguments);
+int tagCommand(const QStringList& arguments);
+int duplicatesCommand(const QStringList& arguments);
+int statusCommand(const QStringList& arguments);
+int foldersCommand(const QStringList& arguments);
 
 }  // namespace photosearch::cli

@@ -1,0 +1,348 @@
+// photosearch-cli index, search, similar, tag, duplicates, status, folders: the photo library.
+#include "align_error.h"
+#include "cli_commands.h"
+#include "library_paths.h"
+#include "photo_library.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace photosearch::cli {
+
+namespace {
+
+IndexControl* gControl = nullptr;
+
+QJsonValue n(int64_t v) { return QJsonValue(static_cast<qint64>(v)); }
+
+void onInterrupt(int) {
+    if (gControl) gControl->cancel = true;  // the run stops after the current batch, everything committed kept
+}
+
+void addLibraryOption(CommandLine& cl) {
+    cl.parser().addOption({QStringLiteral("library"),
+                           QStringLiteral("The library folder (default: $PHOTOSEARCH_LIBRARY, else %1).")
+                               .arg(LibraryPaths::defaultLibraryDir()),
+                           QStringLiteral("DIR")});
+}
+
+std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) {
+    QCommandLineParser& p = const_cast<CommandLine&>(cl).parser();
+    LibraryOptions o;
+    o.libraryDir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
+    o.modelDir = p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir();
+    o.device = p.value(QStringLiteral("device"));
+    o.threads = p.value(QStringLiteral("threads")).toInt();
+    o.writable = writable;
+    return PhotoLibrary::open(o);
+}
+
+void print(const QJsonObject& o) { QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n'; }
+
+QString duration(double seconds) {
+    if (seconds < 0) return QStringLiteral("--:--");
+    const int s = static_cast<int>(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2").arg(s / 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+void addSearchOptions(CommandLine& cl) {
+    QCommandLineParser& p = cl.parser();
+    p.addOption({QStringLiteral("limit"), QStringLiteral("How many results (default 20)."), QStringLiteral("N"), QStringLiteral("20")});
+    p.addOption({QStringLiteral("min-score"), QStringLiteral("Leave out results scoring below X."), QStringLiteral("X")});
+    p.addOption({QStringLiteral("folder"), QStringLiteral("Only photos under this folder."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("after"), QStringLiteral("Only photos taken on or after DATE (YYYY-MM-DD)."), QStringLiteral("DATE")});
+    p.addOption({QStringLiteral("before"), QStringLiteral("Only photos taken before DATE (YYYY-MM-DD)."), QStringLiteral("DATE")});
+    p.addOption({QStringLiteral("tag"), QStringLiteral("Only photos with this tag."), QStringLiteral("TAG")});
+    p.addOption({QStringLiteral("not"), QStringLiteral("Push results away from this concept."), QStringLiteral("TEXT")});
+    p.addOption({QStringLiteral("not-weight"), QStringLiteral("How hard to push away (default 0.5)."), QStringLiteral("W"), QStringLiteral("0.5")});
+}
+
+// Fills SearchOptions; returns an error text for a bad value.
+QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
+    bool ok = true;
+    o.limit = p.value(QStringLiteral("limit")).toInt(&ok);
+    if (!ok || o.limit <= 0) return QStringLiteral("--limit takes a positive whole number");
+    if (p.isSet(QStringLiteral("min-score"))) {
+        o.minScore = p.value(QStringLiteral("min-score")).toFloat(&ok);
+        if (!ok) return QStringLiteral("--min-score takes a number");
+    }
+    o.notWeight = p.value(QStringLiteral("not-weight")).toFloat(&ok);
+    if (!ok) return QStringLiteral("--not-weight takes a number");
+    for (const char* name : {"after", "before"}) {
+        if (!p.isSet(QLatin1String(name))) continue;
+        const QDate d = QDate::fromString(p.value(QLatin1String(name)), Qt::ISODate);
+        if (!d.isValid()) return QStringLiteral("--%1 takes a date as YYYY-MM-DD").arg(QLatin1String(name));
+        const int64_t secs = d.startOfDay().toSecsSinceEpoch();
+        (QLatin1String(name) == QLatin1String("after") ? o.after : o.before) = secs;
+    }
+    o.folder = p.value(QStringLiteral("folder"));
+    o.tag = p.value(QStringLiteral("tag"));
+    o.notText = p.value(QStringLiteral("not"));
+    return {};
+}
+
+int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results, double elapsedMs, bool json) {
+    if (json) {
+        QJsonArray rows;
+        for (const SearchResult& r : results)
+            rows.append(QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), static_cast<double>(r.score)}});
+        print({{key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}});
+        return Ok;
+    }
+    QTextStream out(stdout);
+    for (const SearchResult& r : results) out << QString::number(r.score, 'f', 4) << "  " << r.path << '\n';
+    QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
+    return Ok;
+}
+
+}  // namespace
+
+int indexCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("index"),
+                   QStringLiteral("Add folders to the library (remembered) and index what is new or changed; with no "
+                                  "folder, re-scan every known folder."),
+                   QStringLiteral("[FOLDER]... [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    cl.parser().addOption({QStringLiteral("reindex"), QStringLiteral("Drop every vector and embed everything again (after changing the model).")});
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    auto library = openLibrary(cl, true);
+    for (const QString& folder : cl.parser().positionalArguments()) library->addFolder(folder);
+    if (library->folders().empty()) {
+        QTextStream(stderr) << "error: the library has no folders yet: photosearch-cli index FOLDER\n";
+        return Usage;
+    }
+    if (cl.parser().isSet(QStringLiteral("reindex"))) library->resetVectors();
+
+    IndexControl control;
+    gControl = &control;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    const bool terminal = !cl.json() && isatty(fileno(stderr));
+    IndexCallbacks callbacks;
+    QTextStream err(stderr);
+    callbacks.progress = [&](const IndexProgress& p) {
+        if (!terminal) return;
+        const int width = 30;
+        const int filled = p.total ? static_cast<int>(width * p.done / p.total) : width;
+        err << QStringLiteral("\r[%1%2] %3/%4  %5 photos/s  ETA %6 ")
+                   .arg(QString(filled, QLatin1Char('#')), QString(width - filled, QLatin1Char('.')))
+                   .arg(p.done).arg(p.total)
+                   .arg(p.photosPerSecond, 0, 'f', 1)
+                   .arg(duration(p.etaSeconds));
+        err.flush();
+    };
+    callbacks.fileFailed = [&](const QString& path, const QString& error) {
+        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << path << ": " << error << '\n';
+    };
+    const IndexReport r = library->index(callbacks, &control);
+    gControl = nullptr;
+    if (terminal) err << '\n';
+    if (cl.json()) {
+        QJsonArray failed;
+        for (const auto& [path, error] : r.failed) failed.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("error"), error}});
+        print({{QStringLiteral("indexed"), n(r.indexed)}, {QStringLiteral("unchanged"), n(r.unchanged)}, {QStringLiteral("moved"), n(r.moved)},
+               {QStringLiteral("copies"), n(r.copies)}, {QStringLiteral("removed"), n(r.removed)}, {QStringLiteral("offline"), n(r.offline)},
+               {QStringLiteral("failed"), failed}, {QStringLiteral("total"), n(r.total)}, {QStringLiteral("elapsed_s"), r.elapsedSeconds},
+               {QStringLiteral("cancelled"), r.cancelled}});
+    } else {
+        QTextStream(stdout) << QStringLiteral("%1 indexed, %2 unchanged, %3 moved, %4 copies, %5 removed, %6 offline, %7 failed; "
+                                              "%8 photos searchable (%9 s)%10\n")
+                                   .arg(r.indexed).arg(r.unchanged).arg(r.moved).arg(r.copies).arg(r.removed).arg(r.offline)
+                                   .arg(r.failed.size()).arg(r.total).arg(r.elapsedSeconds, 0, 'f', 1)
+                                   .arg(r.cancelled ? QStringLiteral(" - interrupted; run again to continue") : QString());
+    }
+    return r.cancelled ? Failure : Ok;
+}
+
+int searchCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("search"), QStringLiteral("Find photos by a description, ranked by cosine similarity."),
+                   QStringLiteral("TEXT [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    addSearchOptions(cl);
+    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("Combine the text with this image."), QStringLiteral("PATH")});
+    cl.parser().addOption({QStringLiteral("text-weight"), QStringLiteral("Weight of the text (default 1)."), QStringLiteral("W"), QStringLiteral("1")});
+    cl.parser().addOption({QStringLiteral("image-weight"), QStringLiteral("Weight of the image (default 1)."), QStringLiteral("W"), QStringLiteral("1")});
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    QCommandLineParser& p = cl.parser();
+    SearchOptions o;
+    QString problem = readSearchOptions(p, o);
+    o.imagePath = p.value(QStringLiteral("image"));
+    bool okT = true, okI = true;
+    o.textWeight = p.value(QStringLiteral("text-weight")).toFloat(&okT);
+    o.imageWeight = p.value(QStringLiteral("image-weight")).toFloat(&okI);
+    if (!okT || !okI) problem = QStringLiteral("--text-weight and --image-weight take numbers");
+    const QString text = p.positionalArguments().join(QLatin1Char(' '));
+    if (problem.isEmpty() && text.trimmed().isEmpty() && o.imagePath.isEmpty()) problem = QStringLiteral("search needs a TEXT (or --image)");
+    if (!problem.isEmpty()) {
+        QTextStream(stderr) << "error: " << problem << '\n';
+        return Usage;
+    }
+    auto library = openLibrary(cl, false);
+    library->modelId();  // load the model and check it is the library's before timing the query
+    QElapsedTimer timer;
+    timer.start();
+    const auto results = library->search(text, o);
+    return printResults(QStringLiteral("query"), text, results, timer.nsecsElapsed() / 1e6, cl.json());
+}
+
+int similarCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("similar"), QStringLiteral("Find photos that look like the given image (in the library or not)."),
+                   QStringLiteral("PATH [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    addSearchOptions(cl);
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    SearchOptions o;
+    QString problem = readSearchOptions(cl.parser(), o);
+    if (problem.isEmpty() && cl.parser().positionalArguments().size() != 1) problem = QStringLiteral("similar needs exactly one PATH");
+    if (!problem.isEmpty()) {
+        QTextStream(stderr) << "error: " << problem << '\n';
+        return Usage;
+    }
+    const QString path = cl.parser().positionalArguments().first();
+    auto library = openLibrary(cl, false);
+    library->modelId();
+    QElapsedTimer timer;
+    timer.start();
+    const auto results = library->similar(path, o);
+    return printResults(QStringLiteral("query"), path, results, timer.nsecsElapsed() / 1e6, cl.json());
+}
+
+int tagCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("tag"),
+                   QStringLiteral("Zero-shot tag the indexed photos under FOLDER: each gets the probability of every label "
+                                  "and its best label as a tag (replacing earlier tags of the same label set)."),
+                   QStringLiteral("FOLDER --label L [--label L]... [--template 'a photo of {}'] [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A label (repeatable, at least one)."), QStringLiteral("L")});
+    cl.parser().addOption({QStringLiteral("template"), QStringLiteral("Prompt template; {} stands for the label."), QStringLiteral("T")});
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    const QStringList labels = cl.parser().values(QStringLiteral("label"));
+    if (cl.parser().positionalArguments().size() != 1 || labels.isEmpty()) {
+        QTextStream(stderr) << "error: tag needs one FOLDER and at least one --label\n";
+        return Usage;
+    }
+    auto library = openLibrary(cl, true);
+    const auto tagged = library->tag(cl.parser().positionalArguments().first(), labels, cl.parser().value(QStringLiteral("template")));
+    if (cl.json()) {
+        QJsonArray photos;
+        for (const TaggedPhoto& t : tagged) {
+            QJsonArray probs;
+            for (const auto& [label, p] : t.probabilities)
+                probs.append(QJsonObject{{QStringLiteral("label"), label}, {QStringLiteral("probability"), static_cast<double>(p)}});
+            photos.append(QJsonObject{{QStringLiteral("path"), t.path}, {QStringLiteral("tag"), t.tag}, {QStringLiteral("labels"), probs}});
+        }
+        print({{QStringLiteral("photos"), photos}});
+        return Ok;
+    }
+    QTextStream out(stdout);
+    for (const TaggedPhoto& t : tagged) {
+        float best = 0;
+        for (const auto& [label, p] : t.probabilities) best = std::max(best, p);
+        out << t.tag << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << t.path << '\n';
+    }
+    return Ok;
+}
+
+int duplicatesCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("duplicates"), QStringLiteral("Groups of near-identical photos: burst shots, copies, edits."),
+                   QStringLiteral("[--threshold X] [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    cl.parser().addOption({QStringLiteral("threshold"), QStringLiteral("Cosine similarity from which photos count as duplicates (default 0.95)."),
+                           QStringLiteral("X"), QStringLiteral("0.95")});
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    bool ok = false;
+    const float threshold = cl.parser().value(QStringLiteral("threshold")).toFloat(&ok);
+    if (!ok || threshold <= -1 || threshold > 1) {
+        QTextStream(stderr) << "error: --threshold takes a number in (-1, 1]\n";
+        return Usage;
+    }
+    auto library = openLibrary(cl, false);
+    library->modelId();
+    const auto groups = library->duplicates(threshold);
+    if (cl.json()) {
+        QJsonArray out;
+        for (const auto& g : groups) {
+            QJsonArray members;
+            for (const SearchResult& r : g) members.append(QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), r.score}});
+            out.append(members);
+        }
+        print({{QStringLiteral("threshold"), threshold}, {QStringLiteral("groups"), out}});
+        return Ok;
+    }
+    QTextStream out(stdout);
+    for (const auto& g : groups) {
+        for (const SearchResult& r : g) out << QString::number(r.score, 'f', 4) << "  " << r.path << '\n';
+        out << '\n';
+    }
+    return Ok;
+}
+
+int statusCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("status"), QStringLiteral("What the library holds."), QStringLiteral("[options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    auto library = openLibrary(cl, false);
+    const LibraryStatus s = library->status();
+    if (cl.json()) {
+        QJsonArray folders;
+        for (const auto& [path, count] : s.folders) folders.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("photos"), n(count)}});
+        print({{QStringLiteral("library"), library->dir()}, {QStringLiteral("photos"), n(s.photos)}, {QStringLiteral("indexed"), n(s.indexed)},
+               {QStringLiteral("failed"), n(s.failed)}, {QStringLiteral("offline"), n(s.offline)}, {QStringLiteral("folders"), folders},
+               {QStringLiteral("model"), QJsonObject{{QStringLiteral("id"), s.modelId}, {QStringLiteral("name"), s.modelName}, {QStringLiteral("dim"), s.dim}}}});
+        return Ok;
+    }
+    QTextStream out(stdout);
+    out << "library " << library->dir() << '\n'
+        << s.photos << " photos: " << s.indexed << " indexed, " << s.failed << " failed, " << s.offline << " offline\n";
+    for (const auto& [path, n] : s.folders) out << "  " << path << " (" << n << ")\n";
+    out << "model " << (s.modelName.isEmpty() ? QStringLiteral("(none yet)") : s.modelName + QStringLiteral(" [") + s.modelId + QLatin1Char(']')) << '\n';
+    return Ok;
+}
+
+int foldersCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("folders"), QStringLiteral("List, add or remove the library's folders."),
+                   QStringLiteral("list | add FOLDER... | remove FOLDER... [options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    QStringList args = cl.parser().positionalArguments();
+    const QString action = args.isEmpty() ? QStringLiteral("list") : args.takeFirst();
+    if ((action == QLatin1String("add") || action == QLatin1String("remove")) == args.isEmpty() && action != QLatin1String("list")) {
+        QTextStream(stderr) << "error: folders " << action << " needs at least one FOLDER\n";
+        return Usage;
+    }
+    if (action != QLatin1String("list") && action != QLatin1String("add") && action != QLatin1String("remove")) {
+        QTextStream(stderr) << "error: folders takes list, add or remove, not '" << action << "'\n";
+        return Usage;
+    }
+    auto library = openLibrary(cl, action != QLatin1String("list"));
+    for (const QString& f : args) {
+        if (action == QLatin1String("add")) library->addFolder(f);
+        else if (!library->removeFolder(f)) throw AlignError(f.toStdString() + ": not one of the library's folders");
+    }
+    QJsonArray list;
+    QTextStream out(stdout);
+    for (const FolderRecord& f : library->folders()) {
+        list.append(f.path);
+        if (!cl.json()) out << f.path << '\n';
+    }
+    if (cl.json()) print({{QStringLiteral("folders"), list}});
+    return Ok;
+}
+
+}  // namespace photosearch::cli

@@ -1,0 +1,339 @@
+// PhotoLibrary::index: the incremental indexing pipeline.
+#include "align_embedder.h"
+#include "align_error.h"
+#include "image_decoder.h"
+#include "photo_library.h"
+#include "photo_scanner.h"
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QThread>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <thread>
+
+namespace photosearch {
+
+namespace {
+
+constexpr int kBatchSize = 8;
+
+// A small bounded queue: decode workers produce, the embedding loop consumes.
+template <typename T>
+class BoundedQueue {
+public:
+    explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+    void push(T item) {
+        std::unique_lock lock(m_);
+        notFull_.wait(lock, [&] { return items_.size() < capacity_ || closed_; });
+        items_.push_back(std::move(item));
+        notEmpty_.notify_one();
+    }
+    // False when closed and empty.
+    bool pop(T& out) {
+        std::unique_lock lock(m_);
+        notEmpty_.wait(lock, [&] { return !items_.empty() || closed_; });
+        if (items_.empty()) return false;
+        out = std::move(items_.front());
+        items_.pop_front();
+        notFull_.notify_one();
+        return true;
+    }
+    bool tryPop(T& out) {
+        std::lock_guard lock(m_);
+        if (items_.empty()) return false;
+        out = std::move(items_.front());
+        items_.pop_front();
+        notFull_.notify_one();
+        return true;
+    }
+    void close() {
+        std::lock_guard lock(m_);
+        closed_ = true;
+        notEmpty_.notify_all();
+        notFull_.notify_all();
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable notEmpty_, notFull_;
+    std::deque<T> items_;
+    size_t capacity_;
+    bool closed_ = false;
+};
+
+// Runs fn(i) for i in [0, n) on `threads` threads.
+void parallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&] {
+            for (size_t i; (i = next++) < n;) fn(i);
+        });
+    for (auto& th : pool) th.join();
+}
+
+struct Candidate {
+    ScannedFile file;
+    QString hash;
+    QString error;
+};
+
+struct Prepared {
+    size_t index = 0;
+    PixelValues pixels;
+    PhotoRecord record;
+    QString error;
+};
+
+QString hashFile(const QString& path, QString& error) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("cannot read: ") + f.errorString();
+        return {};
+    }
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    if (!h.addData(&f)) {
+        error = QStringLiteral("cannot read: ") + f.errorString();
+        return {};
+    }
+    return QString::fromLatin1(h.result().toHex());
+}
+
+std::vector<float> unit(const float* p, int dim) {
+    std::vector<float> v(p, p + dim);
+    double n = 0;
+    for (float x : v) n += double(x) * x;
+    n = std::sqrt(n);
+    if (n > 0)
+        for (float& x : v) x = static_cast<float>(x / n);
+    return v;
+}
+
+}  // namespace
+
+IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* control) {
+    requireWritable();
+    QElapsedTimer timer;
+    timer.start();
+    IndexControl localControl;
+    IndexControl& ctl = control ? *control : localControl;
+    IndexReport report;
+    const QString model = modelId();
+    ensureVectors();
+    AlignEmbedder& e = embedder();
+    const int dim = e.config().projectionDim;
+    const int workers = std::max(1, QThread::idealThreadCount() - 1);
+    auto fail = [&](const QString& path, const QString& error) {
+        report.failed.emplace_back(path, error);
+        if (callbacks.fileFailed) callbacks.fileFailed(path, error);
+    };
+
+    // 1. What is on disk now. A folder that is not there (an unplugged drive) keeps its photos, offline.
+    PhotoScanner scanner(dir_);
+    std::vector<ScannedFile> files;
+    std::set<int64_t> offlineFolders;
+    for (const FolderRecord& f : catalog_->folders()) {
+        if (!QFileInfo(f.path).isDir()) {
+            offlineFolders.insert(f.id);
+            continue;
+        }
+        scanner.scan(f.path, f.id, files, &ctl.cancel);
+    }
+
+    // 2. Compare with the catalog: same size and time means unchanged.
+    std::map<QString, PhotoRecord> known;
+    for (PhotoRecord& p : catalog_->photos()) known.emplace(p.path, std::move(p));
+    std::vector<Candidate> candidates;
+    std::set<QString> seen;
+    std::vector<int64_t> backOnline;
+    for (const ScannedFile& f : files) {
+        if (!seen.insert(f.path).second) continue;
+        const auto it = known.find(f.path);
+        if (it != known.end() && it->second.size == f.size && it->second.mtimeMs == f.mtimeMs) {
+            if (it->second.status == QLatin1String("offline")) backOnline.push_back(it->second.id);
+            ++report.unchanged;
+            continue;
+        }
+        candidates.push_back({f, {}, {}});
+    }
+    std::map<QString, std::vector<PhotoRecord>> missingByHash;
+    std::vector<PhotoRecord> missing, goneOffline;
+    for (const auto& [path, p] : known) {
+        if (seen.count(path)) continue;
+        if (offlineFolders.count(p.folderId)) {
+            if (p.status != QLatin1String("offline")) goneOffline.push_back(p);
+            ++report.offline;
+            continue;
+        }
+        missing.push_back(p);
+        if (!p.contentHash.isEmpty()) missingByHash[p.contentHash].push_back(p);
+    }
+
+    // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
+    parallelFor(candidates.size(), workers + 1, [&](size_t i) {
+        if (!ctl.cancel) candidates[i].hash = hashFile(candidates[i].file.path, candidates[i].error);
+    });
+
+    std::vector<size_t> toEmbed;
+    std::set<int64_t> movedIds;
+    std::vector<int64_t> copyIds;
+    std::vector<float> copyVectors;
+    {
+        SqliteTransaction tx(catalog_->db());
+        for (int64_t id : backOnline) catalog_->setStatus(id, QStringLiteral("indexed"));
+        for (const PhotoRecord& p : goneOffline) catalog_->setStatus(p.id, QStringLiteral("offline"));
+        for (size_t i = 0; i < candidates.size(); ++i) {
+            const Candidate& c = candidates[i];
+            const ScannedFile& f = c.file;
+            if (!c.error.isEmpty()) {
+                PhotoRecord r{0, f.path, f.folderId, f.size, f.mtimeMs, {}, 0, 0, f.mtimeMs / 1000, 1, {}, c.error};
+                catalog_->putFailed(r);
+                fail(f.path, c.error);
+                continue;
+            }
+            const auto same = known.find(f.path);
+            if (same != known.end() && same->second.contentHash == c.hash && same->second.status == QLatin1String("indexed")) {
+                catalog_->updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
+                ++report.unchanged;
+                continue;
+            }
+            auto moved = missingByHash.find(c.hash);
+            if (moved != missingByHash.end() && !moved->second.empty() && same == known.end()) {
+                const PhotoRecord from = moved->second.back();
+                moved->second.pop_back();
+                catalog_->updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
+                movedIds.insert(from.id);
+                ++report.moved;
+                continue;
+            }
+            std::optional<std::vector<float>> reuse;
+            for (const PhotoRecord& twin : catalog_->photosWithHash(c.hash))
+                if (twin.status == QLatin1String("indexed") && twin.path != f.path && (reuse = catalog_->vector(twin.id))) {
+                    PhotoRecord r = twin;
+                    r.id = 0;
+                    r.path = f.path;
+                    r.folderId = f.folderId;
+                    r.size = f.size;
+                    r.mtimeMs = f.mtimeMs;
+                    copyIds.push_back(catalog_->putIndexed(r, model, *reuse));
+                    copyVectors.insert(copyVectors.end(), reuse->begin(), reuse->end());
+                    ++report.copies;
+                    break;
+                }
+            if (!reuse) toEmbed.push_back(i);
+        }
+        catalog_->bumpGeneration();
+        tx.commit();
+    }
+    vectors_->add(copyIds, copyVectors);
+
+    // 4. Decode and preprocess on worker threads; embed in batches; one transaction per batch.
+    BoundedQueue<Prepared> queue(kBatchSize * 3);
+    std::atomic<size_t> next{0};
+    std::atomic<int> running{workers};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w)
+        pool.emplace_back([&] {
+            for (size_t k; !stop && (k = next++) < toEmbed.size();) {
+                const Candidate& c = candidates[toEmbed[k]];
+                Prepared p;
+                p.index = toEmbed[k];
+                p.record = {0, c.file.path, c.file.folderId, c.file.size, c.file.mtimeMs, c.hash, 0, 0, c.file.mtimeMs / 1000, 1, {}, {}};
+                try {
+                    const DecodedImage image = ImageDecoder::decodeFile(c.file.path);
+                    p.record.width = image.rgb.cols;
+                    p.record.height = image.rgb.rows;
+                    p.record.orientation = image.orientation;
+                    if (const auto taken = parseExifDateTime(image.dateTimeOriginal)) p.record.takenAt = *taken;
+                    p.pixels = e.processor().preprocess(image.rgb);
+                } catch (const std::exception& ex) {
+                    p.error = QString::fromUtf8(ex.what());
+                    if (p.error.startsWith(c.file.path + QStringLiteral(": "))) p.error = p.error.mid(c.file.path.size() + 2);
+                }
+                queue.push(std::move(p));
+            }
+            if (--running == 0) queue.close();
+        });
+
+    QElapsedTimer embedTimer;
+    embedTimer.start();
+    IndexProgress progress;
+    progress.total = static_cast<int64_t>(toEmbed.size());
+    bool more = true;
+    while (more) {
+        while (ctl.pause && !ctl.cancel) QThread::msleep(50);
+        if (ctl.cancel) {
+            report.cancelled = true;
+            break;
+        }
+        std::vector<Prepared> batch;
+        Prepared p;
+        if (!(more = queue.pop(p))) break;
+        batch.push_back(std::move(p));
+        while (static_cast<int>(batch.size()) < kBatchSize && queue.tryPop(p)) batch.push_back(std::move(p));
+        // Wait for a full batch unless the workers are done.
+        while (static_cast<int>(batch.size()) < kBatchSize && (more = queue.pop(p))) batch.push_back(std::move(p));
+
+        std::vector<PixelValues> pixels;
+        for (const Prepared& b : batch)
+            if (b.error.isEmpty()) pixels.push_back(b.pixels);
+        const torch::Tensor features = e.imageFeatures(pixels);
+        std::vector<int64_t> ids;
+        std::vector<float> data;
+        SqliteTransaction tx(catalog_->db());
+        int64_t row = 0;
+        for (Prepared& b : batch) {
+            if (!b.error.isEmpty()) {
+                b.record.error = b.error;
+                catalog_->putFailed(b.record);
+                fail(b.record.path, b.error);
+                continue;
+            }
+            const std::vector<float> v = unit(features[row++].contiguous().data_ptr<float>(), dim);
+            ids.push_back(catalog_->putIndexed(b.record, model, v));
+            data.insert(data.end(), v.begin(), v.end());
+            ++report.indexed;
+        }
+        catalog_->bumpGeneration();
+        tx.commit();
+        vectors_->add(ids, data);
+
+        progress.done += static_cast<int64_t>(batch.size());
+        const double seconds = embedTimer.elapsed() / 1000.0;
+        progress.photosPerSecond = seconds > 0 ? progress.done / seconds : 0;
+        progress.etaSeconds = progress.photosPerSecond > 0 ? (progress.total - progress.done) / progress.photosPerSecond : -1;
+        progress.currentPath = batch.back().record.path;
+        if (callbacks.progress) callbacks.progress(progress);
+    }
+    stop = true;
+    queue.close();
+    for (auto& th : pool) th.join();
+
+    // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
+    if (!report.cancelled) {
+        std::vector<int64_t> removed;
+        SqliteTransaction tx(catalog_->db());
+        for (const PhotoRecord& p : missing)
+            if (!movedIds.count(p.id)) {
+                catalog_->removePhoto(p.id);
+                removed.push_back(p.id);
+            }
+        catalog_->bumpGeneration();
+        tx.commit();
+        vectors_->remove(removed);
+        report.removed = static_cast<int64_t>(removed.size());
+    }
+    saveVectors();
+    refreshPaths();
+    report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
+    report.elapsedSeconds = timer.elapsed() / 1000.0;
+    return report;
+}
+
+}  // namespace photosearch

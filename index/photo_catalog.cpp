@@ -1,0 +1,276 @@
+#include "photo_catalog.h"
+
+#include "align_error.h"
+
+#include <QDateTime>
+
+#include <functional>
+
+namespace photosearch {
+
+namespace {
+
+const char* const kMigrations[] = {
+    // 0 -> 1
+    R"(
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE folders(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, added_at INTEGER NOT NULL);
+    CREATE TABLE photos(
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        content_hash TEXT,
+        width INTEGER NOT NULL DEFAULT 0,
+        height INTEGER NOT NULL DEFAULT 0,
+        taken_at INTEGER NOT NULL DEFAULT 0,
+        orientation INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL CHECK(status IN ('indexed', 'failed', 'offline')),
+        error TEXT,
+        indexed_at INTEGER NOT NULL);
+    CREATE INDEX photos_hash ON photos(content_hash);
+    CREATE INDEX photos_folder ON photos(folder_id);
+    CREATE TABLE vectors(
+        photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        data BLOB NOT NULL);
+    CREATE TABLE tags(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        label_set TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        probabilities TEXT NOT NULL,
+        PRIMARY KEY(photo_id, label_set));
+    CREATE INDEX tags_tag ON tags(tag);
+    INSERT INTO meta(key, value) VALUES ('generation', '0');
+    )",
+};
+
+const char* kPhotoColumns =
+    "id, path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, orientation, status, error";
+
+}  // namespace
+
+PhotoRecord readPhoto(const SqliteStatement& s) {
+    PhotoRecord p;
+    p.id = s.integer(0);
+    p.path = s.text(1);
+    p.folderId = s.integer(2);
+    p.size = s.integer(3);
+    p.mtimeMs = s.integer(4);
+    p.contentHash = s.text(5);
+    p.width = static_cast<int>(s.integer(6));
+    p.height = static_cast<int>(s.integer(7));
+    p.takenAt = s.integer(8);
+    p.orientation = static_cast<int>(s.integer(9));
+    p.status = s.text(10);
+    p.error = s.text(11);
+    return p;
+}
+
+PhotoCatalog::PhotoCatalog(const QString& path) : db_(std::make_unique<SqliteDatabase>(path)) {
+    db_->exec("PRAGMA journal_mode=WAL");
+    // In WAL mode NORMAL loses no committed transaction when the application dies; only a power cut
+    // can roll back the last few, and never corrupts the file.
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
+    migrate();
+}
+
+void PhotoCatalog::migrate() {
+    const int64_t version = db_->scalar("PRAGMA user_version");
+    constexpr int64_t known = static_cast<int64_t>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+    if (version > known)
+        throw AlignError(db_->path().toStdString() + ": the catalog has schema version " + std::to_string(version) +
+                         ", newer than this PhotoSearch understands (" + std::to_string(known) + "); update PhotoSearch");
+    for (int64_t v = version; v < known; ++v) {
+        SqliteTransaction t(*db_);
+        db_->exec(kMigrations[v]);
+        db_->exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+        t.commit();
+    }
+}
+
+QString PhotoCatalog::meta(const QString& key) const {
+    SqliteStatement s(*db_, "SELECT value FROM meta WHERE key = ?");
+    s.bind(1, key);
+    return s.step() ? s.text(0) : QString();
+}
+
+void PhotoCatalog::setMeta(const QString& key, const QString& value) {
+    SqliteStatement s(*db_, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    s.bind(1, key).bind(2, value).run();
+}
+
+int64_t PhotoCatalog::addFolder(const QString& path) {
+    SqliteStatement s(*db_, "INSERT INTO folders(path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING");
+    s.bind(1, path).bind(2, int64_t(QDateTime::currentSecsSinceEpoch())).run();
+    SqliteStatement q(*db_, "SELECT id FROM folders WHERE path = ?");
+    q.bind(1, path);
+    q.step();
+    return q.integer(0);
+}
+
+bool PhotoCatalog::removeFolder(const QString& path) {
+    SqliteTransaction t(*db_);
+    SqliteStatement s(*db_, "DELETE FROM folders WHERE path = ?");
+    s.bind(1, path).run();
+    const bool removed = db_->changes() > 0;
+    if (removed) bumpGeneration();
+    t.commit();
+    return removed;
+}
+
+std::vector<FolderRecord> PhotoCatalog::folders() const {
+    std::vector<FolderRecord> out;
+    SqliteStatement s(*db_, "SELECT id, path FROM folders ORDER BY path");
+    while (s.step()) out.push_back({s.integer(0), s.text(1)});
+    return out;
+}
+
+std::vector<PhotoRecord> PhotoCatalog::photos() const {
+    std::vector<PhotoRecord> out;
+    SqliteStatement s(*db_, (std::string("SELECT ") + kPhotoColumns + " FROM photos ORDER BY id").c_str());
+    while (s.step()) out.push_back(readPhoto(s));
+    return out;
+}
+
+std::optional<PhotoRecord> PhotoCatalog::photo(int64_t id) const {
+    SqliteStatement s(*db_, (std::string("SELECT ") + kPhotoColumns + " FROM photos WHERE id = ?").c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return readPhoto(s);
+}
+
+std::optional<PhotoRecord> PhotoCatalog::photoByPath(const QString& path) const {
+    SqliteStatement s(*db_, (std::string("SELECT ") + kPhotoColumns + " FROM photos WHERE path = ?").c_str());
+    s.bind(1, path);
+    if (!s.step()) return std::nullopt;
+    return readPhoto(s);
+}
+
+std::vector<PhotoRecord> PhotoCatalog::photosWithHash(const QString& hash) const {
+    std::vector<PhotoRecord> out;
+    SqliteStatement s(*db_, (std::string("SELECT ") + kPhotoColumns + " FROM photos WHERE content_hash = ? ORDER BY id").c_str());
+    s.bind(1, hash);
+    while (s.step()) out.push_back(readPhoto(s));
+    return out;
+}
+
+namespace {
+
+int64_t upsertPhoto(SqliteDatabase& db, const PhotoRecord& p, const char* status) {
+    SqliteStatement s(db,
+                      "INSERT INTO photos(path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, "
+                      "orientation, status, error, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                      "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size, "
+                      "mtime_ms = excluded.mtime_ms, content_hash = excluded.content_hash, width = excluded.width, "
+                      "height = excluded.height, taken_at = excluded.taken_at, orientation = excluded.orientation, "
+                      "status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at");
+    s.bind(1, p.path).bind(2, p.folderId).bind(3, p.size).bind(4, p.mtimeMs);
+    if (p.contentHash.isEmpty()) s.bindNull(5); else s.bind(5, p.contentHash);
+    s.bind(6, int64_t(p.width)).bind(7, int64_t(p.height)).bind(8, p.takenAt).bind(9, int64_t(p.orientation));
+    s.bind(10, QString::fromLatin1(status));
+    if (p.error.isEmpty()) s.bindNull(11); else s.bind(11, p.error);
+    s.bind(12, int64_t(QDateTime::currentSecsSinceEpoch()));
+    s.run();
+    SqliteStatement q(db, "SELECT id FROM photos WHERE path = ?");
+    q.bind(1, p.path);
+    q.step();
+    return q.integer(0);
+}
+
+}  // namespace
+
+int64_t PhotoCatalog::putIndexed(const PhotoRecord& photo, const QString& model, const std::vector<float>& vector) {
+    const int64_t id = upsertPhoto(*db_, photo, "indexed");
+    SqliteStatement s(*db_, "INSERT OR REPLACE INTO vectors(photo_id, model, dim, data) VALUES (?, ?, ?, ?)");
+    s.bind(1, id).bind(2, model).bind(3, static_cast<int64_t>(vector.size()));
+    s.bind(4, QByteArray(reinterpret_cast<const char*>(vector.data()), static_cast<qsizetype>(vector.size() * sizeof(float))));
+    s.run();
+    return id;
+}
+
+int64_t PhotoCatalog::putFailed(const PhotoRecord& photo) {
+    const int64_t id = upsertPhoto(*db_, photo, "failed");
+    SqliteStatement s(*db_, "DELETE FROM vectors WHERE photo_id = ?");
+    s.bind(1, id).run();
+    return id;
+}
+
+void PhotoCatalog::updateFile(int64_t id, const QString& path, int64_t folderId, int64_t size, int64_t mtimeMs) {
+    SqliteStatement s(*db_, "UPDATE photos SET path = ?, folder_id = ?, size = ?, mtime_ms = ?, status = "
+                            "CASE status WHEN 'offline' THEN 'indexed' ELSE status END WHERE id = ?");
+    s.bind(1, path).bind(2, folderId).bind(3, size).bind(4, mtimeMs).bind(5, id).run();
+}
+
+void PhotoCatalog::setStatus(int64_t id, const QString& status) {
+    SqliteStatement s(*db_, "UPDATE photos SET status = ? WHERE id = ?");
+    s.bind(1, status).bind(2, id).run();
+}
+
+void PhotoCatalog::removePhoto(int64_t id) {
+    SqliteStatement s(*db_, "DELETE FROM photos WHERE id = ?");
+    s.bind(1, id).run();
+}
+
+std::optional<std::vector<float>> PhotoCatalog::vector(int64_t photoId) const {
+    SqliteStatement s(*db_, "SELECT data FROM vectors WHERE photo_id = ?");
+    s.bind(1, photoId);
+    if (!s.step()) return std::nullopt;
+    const QByteArray b = s.blob(0);
+    std::vector<float> v(static_cast<size_t>(b.size()) / sizeof(float));
+    std::memcpy(v.data(), b.constData(), v.size() * sizeof(float));
+    return v;
+}
+
+void PhotoCatalog::forEachVector(const QString& model, const std::function<void(int64_t, const float*, int)>& visit) const {
+    SqliteStatement s(*db_, "SELECT photo_id, dim, data FROM vectors WHERE model = ? ORDER BY photo_id");
+    s.bind(1, model);
+    while (s.step()) {
+        const int dim = static_cast<int>(s.integer(1));
+        const QByteArray b = s.blob(2);
+        if (b.size() != static_cast<qsizetype>(dim * sizeof(float)))
+            throw AlignError(db_->path().toStdString() + ": the vector of photo " + std::to_string(s.integer(0)) +
+                             " has " + std::to_string(b.size()) + " bytes, expected " + std::to_string(dim * 4));
+        visit(s.integer(0), reinterpret_cast<const float*>(b.constData()), dim);
+    }
+}
+
+int64_t PhotoCatalog::vectorCount() const { return db_->scalar("SELECT count(*) FROM vectors"); }
+
+void PhotoCatalog::deleteAllVectors() {
+    db_->exec("DELETE FROM vectors");
+    db_->exec("DELETE FROM tags");
+    db_->exec("UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model' WHERE status = 'indexed'");
+}
+
+int64_t PhotoCatalog::generation() const { return meta(QStringLiteral("generation")).toLongLong(); }
+
+void PhotoCatalog::bumpGeneration() {
+    db_->exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
+}
+
+void PhotoCatalog::replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags) {
+    SqliteStatement s(*db_, "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) VALUES (?, ?, ?, ?)");
+    for (const auto& [id, t] : tags) s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
+}
+
+std::vector<TagRecord> PhotoCatalog::tags(int64_t photoId) const {
+    std::vector<TagRecord> out;
+    SqliteStatement s(*db_, "SELECT label_set, tag, probabilities FROM tags WHERE photo_id = ? ORDER BY label_set");
+    s.bind(1, photoId);
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
+    return out;
+}
+
+std::vector<int64_t> PhotoCatalog::photosTagged(const QString& tag) const {
+    std::vector<int64_t> out;
+    SqliteStatement s(*db_, "SELECT DISTINCT photo_id FROM tags WHERE tag = ? ORDER BY photo_id");
+    s.bind(1, tag);
+    while (s.step()) out.push_back(s.integer(0));
+    return out;
+}
+
+}  // namespace photosearch

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "sqlite_database.h"
+
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace photosearch {
+
+struct FolderRecord {
+    int64_t id = 0;
+    QString path;
+};
+
+struct PhotoRecord {
+    int64_t id = 0;
+    QString path;
+    int64_t folderId = 0;
+    int64_t size = 0;
+    int64_t mtimeMs = 0;
+    QString contentHash;
+    int width = 0;
+    int height = 0;
+    int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
+    int orientation = 1;
+    QString status;       // indexed, failed, offline
+    QString error;
+};
+
+struct TagRecord {
+    QString labelSet;
+    QString tag;
+    QString probabilitiesJson;  // [{"label", "probability"}] in the order the labels were given
+};
+
+// The SQLite catalog: the library's source of truth (folders, photos, vectors, tags). WAL, foreign
+// keys on, schema versioned by PRAGMA user_version with forward migrations.
+class PhotoCatalog {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    explicit PhotoCatalog(const QString& databasePath);
+    SqliteDatabase& db() { return *db_; }
+
+    QString meta(const QString& key) const;
+    void setMeta(const QString& key, const QString& value);
+
+    int64_t addFolder(const QString& path);
+    bool removeFolder(const QString& path);
+    std::vector<FolderRecord> folders() const;
+
+    std::vector<PhotoRecord> photos() const;
+    std::optional<PhotoRecord> photo(int64_t id) const;
+    std::optional<PhotoRecord> photoByPath(const QString& path) const;
+    std::vector<PhotoRecord> photosWithHash(const QString& hash) const;
+
+    // Inserts or replaces the photo's row and its vector (unit length, float32). Call inside a transaction.
+    int64_t putIndexed(const PhotoRecord& photo, const QString& model, const std::vector<float>& vector);
+    int64_t putFailed(const PhotoRecord& photo);
+    // A photo that moved or was touched: new path / size / time, same vector and tags.
+    void updateFile(int64_t id, const QString& path, int64_t folderId, int64_t size, int64_t mtimeMs);
+    void setStatus(int64_t id, const QString& status);
+    void removePhoto(int64_t id);
+
+    std::optional<std::vector<float>> vector(int64_t photoId) const;
+    // Every stored vector of `model`, ordered by photo id.
+    void forEachVector(const QString& model, const std::function<void(int64_t, const float*, int)>& visit) const;
+    int64_t vectorCount() const;
+    void deleteAllVectors();
+
+    // Bumped by every change to the set of vectors; the FAISS cache records the value it was built at.
+    int64_t generation() const;
+    void bumpGeneration();
+
+    void replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags);
+    std::vector<TagRecord> tags(int64_t photoId) const;
+    std::vector<int64_t> photosTagged(const QString& tag) const;
+
+private:
+    void migrate();
+    std::unique_ptr<SqliteDatabase> db_;
+};
+
+PhotoRecord readPhoto(const SqliteStatement& s);
+
+}  // namespace photosearch

@@ -1,0 +1,379 @@
+#include "photo_library.h"
+
+#include "align_embedder.h"
+#include "align_error.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+namespace photosearch {
+
+namespace {
+
+const char* kVectorsFile = "vectors.faiss";
+
+std::vector<float> normalized(const torch::Tensor& row) {
+    const auto r = row.contiguous().to(torch::kFloat32);
+    std::vector<float> v(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+    double norm = 0;
+    for (float x : v) norm += double(x) * x;
+    norm = std::sqrt(norm);
+    if (norm > 0)
+        for (float& x : v) x = static_cast<float>(x / norm);
+    return v;
+}
+
+QByteArray sha256OfFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) throw AlignError(path.toStdString() + ": cannot read: " + f.errorString().toStdString());
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    if (!hash.addData(&f)) throw AlignError(path.toStdString() + ": cannot read");
+    return hash.result().toHex();
+}
+
+QString canonicalFolder(const QString& path) {
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
+}
+
+bool isUnder(const QString& path, const QString& folder) {
+    return path.startsWith(folder) && (path.size() == folder.size() || path.at(folder.size()) == QLatin1Char('/') || folder.endsWith(QLatin1Char('/')));
+}
+
+}  // namespace
+
+std::optional<int64_t> parseExifDateTime(const QString& value) {
+    const QDateTime t = QDateTime::fromString(value.left(19), QStringLiteral("yyyy:MM:dd HH:mm:ss"));
+    if (!t.isValid()) return std::nullopt;
+    return t.toSecsSinceEpoch();
+}
+
+PhotoLibrary::~PhotoLibrary() = default;
+
+std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) {
+    auto lib = std::unique_ptr<PhotoLibrary>(new PhotoLibrary);
+    lib->options_ = options;
+    lib->dir_ = QDir::cleanPath(QFileInfo(options.libraryDir).absoluteFilePath());
+    if (!QDir().mkpath(lib->dir_)) throw AlignError(lib->dir_.toStdString() + ": cannot create the library folder");
+    if (options.writable) {
+        lib->lock_ = std::make_unique<QLockFile>(lib->dir_ + QStringLiteral("/writer.lock"));
+        lib->lock_->setStaleLockTime(0);  // a lock whose process died (kill -9) is stale at once
+        if (!lib->lock_->tryLock(0)) {
+            qint64 pid = 0;
+            QString host, app;
+            lib->lock_->getLockInfo(&pid, &host, &app);
+            throw AlignError(lib->dir_.toStdString() + ": the library is being changed by another PhotoSearch (" +
+                             app.toStdString() + ", process " + std::to_string(pid) + "); try again when it has finished");
+        }
+    }
+    lib->catalog_ = std::make_unique<PhotoCatalog>(lib->dir_ + QStringLiteral("/catalog.sqlite"));
+    lib->refreshPaths();
+    return lib;
+}
+
+void PhotoLibrary::requireWritable() const {
+    if (!lock_) throw AlignError("the library was opened read-only");
+}
+
+AlignEmbedder& PhotoLibrary::embedder() {
+    if (!embedder_) embedder_ = AlignEmbedder::load({options_.modelDir, options_.device, options_.threads});
+    return *embedder_;
+}
+
+QString PhotoLibrary::modelId() {
+    if (!modelId_.isEmpty()) return modelId_;
+    const QDir modelDir(options_.modelDir);
+    AlignEmbedder& e = embedder();
+    const QFileInfo weights(e.weightsPath());
+    // Hashing 690 MB takes seconds: remember the checksum for this exact file (path, size, time).
+    const QString key = weights.absoluteFilePath() + QLatin1Char('|') + QString::number(weights.size()) + QLatin1Char('|') +
+                        QString::number(weights.lastModified().toMSecsSinceEpoch());
+    QString weightsSha = catalog_->meta(QStringLiteral("weights_key")) == key ? catalog_->meta(QStringLiteral("weights_sha256")) : QString();
+    if (weightsSha.isEmpty()) weightsSha = QString::fromLatin1(sha256OfFile(weights.absoluteFilePath()));
+    const QByteArray configSha = sha256OfFile(modelDir.filePath(QStringLiteral("config.json")));
+    const QString id = QString::fromLatin1(
+        QCryptographicHash::hash(configSha + weightsSha.toLatin1(), QCryptographicHash::Sha256).toHex().left(16));
+    const QString stored = catalog_->meta(QStringLiteral("model_id"));
+    if (!stored.isEmpty() && stored != id && catalog_->vectorCount() > 0)
+        throw AlignError(dir_.toStdString() + ": this library was indexed with another model (" +
+                         catalog_->meta(QStringLiteral("model_name")).toStdString() + ", id " + stored.toStdString() +
+                         ") than " + options_.modelDir.toStdString() + " (id " + id.toStdString() +
+                         "); vectors of two models never mix: use --model with the original model, or re-index "
+                         "everything with this one (photosearch-cli index --reindex)");
+    if (lock_) {
+        catalog_->setMeta(QStringLiteral("weights_key"), key);
+        catalog_->setMeta(QStringLiteral("weights_sha256"), weightsSha);
+        catalog_->setMeta(QStringLiteral("model_id"), id);
+        catalog_->setMeta(QStringLiteral("model_name"), QFileInfo(options_.modelDir).fileName());
+        catalog_->setMeta(QStringLiteral("model_dim"), QString::number(e.config().projectionDim));
+    }
+    modelId_ = id;
+    return id;
+}
+
+void PhotoLibrary::resetVectors() {
+    requireWritable();
+    SqliteTransaction t(catalog_->db());
+    catalog_->deleteAllVectors();
+    catalog_->setMeta(QStringLiteral("model_id"), QString());
+    catalog_->bumpGeneration();
+    t.commit();
+    modelId_.clear();
+    vectors_.reset();
+}
+
+void PhotoLibrary::ensureVectors() {
+    if (vectors_) return;
+    const QString id = modelId();
+    const int dim = embedder().config().projectionDim;
+    const QString file = dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile);
+    const int64_t generation = catalog_->generation();
+    if (catalog_->meta(QStringLiteral("vectors_generation")).toLongLong() == generation) {
+        try {
+            auto loaded = VectorIndex::load(file, dim);
+            if (loaded->size() == catalog_->vectorCount()) {
+                vectors_ = std::move(loaded);
+                return;
+            }
+        } catch (const AlignError&) {
+            // Missing or unreadable: the cache is rebuilt from the catalog below.
+        }
+    }
+    auto rebuilt = std::make_unique<VectorIndex>(dim);
+    std::vector<int64_t> ids;
+    std::vector<float> data;
+    catalog_->forEachVector(id, [&](int64_t photoId, const float* v, int d) {
+        if (d != dim) throw AlignError(catalog_->db().path().toStdString() + ": a stored vector has " + std::to_string(d) + " values, the model " + std::to_string(dim));
+        ids.push_back(photoId);
+        data.insert(data.end(), v, v + d);
+    });
+    rebuilt->add(ids, data);
+    vectors_ = std::move(rebuilt);
+    if (lock_) saveVectors();
+}
+
+void PhotoLibrary::saveVectors() {
+    if (!vectors_ || !lock_) return;
+    const int64_t generation = catalog_->generation();
+    vectors_->save(dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile));
+    catalog_->setMeta(QStringLiteral("vectors_generation"), QString::number(generation));
+}
+
+void PhotoLibrary::refreshPaths() {
+    std::unordered_map<int64_t, std::pair<QString, int64_t>> paths;
+    SqliteStatement s(catalog_->db(), "SELECT id, path, taken_at FROM photos");
+    while (s.step()) paths.emplace(s.integer(0), std::make_pair(s.text(1), s.integer(2)));
+    std::lock_guard lock(pathsMutex_);
+    paths_ = std::move(paths);
+}
+
+QString PhotoLibrary::addFolder(const QString& path) {
+    requireWritable();
+    const QFileInfo info(path);
+    if (!info.exists()) throw AlignError(path.toStdString() + ": folder not found");
+    if (!info.isDir()) throw AlignError(path.toStdString() + ": not a folder");
+    const QString folder = canonicalFolder(path);
+    if (isUnder(QFileInfo(dir_).canonicalFilePath(), folder) && folder == QFileInfo(dir_).canonicalFilePath())
+        throw AlignError(path.toStdString() + ": is the library's own folder");
+    catalog_->addFolder(folder);
+    return folder;
+}
+
+bool PhotoLibrary::removeFolder(const QString& path) {
+    requireWritable();
+    const bool removed = catalog_->removeFolder(canonicalFolder(path)) || catalog_->removeFolder(QDir::cleanPath(path));
+    if (removed) {
+        vectors_.reset();  // rebuilt without the folder's photos on next use
+        refreshPaths();
+    }
+    return removed;
+}
+
+std::vector<FolderRecord> PhotoLibrary::folders() const { return catalog_->folders(); }
+
+std::vector<float> PhotoLibrary::queryVector(const QString& text, const SearchOptions& o) {
+    AlignEmbedder& e = embedder();
+    const int dim = e.config().projectionDim;
+    std::vector<float> q(static_cast<size_t>(dim), 0.0f);
+    auto addScaled = [&](const std::vector<float>& v, float w) {
+        for (int i = 0; i < dim; ++i) q[i] += w * v[i];
+    };
+    if (!text.trimmed().isEmpty()) addScaled(normalized(e.textFeatures({text})[0]), o.textWeight);
+    if (!o.imagePath.isEmpty()) addScaled(normalized(e.imageFeatures({e.processor().preprocessFile(o.imagePath)})[0]), o.imageWeight);
+    double norm = 0;
+    for (float x : q) norm += double(x) * x;
+    if (norm == 0) throw AlignError("nothing to search for: give a text or an image");
+    for (float& x : q) x = static_cast<float>(x / std::sqrt(norm));
+    // Scores become cos(photo, query) - w * cos(photo, not): a linear query, so one inner product.
+    if (!o.notText.trimmed().isEmpty()) addScaled(normalized(e.textFeatures({o.notText})[0]), -o.notWeight);
+    return q;
+}
+
+std::vector<SearchResult> PhotoLibrary::rank(const std::vector<float>& query, const SearchOptions& o, int64_t excludeId) {
+    ensureVectors();
+    const QString folder = o.folder.isEmpty() ? QString() : canonicalFolder(o.folder);
+    std::set<int64_t> tagged;
+    if (!o.tag.isEmpty())
+        for (int64_t id : catalog_->photosTagged(o.tag)) tagged.insert(id);
+    const bool filtered = !folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
+    // Exact search is cheap enough to score every photo when filters may drop most of the best ones.
+    const int64_t k = filtered ? vectors_->size() : o.limit + (excludeId ? 1 : 0);
+    std::vector<SearchResult> out;
+    std::lock_guard lock(pathsMutex_);
+    for (const ScoredId& hit : vectors_->search(query.data(), k)) {
+        if (static_cast<int>(out.size()) >= o.limit) break;
+        if (hit.id == excludeId) continue;
+        if (o.minScore && hit.score < *o.minScore) break;
+        const auto it = paths_.find(hit.id);
+        if (it == paths_.end()) continue;
+        const auto& [path, takenAt] = it->second;
+        if (!folder.isEmpty() && !isUnder(path, folder)) continue;
+        if (o.after && takenAt < *o.after) continue;
+        if (o.before && takenAt >= *o.before) continue;
+        if (!o.tag.isEmpty() && !tagged.count(hit.id)) continue;
+        out.push_back({hit.id, path, hit.score});
+    }
+    return out;
+}
+
+std::vector<SearchResult> PhotoLibrary::search(const QString& text, const SearchOptions& options) {
+    return rank(queryVector(text, options), options, 0);
+}
+
+std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const SearchOptions& options) {
+    const QFileInfo info(path);
+    if (!info.exists()) throw AlignError(path.toStdString() + ": file not found");
+    const QString absolute = info.absoluteFilePath();
+    int64_t self = 0;
+    std::vector<float> query;
+    if (const auto known = catalog_->photoByPath(absolute);
+        known && known->size == info.size() && known->mtimeMs == info.lastModified().toMSecsSinceEpoch()) {
+        self = known->id;
+        if (auto v = catalog_->vector(known->id)) query = std::move(*v);
+    }
+    if (query.empty()) {
+        modelId();
+        AlignEmbedder& e = embedder();
+        query = normalized(e.imageFeatures({e.processor().preprocessFile(absolute)})[0]);
+    }
+    SearchOptions o = options;
+    if (!o.notText.trimmed().isEmpty()) {
+        std::vector<float> n = normalized(embedder().textFeatures({o.notText})[0]);
+        for (size_t i = 0; i < query.size(); ++i) query[i] -= o.notWeight * n[i];
+    }
+    return rank(query, o, self);
+}
+
+std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {
+    requireWritable();
+    if (labels.isEmpty()) throw AlignError("give at least one label");
+    modelId();
+    const QString folder = canonicalFolder(folderPath);
+    if (!QFileInfo(folder).isDir()) throw AlignError(folderPath.toStdString() + ": folder not found");
+    AlignEmbedder& e = embedder();
+    std::vector<QString> prompts;
+    for (const QString& l : labels)
+        prompts.push_back(promptTemplate.contains(QStringLiteral("{}")) ? QString(promptTemplate).replace(QStringLiteral("{}"), l) : l);
+    const torch::Tensor textFeatures = e.textFeatures(prompts);
+
+    std::vector<PhotoRecord> photos;
+    for (const PhotoRecord& p : catalog_->photos())
+        if (p.status == QLatin1String("indexed") && isUnder(p.path, folder)) photos.push_back(p);
+    if (photos.empty()) throw AlignError(folderPath.toStdString() + ": no indexed photos under this folder (add it and run index first)");
+
+    QStringList sorted = labels;
+    sorted.sort();
+    sorted.removeDuplicates();
+    const QString labelSet = sorted.join(QLatin1Char('\n'));
+    std::vector<TaggedPhoto> out;
+    std::vector<std::pair<int64_t, TagRecord>> records;
+    const auto textUnit = textFeatures / textFeatures.norm(2, -1, true);
+    for (const PhotoRecord& p : photos) {
+        const auto v = catalog_->vector(p.id);
+        if (!v) continue;
+        const auto image = torch::from_blob(const_cast<float*>(v->data()), {1, static_cast<int64_t>(v->size())}).clone();
+        const auto logits = torch::matmul(image / image.norm(2, -1, true), textUnit.t())[0] / e.temperature();
+        const auto probs = torch::softmax(logits, 0);
+        TaggedPhoto t{p.id, p.path, labels[static_cast<int>(probs.argmax().item<int64_t>())], {}};
+        QJsonArray json;
+        for (int i = 0; i < labels.size(); ++i) {
+            const float pr = probs[i].item<float>();
+            t.probabilities.emplace_back(labels[i], pr);
+            json.append(QJsonObject{{QStringLiteral("label"), labels[i]}, {QStringLiteral("probability"), pr}});
+        }
+        records.push_back({p.id, {labelSet, t.tag, QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))}});
+        out.push_back(std::move(t));
+    }
+    SqliteTransaction tx(catalog_->db());
+    catalog_->replaceTags(labelSet, records);
+    tx.commit();
+    return out;
+}
+
+std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold) {
+    ensureVectors();
+    std::vector<int64_t> ids;
+    {
+        std::lock_guard lock(pathsMutex_);
+        for (const auto& [id, _] : paths_) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    std::unordered_map<int64_t, int64_t> parent;
+    std::function<int64_t(int64_t)> find = [&](int64_t x) {
+        auto it = parent.find(x);
+        if (it == parent.end() || it->second == x) return x;
+        return it->second = find(it->second);
+    };
+    std::vector<float> v;
+    for (int64_t id : ids) {
+        if (!vectors_->reconstruct(id, v)) continue;
+        for (const ScoredId& hit : vectors_->search(v.data(), 32)) {
+            if (hit.id == id || hit.score < threshold) continue;
+            const int64_t a = find(id), b = find(hit.id);
+            if (a != b) parent[std::max(a, b)] = std::min(a, b);
+        }
+    }
+    std::map<int64_t, std::vector<SearchResult>> groups;
+    std::lock_guard lock(pathsMutex_);
+    for (int64_t id : ids) {
+        const int64_t root = find(id);
+        if (root == id && !parent.count(id)) continue;
+        std::vector<float> rv;
+        vectors_->reconstruct(root, rv);
+        vectors_->reconstruct(id, v);
+        const float score = static_cast<float>(std::inner_product(v.begin(), v.end(), rv.begin(), 0.0));
+        groups[root].push_back({id, paths_[id].first, score});
+    }
+    std::vector<std::vector<SearchResult>> out;
+    for (auto& [root, members] : groups)
+        if (members.size() > 1) out.push_back(std::move(members));
+    return out;
+}
+
+LibraryStatus PhotoLibrary::status() {
+    LibraryStatus s;
+    SqliteDatabase& db = catalog_->db();
+    s.photos = db.scalar("SELECT count(*) FROM photos");
+    s.indexed = db.scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
+    s.failed = db.scalar("SELECT count(*) FROM photos WHERE status = 'failed'");
+    s.offline = db.scalar("SELECT count(*) FROM photos WHERE status = 'offline'");
+    SqliteStatement q(db, "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path");
+    while (q.step()) s.folders.emplace_back(q.text(0), q.integer(1));
+    s.modelId = catalog_->meta(QStringLiteral("model_id"));
+    s.modelName = catalog_->meta(QStringLiteral("model_name"));
+    s.dim = catalog_->meta(QStringLiteral("model_dim")).toInt();
+    return s;
+}
+
+}  // namespace photosearch

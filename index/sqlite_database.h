@@ -1,0 +1,81 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace photosearch {
+
+class SqliteDatabase;
+
+// One prepared statement. Bind by 1-based index, step, read columns by 0-based index.
+class SqliteStatement {
+public:
+    SqliteStatement(SqliteDatabase& db, const char* sql);
+    ~SqliteStatement();
+    SqliteStatement(const SqliteStatement&) = delete;
+    SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+    SqliteStatement& bind(int index, int64_t value);
+    SqliteStatement& bind(int index, double value);
+    SqliteStatement& bind(int index, const QString& value);
+    SqliteStatement& bind(int index, const QByteArray& blob);
+    SqliteStatement& bindNull(int index);
+    // True while a row is available.
+    bool step();
+    // Runs to completion (for statements that return no rows).
+    void run();
+    void reset();
+
+    int64_t integer(int column) const;
+    double real(int column) const;
+    QString text(int column) const;
+    QByteArray blob(int column) const;
+    bool isNull(int column) const;
+
+private:
+    SqliteDatabase& db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A SQLite connection with the error handling we want: every failure is an AlignError naming the
+// database file and what SQLite said.
+class SqliteDatabase {
+public:
+    explicit SqliteDatabase(const QString& path);
+    ~SqliteDatabase();
+    SqliteDatabase(const SqliteDatabase&) = delete;
+    SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+
+    void exec(const char* sql);
+    int64_t scalar(const char* sql);
+    int64_t lastInsertId() const;
+    int changes() const;
+    const QString& path() const { return path_; }
+    sqlite3* handle() const { return db_; }
+    [[noreturn]] void fail(const std::string& what) const;
+
+private:
+    QString path_;
+    sqlite3* db_ = nullptr;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when destroyed uncommitted (an exception on the way).
+class SqliteTransaction {
+public:
+    explicit SqliteTransaction(SqliteDatabase& db);
+    ~SqliteTransaction();
+    void commit();
+
+private:
+    SqliteDatabase& db_;
+    bool done_ = false;
+};
+
+}  // namespace photosearch
