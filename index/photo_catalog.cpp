@@ -243,7 +243,9 @@ int64_t PhotoCatalog::vectorCount() const { return db_->scalar("SELECT count(*) 
 void PhotoCatalog::deleteAllVectors() {
     db_->exec("DELETE FROM vectors");
     db_->exec("DELETE FROM tags");
-    db_->exec("UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model' WHERE status = 'indexed'");
+    // size -1 never matches the file on disk, so the next index run embeds every photo again.
+    db_->exec("UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model', size = -1 "
+              "WHERE status IN ('indexed', 'offline')");
 }
 
 int64_t PhotoCatalog::generation() const { return meta(QStringLiteral("generation")).toLongLong(); }

@@ -344,15 +344,14 @@ std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold)
             if (a != b) parent[std::max(a, b)] = std::min(a, b);
         }
     }
+    // Every photo joins its root's group, the root included; singletons are dropped below.
     std::map<int64_t, std::vector<SearchResult>> groups;
     std::lock_guard lock(pathsMutex_);
+    std::vector<float> rootVector;
     for (int64_t id : ids) {
         const int64_t root = find(id);
-        if (root == id && !parent.count(id)) continue;
-        std::vector<float> rv;
-        vectors_->reconstruct(root, rv);
-        vectors_->reconstruct(id, v);
-        const float score = static_cast<float>(std::inner_product(v.begin(), v.end(), rv.begin(), 0.0));
+        if (!vectors_->reconstruct(root, rootVector) || !vectors_->reconstruct(id, v)) continue;
+        const float score = static_cast<float>(std::inner_product(v.begin(), v.end(), rootVector.begin(), 0.0));
         groups[root].push_back({id, paths_[id].first, score});
     }
     std::vector<std::vector<SearchResult>> out;

@@ -1,0 +1,442 @@
+// The photo library as the command line and the window use it: real photo files in temporary
+// folders, a real SQLite catalog, a real FAISS index, the tiny fixture model.
+#include "align_embedder.h"
+#include "align_error.h"
+#include "photo_library.h"
+#include "testutils.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace photosearch;
+
+namespace {
+
+QString model() { return test::dataPath("align-tiny/model"); }
+
+const char* const kImages[] = {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"};
+
+// A folder of real, distinct photos: the fixture images as JPEG and PNG, plus flipped variants.
+QStringList makePhotos(const QString& dir) {
+    QDir().mkpath(dir);
+    QStringList paths;
+    for (const char* name : kImages) {
+        const cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+        const QString base = QFileInfo(QString::fromLatin1(name)).completeBaseName();
+        const QString jpg = dir + QLatin1Char('/') + base + QStringLiteral(".jpg");
+        cv::imwrite(jpg.toStdString(), bgr, {cv::IMWRITE_JPEG_QUALITY, 92});
+        cv::Mat flipped;
+        cv::flip(bgr, flipped, 1);
+        const QString png = dir + QLatin1Char('/') + base + QStringLiteral("-mirror.png");
+        cv::imwrite(png.toStdString(), flipped);
+        paths << jpg << png;
+    }
+    return paths;
+}
+
+std::vector<float> unit(const torch::Tensor& row) {
+    const auto r = (row / row.norm()).contiguous();
+    return std::vector<float>(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+}
+
+float dot(const std::vector<float>& a, const std::vector<float>& b) {
+    double s = 0;
+    for (size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
+    return static_cast<float>(s);
+}
+
+}  // namespace
+
+class TestPhotoLibrary : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> tmp_;
+
+    QString path(const QString& relative) const { return tmp_->filePath(relative); }
+    std::unique_ptr<PhotoLibrary> open(bool writable = true, const QString& modelDir = model()) {
+        return PhotoLibrary::open({path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable});
+    }
+
+private slots:
+    void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
+
+    // Search ranks exactly as the cosine of `embed`'s outputs ranks.
+    void textSearchRankingEqualsCosineOfEmbeddings() {
+        const QStringList photos = makePhotos(path(QStringLiteral("photos")));
+        auto lib = open();
+        lib->addFolder(path(QStringLiteral("photos")));
+        const IndexReport r = lib->index();
+        QCOMPARE(r.indexed, int64_t(photos.size()));
+        QVERIFY(r.failed.empty());
+        QCOMPARE(r.total, int64_t(photos.size()));
+
+        auto embedder = AlignEmbedder::load({model(), QStringLiteral("cpu"), 2});
+        const QString query = QStringLiteral("a cup of coffee on a table");
+        const std::vector<float> q = unit(embedder->textFeatures({query})[0]);
+        std::vector<std::pair<float, QString>> expected;
+        for (const QString& p : photos)
+            expected.emplace_back(dot(unit(embedder->imageFeatures({embedder->processor().preprocessFile(p)})[0]), q), p);
+        std::sort(expected.begin(), expected.end(), std::greater<>());
+
+        SearchOptions o;
+        o.limit = 100;
+        const auto results = lib->search(query, o);
+        QCOMPARE(results.size(), expected.size());
+        for (size_t i = 0; i < results.size(); ++i) {
+            QCOMPARE(results[i].path, expected[i].second);
+            QVERIFY(std::fabs(results[i].score - expected[i].first) < 1e-5);
+        }
+        o.limit = 3;
+        QCOMPARE(lib->search(query, o).size(), size_t(3));
+        o.limit = 100;
+        o.minScore = expected[4].first;
+        QCOMPARE(lib->search(query, o).size(), size_t(5));
+    }
+
+    void similarLeavesOutThePhotoItself() {
+        const QStringList photos = makePhotos(path(QStringLiteral("photos")));
+        auto lib = open();
+        lib->addFolder(path(QStringLiteral("photos")));
+        lib->index();
+        SearchOptions o;
+        o.limit = 100;
+        const auto results = lib->similar(photos[0], o);
+        QCOMPARE(results.size(), size_t(photos.size() - 1));
+        for (const auto& r : results) QVERIFY(r.path != photos[0]);
+        QVERIFY(std::is_sorted(results.begin(), results.end(), [](auto& a, auto& b) { return a.score > b.score; }));
+
+        // A photo from outside the library is embedded on the fly and ranks its own copy first.
+        const QString outside = path(QStringLiteral("outside.png"));
+        QVERIFY(QFile::copy(photos[3], outside));
+        const auto fromOutside = lib->similar(outside, o);
+        QCOMPARE(fromOutside.size(), size_t(photos.size()));
+        QCOMPARE(fromOutside.front().path, photos[3]);
+        QVERIFY(fromOutside.front().score > 0.9999f);
+    }
+
+    void incrementalReindex() {
+        const QString dir = path(QStringLiteral("photos"));
+        QStringList photos = makePhotos(dir);
+        auto lib = open();
+        lib->addFolder(dir);
+        QCOMPARE(lib->index().indexed, int64_t(photos.size()));
+
+        IndexReport r = lib->index();  // nothing changed
+        QCOMPARE(r.indexed, int64_t(0));
+        QCOMPARE(r.unchanged, int64_t(photos.size()));
+
+        // Added: only the new photo is embedded.
+        cv::Mat noise(120, 160, CV_8UC3);
+        cv::randu(noise, 0, 255);
+        cv::imwrite((dir + QStringLiteral("/NOISE.JPG")).toStdString(), noise);
+        r = lib->index();
+        QCOMPARE(r.indexed, int64_t(1));
+        QCOMPARE(r.total, int64_t(photos.size() + 1));
+
+        // Deleted: forgotten.
+        QVERIFY(QFile::remove(photos[0]));
+        r = lib->index();
+        QCOMPARE(r.removed, int64_t(1));
+        QCOMPARE(r.indexed, int64_t(0));
+        QVERIFY(!lib->catalog().photoByPath(photos[0]));
+
+        // Modified in place: embedded again, same row.
+        const int64_t id = lib->catalog().photoByPath(photos[1])->id;
+        const auto before = *lib->catalog().vector(id);
+        QVERIFY(QFile::remove(photos[1]));
+        QVERIFY(QFile::copy(photos[2], photos[1]));
+        QFile f(photos[1]);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.setFileTime(QDateTime::currentDateTime().addSecs(60), QFileDevice::FileModificationTime));
+        f.close();
+        r = lib->index();
+        QCOMPARE(r.indexed + r.copies, int64_t(1));
+        QCOMPARE(lib->catalog().photoByPath(photos[1])->id, id);
+        QVERIFY(*lib->catalog().vector(id) != before);
+
+        // Moved (renamed into a sub-folder): same row, vector and tags; nothing embedded.
+        lib->tag(dir, {QStringLiteral("cat"), QStringLiteral("rocket")});
+        const auto moving = *lib->catalog().photoByPath(photos[3]);
+        const auto movingTags = lib->catalog().tags(moving.id);
+        QCOMPARE(movingTags.size(), size_t(1));
+        QVERIFY(QDir().mkpath(dir + QStringLiteral("/2024/summer")));
+        const QString moved = dir + QStringLiteral("/2024/summer/renamed.jpg");
+        QVERIFY(QFile::rename(photos[3], moved));
+        r = lib->index();
+        QCOMPARE(r.moved, int64_t(1));
+        QCOMPARE(r.indexed, int64_t(0));
+        QCOMPARE(r.removed, int64_t(0));
+        const auto after = lib->catalog().photoByPath(moved);
+        QVERIFY(after);
+        QCOMPARE(after->id, moving.id);
+        QCOMPARE(lib->catalog().tags(after->id).front().tag, movingTags.front().tag);
+
+        // A byte-identical copy reuses the vector instead of embedding.
+        QVERIFY(QFile::copy(photos[4], dir + QStringLiteral("/copy of photo.png")));
+        r = lib->index();
+        QCOMPARE(r.copies, int64_t(1));
+        QCOMPARE(r.indexed, int64_t(0));
+        const auto copy = lib->catalog().photoByPath(dir + QStringLiteral("/copy of photo.png"));
+        QCOMPARE(*lib->catalog().vector(copy->id), *lib->catalog().vector(lib->catalog().photoByPath(photos[4])->id));
+
+        // Searches agree with the catalog: no stale or duplicate vectors.
+        QCOMPARE(lib->vectors()->size(), lib->catalog().vectorCount());
+        QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM photos"), lib->catalog().vectorCount());
+    }
+
+    void skipsHiddenFoldersTheLibraryAndNonPhotos() {
+        const QString dir = path(QStringLiteral("photos"));
+        makePhotos(dir + QStringLiteral("/visible"));
+        makePhotos(dir + QStringLiteral("/.hidden"));
+        test::writeFile(dir + QStringLiteral("/notes.txt"), "not a photo");
+        test::writeFile(dir + QStringLiteral("/visible/.secret.jpg"), "hidden file");
+        QVERIFY(QFile::link(dir, dir + QStringLiteral("/visible/loop")));  // a symlink loop
+        auto lib = PhotoLibrary::open({dir + QStringLiteral("/library"), model(), QStringLiteral("cpu"), 2, true});
+        lib->addFolder(dir);
+        const IndexReport r = lib->index();
+        QCOMPARE(r.total, int64_t(12));
+        QVERIFY(r.failed.empty());
+        for (const PhotoRecord& p : lib->catalog().photos()) {
+            QVERIFY2(!p.path.contains(QStringLiteral("/.")), qPrintable(p.path));
+            QVERIFY2(!p.path.contains(QStringLiteral("/loop/")), qPrintable(p.path));
+        }
+    }
+
+    void brokenFilesAreRecordedNotFatal() {
+        const QString dir = path(QStringLiteral("photos"));
+        makePhotos(dir);
+        test::writeFile(dir + QStringLiteral("/truncated.jpg"), test::readFile(dir + QStringLiteral("/rocket.jpg")).left(200));
+        test::writeFile(dir + QStringLiteral("/empty.png"), {});
+        auto lib = open();
+        lib->addFolder(dir);
+        const IndexReport r = lib->index();
+        QCOMPARE(r.indexed, int64_t(12));
+        QCOMPARE(r.failed.size(), size_t(2));
+        const auto empty = lib->catalog().photoByPath(dir + QStringLiteral("/empty.png"));
+        QCOMPARE(empty->status, QStringLiteral("failed"));
+        QVERIFY(empty->error.contains(QStringLiteral("empty")));
+        QCOMPARE(lib->index().failed.size(), size_t(0));  // not retried until the file changes
+    }
+
+    void vectorCacheDeletedOrCorruptedIsRebuilt_data() {
+        QTest::addColumn<QByteArray>("replacement");  // empty: deleted
+        QTest::newRow("deleted") << QByteArray();
+        QTest::newRow("garbage") << QByteArray("this is not a FAISS index at all");
+        QTest::newRow("truncated") << QByteArray("IxM2");
+    }
+    void vectorCacheDeletedOrCorruptedIsRebuilt() {
+        QFETCH(QByteArray, replacement);
+        makePhotos(path(QStringLiteral("photos")));
+        std::vector<SearchResult> before;
+        SearchOptions o;
+        o.limit = 100;
+        {
+            auto lib = open();
+            lib->addFolder(path(QStringLiteral("photos")));
+            lib->index();
+            before = lib->search(QStringLiteral("a rocket launch"), o);
+        }
+        const QString faiss = path(QStringLiteral("library/vectors.faiss"));
+        QVERIFY(QFile::exists(faiss));
+        QFile::remove(faiss);
+        if (!replacement.isEmpty()) test::writeFile(faiss, replacement);
+        auto lib = open(false);
+        const auto after = lib->search(QStringLiteral("a rocket launch"), o);
+        QCOMPARE(after.size(), before.size());
+        for (size_t i = 0; i < after.size(); ++i) {
+            QCOMPARE(after[i].path, before[i].path);
+            QCOMPARE(after[i].score, before[i].score);
+        }
+    }
+
+    void anotherModelIsRefusedThenReindexed() {
+        makePhotos(path(QStringLiteral("photos")));
+        {
+            auto lib = open();
+            lib->addFolder(path(QStringLiteral("photos")));
+            lib->index();
+        }
+        // Same architecture, different weights: the temperature changed.
+        const QString other = path(QStringLiteral("other-model"));
+        test::copyFolder(model(), other);
+        QByteArray config = test::readFile(other + QStringLiteral("/config.json"));
+        test::writeFile(other + QStringLiteral("/config.json"), config.replace("\"projection_dim\": 80", "\"projection_dim\": 80, \"temperature_init_value\": 0.5"));
+        auto lib = open(true, other);
+        try {
+            lib->search(QStringLiteral("a cat"), {});
+            QFAIL("searching with another model must fail");
+        } catch (const AlignError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("indexed with another model")), e.what());
+            QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("--reindex")));
+        }
+        QVERIFY_THROWS_EXCEPTION(AlignError, lib->index());
+        lib->resetVectors();
+        const IndexReport r = lib->index();
+        QCOMPARE(r.indexed, int64_t(12));
+        QCOMPARE(lib->search(QStringLiteral("a cat"), {}).size(), size_t(12));
+    }
+
+    void tagsAreZeroShotAndFilterSearches() {
+        const QString dir = path(QStringLiteral("photos"));
+        const QStringList photos = makePhotos(dir);
+        auto lib = open();
+        lib->addFolder(dir);
+        lib->index();
+        const QStringList labels{QStringLiteral("cat"), QStringLiteral("coffee"), QStringLiteral("rocket")};
+        const QString templ = QStringLiteral("a photo of a {}");
+        const auto tagged = lib->tag(dir, labels, templ);
+        QCOMPARE(tagged.size(), size_t(photos.size()));
+
+        // Each tag is the argmax of softmax(cos / temperature), as classify computes it.
+        auto embedder = AlignEmbedder::load({model(), QStringLiteral("cpu"), 2});
+        const auto text = embedder->textFeatures({QStringLiteral("a photo of a cat"), QStringLiteral("a photo of a coffee"), QStringLiteral("a photo of a rocket")});
+        std::map<QString, int> counts;
+        for (const TaggedPhoto& t : tagged) {
+            const auto image = embedder->imageFeatures({embedder->processor().preprocessFile(t.path)});
+            const auto probs = torch::softmax(embedder->logitsPerImage(image, text)[0], 0);
+            QCOMPARE(t.tag, labels[static_cast<int>(probs.argmax().item<int64_t>())]);
+            for (int i = 0; i < 3; ++i) QVERIFY(std::fabs(t.probabilities[i].second - probs[i].item<float>()) < 1e-5);
+            ++counts[t.tag];
+            QCOMPARE(lib->catalog().tags(t.id).front().tag, t.tag);
+        }
+        // Searching with --tag returns exactly the photos with that tag.
+        for (const auto& [tag, n] : counts) {
+            SearchOptions o;
+            o.limit = 100;
+            o.tag = tag;
+            QCOMPARE(lib->search(QStringLiteral("anything"), o).size(), size_t(n));
+        }
+        // Re-tagging with the same labels replaces, never adds.
+        lib->tag(dir, {QStringLiteral("rocket"), QStringLiteral("cat"), QStringLiteral("coffee")});
+        QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM tags"), int64_t(photos.size()));
+    }
+
+    void folderAndDateFilters() {
+        const QString dir = path(QStringLiteral("photos"));
+        const QStringList a = makePhotos(dir + QStringLiteral("/2019"));
+        const QStringList b = makePhotos(dir + QStringLiteral("/2023"));
+        for (const QString& p : a) {  // no EXIF dates: the file time counts
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.setFileTime(QDateTime(QDate(2019, 6, 1), QTime(12, 0)), QFileDevice::FileModificationTime));
+        }
+        auto lib = open();
+        lib->addFolder(dir);
+        lib->index();
+        SearchOptions o;
+        o.limit = 100;
+        o.folder = dir + QStringLiteral("/2023");
+        auto results = lib->search(QStringLiteral("a dog"), o);
+        QCOMPARE(results.size(), size_t(b.size()));
+        for (const auto& r : results) QVERIFY(r.path.startsWith(dir + QStringLiteral("/2023/")));
+        o.folder.clear();
+        o.before = QDateTime(QDate(2020, 1, 1), QTime(0, 0)).toSecsSinceEpoch();
+        results = lib->search(QStringLiteral("a dog"), o);
+        QCOMPARE(results.size(), size_t(a.size()));
+        o.before.reset();
+        o.after = QDateTime(QDate(2020, 1, 1), QTime(0, 0)).toSecsSinceEpoch();
+        QCOMPARE(lib->search(QStringLiteral("a dog"), o).size(), size_t(b.size()));
+    }
+
+    // "not" pushes a concept away: the score becomes cos(q) - w * cos(not).
+    void notTermLowersMatchingPhotos() {
+        makePhotos(path(QStringLiteral("photos")));
+        auto lib = open();
+        lib->addFolder(path(QStringLiteral("photos")));
+        lib->index();
+        SearchOptions plain;
+        plain.limit = 100;
+        SearchOptions pushed = plain;
+        pushed.notText = QStringLiteral("a rocket");
+        const auto a = lib->search(QStringLiteral("a photo"), plain);
+        const auto b = lib->search(QStringLiteral("a photo"), pushed);
+        auto embedder = AlignEmbedder::load({model(), QStringLiteral("cpu"), 2});
+        const auto n = unit(embedder->textFeatures({QStringLiteral("a rocket")})[0]);
+        for (const auto& r : b) {
+            const auto original = std::find_if(a.begin(), a.end(), [&](auto& x) { return x.path == r.path; });
+            const auto v = *lib->catalog().vector(r.id);
+            QVERIFY(std::fabs(r.score - (original->score - 0.5f * dot(v, n))) < 1e-5);
+        }
+    }
+
+    void offlineFolderKeepsItsPhotos() {
+        const QString dir = path(QStringLiteral("drive/photos"));
+        makePhotos(dir);
+        auto lib = open();
+        lib->addFolder(dir);
+        lib->index();
+        QVERIFY(QDir().rename(path(QStringLiteral("drive")), path(QStringLiteral("unplugged"))));
+        IndexReport r = lib->index();
+        QCOMPARE(r.offline, int64_t(12));
+        QCOMPARE(r.removed, int64_t(0));
+        QCOMPARE(lib->status().offline, int64_t(12));
+        QVERIFY(QDir().rename(path(QStringLiteral("unplugged")), path(QStringLiteral("drive"))));
+        r = lib->index();
+        QCOMPARE(r.unchanged, int64_t(12));
+        QCOMPARE(lib->status().offline, int64_t(0));
+        QCOMPARE(lib->status().indexed, int64_t(12));
+    }
+
+    // The tiny random model maps all photos within 1e-5 of each other, so grouping is checked on
+    // vectors we choose, stored through the real catalog and FAISS: cos(a, a2) = 1/sqrt(1.01) ~ 0.995,
+    // cos(b, b2) = 1/sqrt(1.25) ~ 0.894, every other pair 0.
+    void duplicatesGroupCloseVectors() {
+        auto lib = open();
+        const QString id = lib->modelId();
+        const int64_t folder = lib->catalog().addFolder(path(QStringLiteral("photos")));
+        auto put = [&](const char* name, std::vector<float> v) {
+            double n = 0;
+            for (float x : v) n += double(x) * x;
+            for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
+            v.resize(80, 0.0f);
+            PhotoRecord r;
+            r.path = path(QString::fromLatin1(name));
+            r.folderId = folder;
+            lib->catalog().putIndexed(r, id, v);
+        };
+        {
+            SqliteTransaction t(lib->catalog().db());
+            put("a.jpg", {1, 0, 0, 0});
+            put("a2.jpg", {1, 0.1f, 0, 0});
+            put("b.jpg", {0, 0, 1, 0});
+            put("b2.jpg", {0, 0, 1, 0.5f});
+            lib->catalog().bumpGeneration();
+            t.commit();
+        }
+        auto reopened = open(false);
+        auto groups = reopened->duplicates(0.95f);
+        QCOMPARE(groups.size(), size_t(1));
+        QStringList names;
+        for (const auto& r : groups[0]) names << QFileInfo(r.path).fileName();
+        names.sort();
+        QCOMPARE(names, (QStringList{QStringLiteral("a.jpg"), QStringLiteral("a2.jpg")}));
+        QCOMPARE(reopened->duplicates(0.85f).size(), size_t(2));
+        QCOMPARE(reopened->duplicates(0.999f).size(), size_t(0));
+    }
+
+    void secondWriterIsRefused() {
+        auto first = open(true);
+        try {
+            open(true);
+            QFAIL("a second writer must be refused");
+        } catch (const AlignError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("being changed by another PhotoSearch")), e.what());
+        }
+        open(false);  // readers are welcome
+        first.reset();
+        open(true);   // and the lock is released with the writer
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPhotoLibrary)
+#include "tst_photo_library.moc"
