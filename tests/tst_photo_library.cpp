@@ -12,6 +12,9 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <thread>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -28,11 +31,12 @@ QString model() { return test::dataPath("align-tiny/model"); }
 const char* const kImages[] = {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"};
 
 // A folder of real, distinct photos: the fixture images as JPEG and PNG, plus flipped variants.
-QStringList makePhotos(const QString& dir) {
+QStringList makePhotos(const QString& dir, int variant = 0) {
     QDir().mkpath(dir);
     QStringList paths;
     for (const char* name : kImages) {
-        const cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+        cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+        bgr += cv::Scalar(variant * 7, variant * 3, variant * 5);  // distinct content per variant
         const QString base = QFileInfo(QString::fromLatin1(name)).completeBaseName();
         const QString jpg = dir + QLatin1Char('/') + base + QStringLiteral(".jpg");
         cv::imwrite(jpg.toStdString(), bgr, {cv::IMWRITE_JPEG_QUALITY, 92});
@@ -422,6 +426,72 @@ private slots:
         QCOMPARE(names, (QStringList{QStringLiteral("a.jpg"), QStringLiteral("a2.jpg")}));
         QCOMPARE(reopened->duplicates(0.85f).size(), size_t(2));
         QCOMPARE(reopened->duplicates(0.999f).size(), size_t(0));
+    }
+
+    // Cancel takes effect within one batch and keeps what was committed; pause holds the run.
+    void pauseAndCancelWithinOneBatch() {
+        const QString dir = path(QStringLiteral("photos"));
+        for (int i = 0; i < 4; ++i) makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 48 photos, 6 batches
+        auto lib = open();
+        lib->addFolder(dir);
+        IndexControl control;
+        std::vector<int64_t> doneAtProgress;
+        std::atomic<int64_t> vectorsWhilePaused{-1};
+        std::thread releaser;
+        IndexCallbacks callbacks;
+        callbacks.progress = [&](const IndexProgress& p) {
+            doneAtProgress.push_back(p.done);
+            QVERIFY(p.total == 48);
+            QVERIFY(p.photosPerSecond > 0);
+            if (doneAtProgress.size() == 1) {
+                control.pause = true;
+                // Released from another thread after a moment; nothing may be embedded meanwhile.
+                releaser = std::thread([&] {
+                    QThread::msleep(400);
+                    PhotoCatalog reader(path(QStringLiteral("library/catalog.sqlite")));
+                    vectorsWhilePaused = reader.vectorCount();
+                    control.pause = false;
+                });
+            }
+            if (doneAtProgress.size() == 2) control.cancel = true;
+        };
+        const IndexReport r = lib->index(callbacks, &control);
+        releaser.join();
+        QCOMPARE(vectorsWhilePaused.load(), doneAtProgress.front());
+        QVERIFY(r.cancelled);
+        QCOMPARE(doneAtProgress.size(), size_t(2));
+        QCOMPARE(r.indexed, doneAtProgress.back());
+        QVERIFY(r.indexed < 48);
+        QCOMPARE(lib->catalog().vectorCount(), r.indexed);
+        // The next run picks up the rest.
+        const IndexReport rest = lib->index();
+        QCOMPARE(rest.indexed, 48 - r.indexed);
+        QCOMPARE(rest.total, int64_t(48));
+    }
+
+    void searchWorksWhileIndexing() {
+        const QString dir = path(QStringLiteral("photos"));
+        makePhotos(dir + QStringLiteral("/first"));
+        auto lib = open();
+        lib->addFolder(dir);
+        lib->index();
+        for (int i = 0; i < 3; ++i) makePhotos(dir + QStringLiteral("/more%1").arg(i), i + 1);
+        std::atomic<bool> finished{false};
+        std::thread indexer([&] {
+            lib->index();
+            finished = true;
+        });
+        int searches = 0;
+        SearchOptions o;
+        o.limit = 100;
+        while (!finished) {
+            const auto results = lib->search(QStringLiteral("a rocket"), o);
+            QVERIFY(results.size() >= 12);
+            ++searches;
+        }
+        indexer.join();
+        QVERIFY(searches > 0);
+        QCOMPARE(lib->search(QStringLiteral("a rocket"), o).size(), size_t(48));
     }
 
     void secondWriterIsRefused() {
