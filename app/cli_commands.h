@@ -40,5 +40,6 @@ int tagCommand(const QStringList& arguments);
 int duplicatesCommand(const QStringList& arguments);
 int statusCommand(const QStringList& arguments);
 int foldersCommand(const QStringList& arguments);
+int modelCommand(const QStringList& arguments);
 
 }  // namespace photosearch::cli
