@@ -3,6 +3,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
+#include <QSettings>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -11,21 +13,28 @@ int main(int argc, char** argv) {
     QApplication::setApplicationVersion(QStringLiteral(PHOTOSEARCH_VERSION));
     QApplication::setApplicationDisplayName(QStringLiteral("PhotoSearch"));
     QApplication::setDesktopFileName(QStringLiteral("photosearch"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("photosearch"), QIcon(QStringLiteral(":/photosearch.svg"))));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Find photos in your own library by describing them."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption library(QStringLiteral("library"), QStringLiteral("The library folder."),
-                                     QStringLiteral("DIR"), photosearch::LibraryPaths::defaultLibraryDir());
-    const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("The ALIGN model folder."),
-                                   QStringLiteral("DIR"), photosearch::LibraryPaths::defaultModelDir());
-    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Search for TEXT on start."),
-                                   QStringLiteral("TEXT"));
-    parser.addOptions({library, model, query});
+    const QCommandLineOption library(QStringLiteral("library"), QStringLiteral("The library folder (default %1).").arg(photosearch::LibraryPaths::defaultLibraryDir()),
+                                     QStringLiteral("DIR"));
+    const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("The ALIGN model folder."), QStringLiteral("DIR"));
+    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Search for TEXT on start."), QStringLiteral("TEXT"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                       QStringLiteral("Save a picture of the window once results show, then quit."), QStringLiteral("FILE"));
+    parser.addOptions({library, model, query, screenshot});
     parser.process(app);
 
-    photosearch::MainWindow window({parser.value(library), parser.value(model), parser.value(query)});
+    // An explicit option wins, then the environment, then the settings, then the default.
+    QString modelDir = parser.value(model);
+    if (modelDir.isEmpty() && qEnvironmentVariableIsEmpty("PHOTOSEARCH_MODEL")) modelDir = QSettings().value(QStringLiteral("model/dir")).toString();
+    if (modelDir.isEmpty()) modelDir = photosearch::LibraryPaths::defaultModelDir();
+    const QString libraryDir = parser.isSet(library) ? parser.value(library) : photosearch::LibraryPaths::defaultLibraryDir();
+
+    photosearch::MainWindow window({libraryDir, modelDir, parser.value(query), parser.value(screenshot), true});
     window.show();
     return app.exec();
 }

@@ -87,11 +87,13 @@ void PhotoLibrary::requireWritable() const {
 }
 
 AlignEmbedder& PhotoLibrary::embedder() {
+    std::lock_guard lock(loadMutex_);
     if (!embedder_) embedder_ = AlignEmbedder::load({options_.modelDir, options_.device, options_.threads});
     return *embedder_;
 }
 
 QString PhotoLibrary::modelId() {
+    std::lock_guard lock(loadMutex_);
     if (!modelId_.isEmpty()) return modelId_;
     const QDir modelDir(options_.modelDir);
     AlignEmbedder& e = embedder();
@@ -134,6 +136,7 @@ void PhotoLibrary::resetVectors() {
 }
 
 void PhotoLibrary::ensureVectors() {
+    std::lock_guard lock(loadMutex_);
     if (vectors_) return;
     const QString id = modelId();
     const int dim = embedder().config().projectionDim;
@@ -277,6 +280,37 @@ std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const Searc
 
 std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {
     requireWritable();
+    auto tagged = computeTags(folderPath, labels, promptTemplate);
+    saveTags(labels, tagged);
+    return tagged;
+}
+
+QStringList PhotoLibrary::allTags() const {
+    QStringList out;
+    SqliteStatement s(catalog_->db(), "SELECT DISTINCT tag FROM tags ORDER BY tag");
+    while (s.step()) out << s.text(0);
+    return out;
+}
+
+void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
+    requireWritable();
+    QStringList sorted = labels;
+    sorted.sort();
+    sorted.removeDuplicates();
+    const QString labelSet = sorted.join(QLatin1Char('\n'));
+    std::vector<std::pair<int64_t, TagRecord>> records;
+    for (const TaggedPhoto& t : tagged) {
+        QJsonArray json;
+        for (const auto& [label, p] : t.probabilities)
+            json.append(QJsonObject{{QStringLiteral("label"), label}, {QStringLiteral("probability"), p}});
+        records.push_back({t.id, {labelSet, t.tag, QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))}});
+    }
+    SqliteTransaction tx(catalog_->db());
+    catalog_->replaceTags(labelSet, records);
+    tx.commit();
+}
+
+std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {
     if (labels.isEmpty()) throw AlignError("give at least one label");
     modelId();
     const QString folder = canonicalFolder(folderPath);
@@ -292,12 +326,7 @@ std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStr
         if (p.status == QLatin1String("indexed") && isUnder(p.path, folder)) photos.push_back(p);
     if (photos.empty()) throw AlignError(folderPath.toStdString() + ": no indexed photos under this folder (add it and run index first)");
 
-    QStringList sorted = labels;
-    sorted.sort();
-    sorted.removeDuplicates();
-    const QString labelSet = sorted.join(QLatin1Char('\n'));
     std::vector<TaggedPhoto> out;
-    std::vector<std::pair<int64_t, TagRecord>> records;
     const auto textUnit = textFeatures / textFeatures.norm(2, -1, true);
     for (const PhotoRecord& p : photos) {
         const auto v = catalog_->vector(p.id);
@@ -306,18 +335,9 @@ std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStr
         const auto logits = torch::matmul(image / image.norm(2, -1, true), textUnit.t())[0] / e.temperature();
         const auto probs = torch::softmax(logits, 0);
         TaggedPhoto t{p.id, p.path, labels[static_cast<int>(probs.argmax().item<int64_t>())], {}};
-        QJsonArray json;
-        for (int i = 0; i < labels.size(); ++i) {
-            const float pr = probs[i].item<float>();
-            t.probabilities.emplace_back(labels[i], pr);
-            json.append(QJsonObject{{QStringLiteral("label"), labels[i]}, {QStringLiteral("probability"), pr}});
-        }
-        records.push_back({p.id, {labelSet, t.tag, QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))}});
+        for (int i = 0; i < labels.size(); ++i) t.probabilities.emplace_back(labels[i], probs[i].item<float>());
         out.push_back(std::move(t));
     }
-    SqliteTransaction tx(catalog_->db());
-    catalog_->replaceTags(labelSet, records);
-    tx.commit();
     return out;
 }
 

@@ -115,6 +115,10 @@ public:
     std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
     // Zero-shot tags for the photos under `folder`: softmax over logits_per_image, best label stored.
     std::vector<TaggedPhoto> tag(const QString& folder, const QStringList& labels, const QString& promptTemplate = {});
+    // The two halves of tag(): compute (read-only, for a preview) and store (replacing earlier tags of the label set).
+    std::vector<TaggedPhoto> computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate = {});
+    void saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
+    QStringList allTags() const;
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
     LibraryStatus status();
 
@@ -143,6 +147,7 @@ private:
     std::unique_ptr<VectorIndex> vectors_;
     QString modelId_;
     std::mutex pathsMutex_;
+    std::recursive_mutex loadMutex_;  // the model and the vector cache load once, whichever thread asks first
     std::unordered_map<int64_t, std::pair<QString, int64_t>> paths_;  // id -> path, taken_at
 };
 

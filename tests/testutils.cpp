@@ -110,6 +110,24 @@ QByteArray readFile(const QString& path) {
     return f.readAll();
 }
 
+QStringList makePhotos(const QString& dir, int variant) {
+    QDir().mkpath(dir);
+    QStringList paths;
+    for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"}) {
+        cv::Mat bgr = cv::imread(dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+        bgr += cv::Scalar(variant * 7, variant * 3, variant * 5);
+        const QString base = QString::fromLatin1(name).section(QLatin1Char('.'), 0, 0);
+        const QString jpg = dir + QLatin1Char('/') + base + QStringLiteral(".jpg");
+        cv::imwrite(jpg.toStdString(), bgr, {cv::IMWRITE_JPEG_QUALITY, 92});
+        cv::Mat flipped;
+        cv::flip(bgr, flipped, 1);
+        const QString png = dir + QLatin1Char('/') + base + QStringLiteral("-mirror.png");
+        cv::imwrite(png.toStdString(), flipped);
+        paths << jpg << png;
+    }
+    return paths;
+}
+
 void writeFile(const QString& path, const QByteArray& bytes) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())

@@ -2,6 +2,7 @@
 
 #include <QJsonDocument>
 #include <QString>
+#include <QStringList>
 
 #include <opencv2/core.hpp>
 
@@ -32,6 +33,10 @@ QByteArray makeStoredZip(const std::vector<std::pair<QString, QByteArray>>& reco
 // Copies the files of a folder (not recursive) into another, which is created.
 void copyFolder(const QString& from, const QString& to);
 QByteArray readFile(const QString& path);
+
+// Writes 12 real, distinct photos into `dir` (the fixture images as JPEG and mirrored PNG); a different
+// `variant` tints them so their bytes and content differ. Returns their paths.
+QStringList makePhotos(const QString& dir, int variant = 0);
 
 // Writes bytes to a file (for tests that need broken or synthetic inputs).
 void writeFile(const QString& path, const QByteArray& bytes);

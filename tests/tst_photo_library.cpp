@@ -28,26 +28,7 @@ namespace {
 
 QString model() { return test::dataPath("align-tiny/model"); }
 
-const char* const kImages[] = {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"};
-
-// A folder of real, distinct photos: the fixture images as JPEG and PNG, plus flipped variants.
-QStringList makePhotos(const QString& dir, int variant = 0) {
-    QDir().mkpath(dir);
-    QStringList paths;
-    for (const char* name : kImages) {
-        cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
-        bgr += cv::Scalar(variant * 7, variant * 3, variant * 5);  // distinct content per variant
-        const QString base = QFileInfo(QString::fromLatin1(name)).completeBaseName();
-        const QString jpg = dir + QLatin1Char('/') + base + QStringLiteral(".jpg");
-        cv::imwrite(jpg.toStdString(), bgr, {cv::IMWRITE_JPEG_QUALITY, 92});
-        cv::Mat flipped;
-        cv::flip(bgr, flipped, 1);
-        const QString png = dir + QLatin1Char('/') + base + QStringLiteral("-mirror.png");
-        cv::imwrite(png.toStdString(), flipped);
-        paths << jpg << png;
-    }
-    return paths;
-}
+using test::makePhotos;
 
 std::vector<float> unit(const torch::Tensor& row) {
     const auto r = (row / row.norm()).contiguous();

@@ -1,65 +1,506 @@
 #include "main_window.h"
 
+#include "model_dialog.h"
+#include "model_downloader.h"
+#include "preview_dialog.h"
+#include "results_model.h"
+#include "settings_dialog.h"
+#include "tag_dialog.h"
+#include "thumbnail_cache.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QDesktopServices>
 #include <QDir>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
+#include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace photosearch {
 
+namespace {
+QString duration(double seconds) {
+    if (seconds < 0) return QStringLiteral("--:--");
+    const int s = static_cast<int>(seconds + 0.5);
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+}  // namespace
+
 MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), options_(std::move(options)) {
     setWindowTitle(tr("PhotoSearch"));
+    setAcceptDrops(true);
+    QSettings settings;
+    thumbnails_ = new ThumbnailCache(settings.value(QStringLiteral("view/thumbnail"), 160).toInt(), this);
+    model_ = new ResultsModel(thumbnails_, this);
+
+    // Top: what to look for.
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
+    auto* searchRow = new QHBoxLayout;
     search_ = new QLineEdit(central);
-    search_->setPlaceholderText(tr("Describe a photo: \"kids on the beach at sunset\""));
+    search_->setPlaceholderText(tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop a photo here)"));
     search_->setClearButtonEnabled(true);
     search_->setText(options_.initialQuery);
+    not_ = new QLineEdit(central);
+    not_->setPlaceholderText(tr("but not..."));
+    not_->setClearButtonEnabled(true);
+    not_->setMaximumWidth(200);
+    limit_ = new QSpinBox(central);
+    limit_->setRange(1, 10000);
+    limit_->setValue(settings.value(QStringLiteral("search/limit"), 200).toInt());
+    limit_->setPrefix(tr("show "));
+    minScore_ = new QDoubleSpinBox(central);
+    minScore_->setRange(-1.0, 1.0);
+    minScore_->setSingleStep(0.01);
+    minScore_->setDecimals(2);
+    minScore_->setValue(settings.value(QStringLiteral("search/minScore"), -1.0).toDouble());
+    minScore_->setPrefix(tr("min score "));
+    minScore_->setSpecialValueText(tr("any score"));
+    searchRow->addWidget(search_, 1);
+    searchRow->addWidget(not_);
+    searchRow->addWidget(limit_);
+    searchRow->addWidget(minScore_);
+    layout->addLayout(searchRow);
+
+    queryChip_ = new QWidget(central);
+    auto* chipLayout = new QHBoxLayout(queryChip_);
+    chipLayout->setContentsMargins(0, 0, 0, 0);
+    queryChipImage_ = new QLabel(queryChip_);
+    queryChipText_ = new QLabel(queryChip_);
+    auto* clearImage = new QPushButton(tr("Clear"), queryChip_);
+    chipLayout->addWidget(queryChipImage_);
+    chipLayout->addWidget(queryChipText_, 1);
+    chipLayout->addWidget(clearImage);
+    queryChip_->setVisible(false);
+    layout->addWidget(queryChip_);
+    banner_ = new QLabel(central);
+    banner_->setWordWrap(true);
+    banner_->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px; }"));
+    banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    banner_->setVisible(false);
+    layout->addWidget(banner_);
+
     grid_ = new QListView(central);
+    grid_->setModel(model_);
     grid_->setViewMode(QListView::IconMode);
     grid_->setResizeMode(QListView::Adjust);
+    grid_->setMovement(QListView::Static);
     grid_->setUniformItemSizes(true);
-    layout->addWidget(search_);
-    layout->addWidget(grid_, 1);
+    grid_->setLayoutMode(QListView::Batched);
+    grid_->setBatchSize(200);
+    grid_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    grid_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    grid_->setDragDropMode(QAbstractItemView::DragOnly);
+    grid_->setContextMenuPolicy(Qt::CustomContextMenu);
+    const int t = thumbnails_->size();
+    grid_->setIconSize(QSize(t, t));
+    grid_->setGridSize(QSize(t + 24, t + 40));
+    grid_->setWordWrap(true);
+
+    auto* splitter = new QSplitter(central);
+    splitter->addWidget(buildSidePanel());
+    splitter->addWidget(grid_);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({240, 900});
+    layout->addWidget(splitter, 1);
     setCentralWidget(central);
 
-    status_ = new QLabel(this);
-    statusBar()->addWidget(status_, 1);
+    errorsDock_ = new QDockWidget(tr("Problems"), this);
+    errors_ = new QListWidget(errorsDock_);
+    errorsDock_->setWidget(errors_);
+    addDockWidget(Qt::BottomDockWidgetArea, errorsDock_);
+    errorsDock_->setVisible(false);
+    buildStatusBar();
 
-    auto* focusSearch = new QShortcut(QKeySequence::Find, this);
-    connect(focusSearch, &QShortcut::activated, search_, [this] {
+    auto* fileMenu = menuBar()->addMenu(tr("&Library"));
+    fileMenu->addAction(tr("Add folder..."), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Add a photo folder"));
+        if (dir.isEmpty()) return;
+        if (const QString e = session_.addFolder(dir); !e.isEmpty()) return showError(e);
+        session_.startIndexing();
+    });
+    fileMenu->addAction(tr("Re-scan folders"), this, [this] { session_.startIndexing(); });
+    fileMenu->addAction(tr("Settings..."), this, [this] {
+        SettingsDialog d(this);
+        if (d.exec() == QDialog::Accepted) statusText_->setText(tr("Settings saved; a new model or device applies at the next start."));
+    });
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    // Wiring.
+    debounce_.setSingleShot(true);
+    debounce_.setInterval(150);
+    connect(&debounce_, &QTimer::timeout, this, &MainWindow::runQuery);
+    connect(search_, &QLineEdit::textChanged, this, [this] { debounce_.start(); });
+    connect(not_, &QLineEdit::textChanged, this, [this] { debounce_.start(); });
+    connect(limit_, &QSpinBox::valueChanged, this, [this] { debounce_.start(); });
+    connect(minScore_, &QDoubleSpinBox::valueChanged, this, [this] { debounce_.start(); });
+    connect(clearImage, &QPushButton::clicked, this, [this] {
+        queryImage_.clear();
+        queryChip_->setVisible(false);
+        runQuery();
+    });
+    connect(grid_, &QListView::activated, this, &MainWindow::openPreview);
+    connect(grid_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
+    connect(&session_, &LibrarySession::searchFinished, this, [this](int id, const QVector<SearchHit>& hits, double ms) {
+        if (id != latestRequest_) return;  // an older query finished after a newer one was asked
+        model_->setResults(hits);
+        statusText_->setText(tr("%n photo(s) in %1 ms", nullptr, static_cast<int>(hits.size())).arg(ms, 0, 'f', 0));
+        if (!options_.screenshotPath.isEmpty() && !hits.isEmpty() && !screenshotTaken_) {
+            screenshotTaken_ = true;
+            QTimer::singleShot(2500, this, [this] {  // let the thumbnails arrive
+                grab().save(options_.screenshotPath);
+                close();
+            });
+        }
+    });
+    connect(&session_, &LibrarySession::searchFailed, this, [this](int id, const QString& error) {
+        if (id == latestRequest_) showError(error);
+    });
+    connect(&session_, &LibrarySession::failed, this, &MainWindow::showError);
+    connect(&session_, &LibrarySession::libraryChanged, this, &MainWindow::refreshSidePanel);
+    connect(&session_, &LibrarySession::indexingStarted, this, [this] {
+        progress_->setVisible(true);
+        progress_->setRange(0, 0);
+        rate_->setVisible(true);
+        rate_->setText(tr("Scanning..."));
+        pauseButton_->setVisible(true);
+        pauseButton_->setChecked(false);
+        cancelButton_->setVisible(true);
+    });
+    connect(&session_, &LibrarySession::indexProgress, this, [this](qint64 done, qint64 total, double rate, double eta) {
+        progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+        progress_->setValue(static_cast<int>(done));
+        progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
+        rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
+    });
+    connect(&session_, &LibrarySession::indexFileFailed, this, [this](const QString& path, const QString& error) {
+        errors_->addItem(QStringLiteral("%1: %2").arg(path, error));
+        errorsDock_->setVisible(true);
+    });
+    connect(&session_, &LibrarySession::indexingFinished, this, [this](const QString& summary, bool cancelled) {
+        progress_->setVisible(false);
+        rate_->setVisible(false);
+        pauseButton_->setVisible(false);
+        cancelButton_->setVisible(false);
+        statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
+        if (!search_->text().trimmed().isEmpty() || !queryImage_.isEmpty()) runQuery();
+    });
+
+    auto* find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
         search_->setFocus();
         search_->selectAll();
     });
-    auto* clear = new QShortcut(QKeySequence(Qt::Key_Escape), this);
-    connect(clear, &QShortcut::activated, search_, &QLineEdit::clear);
+    auto* escape = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(escape, &QShortcut::activated, this, [this] {
+        search_->clear();
+        not_->clear();
+        queryImage_.clear();
+        queryChip_->setVisible(false);
+        model_->setResults({});
+        search_->setFocus();
+    });
+    connect(search_, &QLineEdit::returnPressed, this, [this] {
+        if (model_->rowCount() > 0) {
+            grid_->setFocus();
+            grid_->setCurrentIndex(model_->index(0));
+        }
+    });
 
-    restoreSettings();
-    updateModelStatus();
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1200, 800);
+    QTimer::singleShot(0, this, &MainWindow::start);
 }
 
-void MainWindow::restoreSettings() {
+MainWindow::~MainWindow() = default;
+
+QWidget* MainWindow::buildSidePanel() {
+    auto* panel = new QWidget(this);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    auto* foldersBox = new QGroupBox(tr("Folders"), panel);
+    auto* fl = new QVBoxLayout(foldersBox);
+    folders_ = new QListWidget(foldersBox);
+    fl->addWidget(folders_);
+    auto* buttons = new QHBoxLayout;
+    auto* add = new QPushButton(tr("Add..."), foldersBox);
+    auto* remove = new QPushButton(tr("Remove"), foldersBox);
+    auto* rescan = new QPushButton(tr("Re-scan"), foldersBox);
+    buttons->addWidget(add);
+    buttons->addWidget(remove);
+    buttons->addWidget(rescan);
+    fl->addLayout(buttons);
+    layout->addWidget(foldersBox, 1);
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Add a photo folder"));
+        if (dir.isEmpty()) return;
+        if (const QString e = session_.addFolder(dir); !e.isEmpty()) return showError(e);
+        session_.startIndexing();
+    });
+    connect(remove, &QPushButton::clicked, this, [this] {
+        if (!folders_->currentItem()) return;
+        const QString folder = folders_->currentItem()->text();
+        if (QMessageBox::question(this, tr("Remove folder"), tr("Stop searching %1? The photos themselves are not touched.").arg(folder)) != QMessageBox::Yes) return;
+        if (const QString e = session_.removeFolder(folder); !e.isEmpty()) showError(e);
+        runQuery();
+    });
+    connect(rescan, &QPushButton::clicked, this, [this] { session_.startIndexing(); });
+    folders_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(folders_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        if (QListWidgetItem* item = folders_->itemAt(pos)) {
+            QMenu menu;
+            menu.addAction(tr("Tag this folder..."), this, [this, path = item->text()] { openTagDialog(path); });
+            menu.exec(folders_->viewport()->mapToGlobal(pos));
+        }
+    });
+
+    auto* tagsBox = new QGroupBox(tr("Tags"), panel);
+    auto* tl = new QVBoxLayout(tagsBox);
+    tags_ = new QListWidget(tagsBox);
+    tl->addWidget(tags_);
+    layout->addWidget(tagsBox, 1);
+    connect(tags_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        activeTag_ = item->data(Qt::UserRole).toString();
+        runQuery();
+    });
+
+    auto* filtersBox = new QGroupBox(tr("Filters"), panel);
+    auto* gl = new QVBoxLayout(filtersBox);
+    folderFilter_ = new QComboBox(filtersBox);
+    gl->addWidget(folderFilter_);
+    auto* afterRow = new QHBoxLayout;
+    afterOn_ = new QCheckBox(tr("From"), filtersBox);
+    after_ = new QDateEdit(QDate::currentDate().addYears(-1), filtersBox);
+    after_->setCalendarPopup(true);
+    afterRow->addWidget(afterOn_);
+    afterRow->addWidget(after_, 1);
+    auto* beforeRow = new QHBoxLayout;
+    beforeOn_ = new QCheckBox(tr("Until"), filtersBox);
+    before_ = new QDateEdit(QDate::currentDate(), filtersBox);
+    before_->setCalendarPopup(true);
+    beforeRow->addWidget(beforeOn_);
+    beforeRow->addWidget(before_, 1);
+    gl->addLayout(afterRow);
+    gl->addLayout(beforeRow);
+    layout->addWidget(filtersBox);
+    for (QObject* o : {static_cast<QObject*>(afterOn_), static_cast<QObject*>(beforeOn_)})
+        connect(static_cast<QCheckBox*>(o), &QCheckBox::toggled, this, [this] { debounce_.start(); });
+    connect(after_, &QDateEdit::dateChanged, this, [this] { if (afterOn_->isChecked()) debounce_.start(); });
+    connect(before_, &QDateEdit::dateChanged, this, [this] { if (beforeOn_->isChecked()) debounce_.start(); });
+    connect(folderFilter_, &QComboBox::currentIndexChanged, this, [this] { debounce_.start(); });
+    return panel;
+}
+
+void MainWindow::buildStatusBar() {
+    statusText_ = new QLabel(this);
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(240);
+    progress_->setTextVisible(true);
+    rate_ = new QLabel(this);
+    pauseButton_ = new QToolButton(this);
+    pauseButton_->setText(tr("Pause"));
+    pauseButton_->setCheckable(true);
+    cancelButton_ = new QPushButton(tr("Stop indexing"), this);
+    statusBar()->addWidget(statusText_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(rate_);
+    statusBar()->addPermanentWidget(pauseButton_);
+    statusBar()->addPermanentWidget(cancelButton_);
+    for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(rate_), static_cast<QWidget*>(pauseButton_),
+                       static_cast<QWidget*>(cancelButton_)})
+        w->setVisible(false);
+    connect(pauseButton_, &QToolButton::toggled, this, [this](bool paused) {
+        session_.setPaused(paused);
+        pauseButton_->setText(paused ? tr("Resume") : tr("Pause"));
+    });
+    connect(cancelButton_, &QPushButton::clicked, this, [this] { session_.cancelIndexing(); });
+}
+
+void MainWindow::start() {
+    QString modelDir = options_.modelDir;
+    if (!ModelDownloader::isCompleteModelDir(modelDir)) {
+        if (!options_.askForModel) return showError(tr("No model found in %1.").arg(modelDir));
+        ModelDialog dialog(modelDir, this);
+        if (dialog.exec() != QDialog::Accepted) return showError(tr("PhotoSearch cannot search without its model. Use Library > Settings, or restart to download it."));
+        modelDir = dialog.modelDir();
+        options_.modelDir = modelDir;
+        QSettings().setValue(QStringLiteral("model/dir"), modelDir);
+    }
     QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1100, 750);
+    LibraryOptions o;
+    o.libraryDir = options_.libraryDir;
+    o.modelDir = modelDir;
+    o.device = settings.value(QStringLiteral("model/device"), QStringLiteral("auto")).toString();
+    o.threads = settings.value(QStringLiteral("model/threads"), 0).toInt();
+    const QString error = session_.open(o);
+    if (!session_.isOpen()) return showError(error);
+    if (!error.isEmpty()) showError(tr("Read-only: %1").arg(error));
+    refreshSidePanel();
+    statusText_->setText(tr("Loading the model..."));
+    // Load the model once, on the search thread, before anything uses it.
+    const int id = session_.search(QStringLiteral("warm up"), SearchOptions{});
+    Q_UNUSED(id);
+    connect(&session_, &LibrarySession::searchFinished, this, [this] {
+        if (modelReady_) return;
+        modelReady_ = true;
+        statusText_->setText(tr("Ready"));
+        if (session_.isWritable() && !session_.folders().isEmpty()) session_.startIndexing();
+        runQuery();
+    }, Qt::SingleShotConnection);
+    connect(&session_, &LibrarySession::searchFailed, this, [this](int, const QString& e) {
+        if (modelReady_) return;
+        if (e.contains(QStringLiteral("indexed with another model")) &&
+            QMessageBox::question(this, tr("Another model"), tr("%1\n\nRe-index all photos with the current model now?").arg(e)) == QMessageBox::Yes) {
+            session_.library()->resetVectors();
+            modelReady_ = true;
+            session_.startIndexing();
+            return;
+        }
+        showError(e);
+    }, Qt::SingleShotConnection);
 }
 
-void MainWindow::updateModelStatus() {
-    const QString config = QDir(options_.modelDir).filePath(QStringLiteral("config.json"));
-    if (QFileInfo::exists(config))
-        status_->setText(tr("Model: %1").arg(QDir::toNativeSeparators(options_.modelDir)));
-    else
-        status_->setText(tr("No model found in %1").arg(QDir::toNativeSeparators(options_.modelDir)));
+SearchOptions MainWindow::currentOptions() const {
+    SearchOptions o;
+    o.limit = limit_->value();
+    if (minScore_->value() > -1.0) o.minScore = static_cast<float>(minScore_->value());
+    o.notText = not_->text().trimmed();
+    o.folder = folderFilter_->currentData().toString();
+    o.tag = activeTag_;
+    if (afterOn_->isChecked()) o.after = after_->date().startOfDay().toSecsSinceEpoch();
+    if (beforeOn_->isChecked()) o.before = before_->date().addDays(1).startOfDay().toSecsSinceEpoch();
+    return o;
+}
+
+void MainWindow::runQuery() {
+    if (!session_.isOpen() || !modelReady_) return;
+    const QString text = search_->text().trimmed();
+    SearchOptions o = currentOptions();
+    if (!queryImage_.isEmpty() && text.isEmpty()) {
+        latestRequest_ = session_.similar(queryImage_, o);
+    } else if (!text.isEmpty() || !queryImage_.isEmpty()) {
+        o.imagePath = queryImage_;
+        latestRequest_ = session_.search(text, o);
+    } else if (!activeTag_.isEmpty()) {
+        latestRequest_ = session_.search(activeTag_, o);
+    } else {
+        model_->setResults({});
+    }
+}
+
+void MainWindow::searchSimilarTo(const QString& path) {
+    queryImage_ = QFileInfo(path).absoluteFilePath();
+    QImageReader reader(queryImage_);
+    reader.setAutoTransform(true);
+    const QSize full = reader.size();
+    if (full.isValid()) reader.setScaledSize(full.scaled(64, 64, Qt::KeepAspectRatio));
+    queryChipImage_->setPixmap(QPixmap::fromImage(reader.read()));
+    queryChipText_->setText(tr("Photos like %1").arg(QFileInfo(path).fileName()));
+    queryChip_->setVisible(true);
+    runQuery();
+}
+
+void MainWindow::showError(const QString& message) {
+    banner_->setText(message);
+    banner_->setVisible(!message.isEmpty());
+}
+
+void MainWindow::refreshSidePanel() {
+    const QStringList folders = session_.folders();
+    folders_->clear();
+    folders_->addItems(folders);
+    const QString currentFolder = folderFilter_->currentData().toString();
+    folderFilter_->blockSignals(true);
+    folderFilter_->clear();
+    folderFilter_->addItem(tr("All folders"), QString());
+    for (const QString& f : folders) folderFilter_->addItem(QFileInfo(f).fileName(), f);
+    folderFilter_->setCurrentIndex(std::max(0, folderFilter_->findData(currentFolder)));
+    folderFilter_->blockSignals(false);
+    tags_->clear();
+    auto* all = new QListWidgetItem(tr("All photos"), tags_);
+    all->setData(Qt::UserRole, QString());
+    for (const QString& t : session_.tags()) {
+        auto* item = new QListWidgetItem(t, tags_);
+        item->setData(Qt::UserRole, t);
+    }
+}
+
+void MainWindow::openPreview(const QModelIndex& index) {
+    QStringList paths;
+    for (const SearchHit& h : model_->results()) paths << h.path;
+    PreviewDialog dialog(paths, index.row(), this);
+    dialog.exec();
+    grid_->setCurrentIndex(model_->index(dialog.current()));
+}
+
+void MainWindow::openTagDialog(const QString& folder) {
+    TagDialog dialog(&session_, folder, this);
+    dialog.exec();
+}
+
+void MainWindow::showContextMenu(const QPoint& pos) {
+    const QModelIndex index = grid_->indexAt(pos);
+    if (!index.isValid()) return;
+    const QString path = index.data(ResultsModel::PathRole).toString();
+    QMenu menu;
+    menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); });
+    menu.addAction(tr("Show in folder"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); });
+    menu.addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
+    menu.addAction(tr("Find similar"), this, [this, path] { searchSimilarTo(path); });
+    menu.addAction(tr("Tag this folder..."), this, [this, path] { openTagDialog(QFileInfo(path).absolutePath()); });
+    menu.exec(grid_->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().value(0).isLocalFile()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+    const QString path = urls.first().toLocalFile();
+    if (QFileInfo(path).isDir()) {
+        if (const QString e = session_.addFolder(path); !e.isEmpty()) return showError(e);
+        session_.startIndexing();
+    } else {
+        searchSimilarTo(path);
+    }
+    event->acceptProposedAction();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("search/limit"), limit_->value());
+    settings.setValue(QStringLiteral("search/minScore"), minScore_->value());
+    session_.shutdown();  // the worker stops after its current batch; everything committed stays
     event->accept();
 }
 

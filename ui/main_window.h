@@ -1,14 +1,31 @@
 #pragma once
 
-#include <QMainWindow>
+#include "library_session.h"
 
+#include <QMainWindow>
+#include <QTimer>
+
+class QCheckBox;
+class QComboBox;
+class QDateEdit;
+class QDoubleSpinBox;
+class QLabel;
 class QLineEdit;
 class QListView;
-class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QToolButton;
+class QDockWidget;
 
 namespace photosearch {
 
-// The main window: search field on top, results grid below, status bar at the bottom.
+class ResultsModel;
+class ThumbnailCache;
+
+// The main window: a search field on top (results follow typing), the results grid, a side panel with
+// folders, tags and filters, indexing progress in the status bar, and errors in a panel.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -16,23 +33,75 @@ public:
         QString libraryDir;
         QString modelDir;
         QString initialQuery;
+        QString screenshotPath;  // grab the window once results show, save it, quit (for docs and tests)
+        bool askForModel = true;
     };
 
     explicit MainWindow(Options options, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
+    // Test and automation hooks.
     QLineEdit* searchField() const { return search_; }
+    QLineEdit* notField() const { return not_; }
+    ResultsModel* results() const { return model_; }
+    QListView* grid() const { return grid_; }
+    LibrarySession* session() { return &session_; }
+    QListWidget* errorsList() const { return errors_; }
+    QListWidget* tagsList() const { return tags_; }
+    QPushButton* cancelButton() const { return cancelButton_; }
+    QString queryImage() const { return queryImage_; }
+    void searchSimilarTo(const QString& path);
+    void openTagDialog(const QString& folder);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
-    void restoreSettings();
-    void updateModelStatus();
+    QWidget* buildSidePanel();
+    void buildStatusBar();
+    void start();
+    void runQuery();
+    void showError(const QString& message);
+    void refreshSidePanel();
+    void showContextMenu(const QPoint& pos);
+    void openPreview(const QModelIndex& index);
+    SearchOptions currentOptions() const;
 
     Options options_;
-    QLineEdit* search_ = nullptr;
-    QListView* grid_ = nullptr;
-    QLabel* status_ = nullptr;
+    LibrarySession session_;
+    ThumbnailCache* thumbnails_;
+    ResultsModel* model_;
+    QLineEdit* search_;
+    QLineEdit* not_;
+    QSpinBox* limit_;
+    QDoubleSpinBox* minScore_;
+    QWidget* queryChip_;
+    QLabel* queryChipImage_;
+    QLabel* queryChipText_;
+    QLabel* banner_;
+    QListView* grid_;
+    QListWidget* folders_;
+    QListWidget* tags_;
+    QComboBox* folderFilter_;
+    QCheckBox* afterOn_;
+    QCheckBox* beforeOn_;
+    QDateEdit* after_;
+    QDateEdit* before_;
+    QLabel* statusText_;
+    QProgressBar* progress_;
+    QLabel* rate_;
+    QToolButton* pauseButton_;
+    QPushButton* cancelButton_;
+    QDockWidget* errorsDock_;
+    QListWidget* errors_;
+    QTimer debounce_;
+    QString queryImage_;
+    QString activeTag_;
+    int latestRequest_ = 0;
+    bool modelReady_ = false;
+    bool screenshotTaken_ = false;
 };
 
 }  // namespace photosearch

@@ -1,0 +1,146 @@
+// The window with the real Qt event loop (offscreen platform), a real library and the tiny model.
+#include "library_session.h"
+#include "main_window.h"
+#include "photo_library.h"
+#include "results_model.h"
+#include "tag_dialog.h"
+#include "testutils.h"
+
+#include <QDropEvent>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+using namespace photosearch;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> tmp_;
+    QStringList photos_;
+
+    QString library() const { return tmp_->filePath(QStringLiteral("library")); }
+    QString model() const { return test::dataPath("align-tiny/model"); }
+
+    std::unique_ptr<MainWindow> openWindow() {
+        auto w = std::make_unique<MainWindow>(MainWindow::Options{library(), model(), {}, {}, false});
+        w->show();
+        // Ready once the model is loaded and the start-up re-scan has finished.
+        QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
+        if (!finished.wait(60000)) return nullptr;
+        return w;
+    }
+
+    std::vector<SearchResult> expectedSearch(const QString& text, int limit = 200) {
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        SearchOptions o;
+        o.limit = limit;
+        return lib->search(text, o);
+    }
+
+private slots:
+    void init() {
+        tmp_ = std::make_unique<QTemporaryDir>();
+        qputenv("XDG_CACHE_HOME", tmp_->filePath(QStringLiteral("cache")).toUtf8());
+        qputenv("XDG_CONFIG_HOME", tmp_->filePath(QStringLiteral("config")).toUtf8());
+        photos_ = test::makePhotos(tmp_->filePath(QStringLiteral("photos")));
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true});
+        lib->addFolder(tmp_->filePath(QStringLiteral("photos")));
+        lib->index();
+    }
+
+    void typingAQueryFillsTheGridInRankedOrder() {
+        auto w = openWindow();
+        QVERIFY(w);
+        QTest::keyClicks(w->searchField(), QStringLiteral("a cup of coffee"));
+        const auto expected = expectedSearch(QStringLiteral("a cup of coffee"));
+        QTRY_COMPARE_WITH_TIMEOUT(w->results()->rowCount(), static_cast<int>(expected.size()), 20000);
+        QTRY_COMPARE(w->results()->results().front().path, expected.front().path);
+        for (int i = 0; i < w->results()->rowCount(); ++i) {
+            QCOMPARE(w->results()->results()[i].path, expected[i].path);
+            QVERIFY(w->results()->index(i).data(Qt::ToolTipRole).toString().contains(QStringLiteral("score")));
+        }
+        // Thumbnails arrive from the background and replace the placeholders, cached on disk.
+        QTRY_VERIFY_WITH_TIMEOUT(!QDir(tmp_->filePath(QStringLiteral("cache/photosearch/thumbnails"))).isEmpty(), 20000);
+        // Esc clears.
+        QTest::keyClick(w->searchField(), Qt::Key_Escape);
+        QTRY_COMPARE(w->results()->rowCount(), 0);
+    }
+
+    void droppingAPhotoShowsSimilarOnes() {
+        auto w = openWindow();
+        QVERIFY(w);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(photos_[2])});
+        QDragEnterEvent enter(QPoint(300, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(300, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &drop);
+        QCOMPARE(w->queryImage(), photos_[2]);
+        QTRY_COMPARE_WITH_TIMEOUT(w->results()->rowCount(), photos_.size() - 1, 20000);
+        for (const SearchHit& h : w->results()->results()) QVERIFY(h.path != photos_[2]);
+    }
+
+    void tagDialogWritesTagsThatBecomeFilters() {
+        auto w = openWindow();
+        QVERIFY(w);
+        TagDialog dialog(w->session(), tmp_->filePath(QStringLiteral("photos")));
+        dialog.show();
+        dialog.labelsEdit()->setPlainText(QStringLiteral("cat\nrocket\n"));
+        QTest::mouseClick(dialog.previewButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.applyButton()->isEnabled(), 20000);
+        QCOMPARE(dialog.table()->rowCount(), photos_.size());
+        QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM tags"), int64_t(photos_.size()));
+        // The side panel lists them for filtering.
+        QTRY_VERIFY(w->tagsList()->count() >= 2);
+    }
+
+    void cancelStopsIndexingAndKeepsWhatWasDone() {
+        auto w = openWindow();
+        QVERIFY(w);
+        for (int i = 1; i <= 4; ++i) test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
+        QSignalSpy progress(w->session(), &LibrarySession::indexProgress);
+        QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
+        w->session()->startIndexing();
+        QVERIFY(progress.wait(30000));
+        QTRY_VERIFY(w->cancelButton()->isVisible());
+        QTest::mouseClick(w->cancelButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.takeFirst().at(1).toBool(), true);
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        const int64_t vectors = lib->catalog().vectorCount();
+        QVERIFY(vectors >= 12 + 8 && vectors < 12 + 48);
+        QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'"), vectors);
+    }
+
+    void closingStopsTheWorkerAndLosesNothing() {
+        auto w = openWindow();
+        QVERIFY(w);
+        for (int i = 1; i <= 4; ++i) test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
+        QSignalSpy progress(w->session(), &LibrarySession::indexProgress);
+        w->session()->startIndexing();
+        QVERIFY(progress.wait(30000));
+        w->close();
+        w.reset();  // joins the worker
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true});  // the lock was released
+        SqliteStatement check(lib->catalog().db(), "PRAGMA integrity_check");
+        QVERIFY(check.step());
+        QCOMPARE(check.text(0), QStringLiteral("ok"));
+        const IndexReport rest = lib->index();
+        QCOMPARE(rest.total, int64_t(60));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

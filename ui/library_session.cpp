@@ -1,0 +1,173 @@
+#include "library_session.h"
+
+#include "align_error.h"
+
+#include <QElapsedTimer>
+
+namespace photosearch {
+
+LibrarySession::LibrarySession(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<QVector<SearchHit>>();
+    qRegisterMetaType<std::vector<TaggedPhoto>>();
+    searchContext_ = new QObject;
+    searchContext_->moveToThread(&searchThread_);
+    indexContext_ = new QObject;
+    indexContext_->moveToThread(&indexThread_);
+    connect(&searchThread_, &QThread::finished, searchContext_, &QObject::deleteLater);
+    connect(&indexThread_, &QThread::finished, indexContext_, &QObject::deleteLater);
+    searchThread_.setObjectName(QStringLiteral("search"));
+    indexThread_.setObjectName(QStringLiteral("indexing"));
+    searchThread_.start();
+    indexThread_.start();
+}
+
+LibrarySession::~LibrarySession() {
+    shutdown();
+    searchThread_.quit();
+    searchThread_.wait();
+}
+
+QString LibrarySession::open(const LibraryOptions& options) {
+    LibraryOptions o = options;
+    try {
+        o.writable = true;
+        library_ = PhotoLibrary::open(o);
+        writable_ = true;
+    } catch (const AlignError& e) {
+        const QString message = QString::fromUtf8(e.what());
+        if (!message.contains(QStringLiteral("being changed by another"))) return message;
+        try {
+            o.writable = false;
+            library_ = PhotoLibrary::open(o);
+            writable_ = false;
+            return message;  // open, but read-only: the caller says so
+        } catch (const AlignError& e2) {
+            return QString::fromUtf8(e2.what());
+        }
+    }
+    return {};
+}
+
+int LibrarySession::search(const QString& text, const SearchOptions& options) {
+    const int id = ++latestRequest_;
+    QMetaObject::invokeMethod(searchContext_, [this, id, text, options] {
+        if (id != latestRequest_) return;  // superseded while waiting
+        try {
+            QElapsedTimer t;
+            t.start();
+            QVector<SearchHit> hits;
+            for (const SearchResult& r : library_->search(text, options)) hits.push_back({r.path, r.score});
+            emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
+        } catch (const std::exception& e) {
+            emit searchFailed(id, QString::fromUtf8(e.what()));
+        }
+    });
+    return id;
+}
+
+int LibrarySession::similar(const QString& path, const SearchOptions& options) {
+    const int id = ++latestRequest_;
+    QMetaObject::invokeMethod(searchContext_, [this, id, path, options] {
+        if (id != latestRequest_) return;
+        try {
+            QElapsedTimer t;
+            t.start();
+            QVector<SearchHit> hits;
+            for (const SearchResult& r : library_->similar(path, options)) hits.push_back({r.path, r.score});
+            emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
+        } catch (const std::exception& e) {
+            emit searchFailed(id, QString::fromUtf8(e.what()));
+        }
+    });
+    return id;
+}
+
+void LibrarySession::startIndexing() {
+    if (!library_ || !writable_ || indexing_.exchange(true)) return;
+    control_.cancel = false;
+    control_.pause = false;
+    emit indexingStarted();
+    QMetaObject::invokeMethod(indexContext_, [this] {
+        IndexCallbacks callbacks;
+        callbacks.progress = [this](const IndexProgress& p) {
+            emit indexProgress(p.done, p.total, p.photosPerSecond, p.etaSeconds);
+        };
+        callbacks.fileFailed = [this](const QString& path, const QString& error) { emit indexFileFailed(path, error); };
+        QString summary;
+        bool cancelled = false;
+        try {
+            const IndexReport r = library_->index(callbacks, &control_);
+            cancelled = r.cancelled;
+            summary = tr("%1 indexed, %2 unchanged, %3 removed, %4 failed; %5 photos searchable")
+                          .arg(r.indexed).arg(r.unchanged + r.moved + r.copies).arg(r.removed).arg(r.failed.size()).arg(r.total);
+        } catch (const std::exception& e) {
+            emit failed(QString::fromUtf8(e.what()));
+            summary = tr("Indexing stopped: %1").arg(QString::fromUtf8(e.what()));
+        }
+        indexing_ = false;
+        emit indexingFinished(summary, cancelled);
+        emit libraryChanged();
+    });
+}
+
+void LibrarySession::setPaused(bool paused) { control_.pause = paused; }
+void LibrarySession::cancelIndexing() { control_.cancel = true; }
+
+void LibrarySession::shutdown() {
+    control_.cancel = true;
+    control_.pause = false;
+    indexThread_.quit();
+    indexThread_.wait();
+}
+
+QStringList LibrarySession::folders() const {
+    QStringList out;
+    if (library_)
+        for (const FolderRecord& f : library_->folders()) out << f.path;
+    return out;
+}
+
+QString LibrarySession::addFolder(const QString& path) {
+    try {
+        library_->addFolder(path);
+        emit libraryChanged();
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+}
+
+QString LibrarySession::removeFolder(const QString& path) {
+    if (indexing_) return tr("Wait for indexing to finish before removing a folder.");
+    try {
+        library_->removeFolder(path);
+        emit libraryChanged();
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+}
+
+QStringList LibrarySession::tags() const { return library_ ? library_->allTags() : QStringList(); }
+
+void LibrarySession::computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate) {
+    QMetaObject::invokeMethod(searchContext_, [this, folder, labels, promptTemplate] {
+        try {
+            emit tagsComputed(labels, library_->computeTags(folder, labels, promptTemplate));
+        } catch (const std::exception& e) {
+            emit failed(QString::fromUtf8(e.what()));
+        }
+    });
+}
+
+QString LibrarySession::saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
+    try {
+        library_->saveTags(labels, tagged);
+        emit libraryChanged();
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+}
+
+}  // namespace photosearch

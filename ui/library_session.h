@@ -1,0 +1,79 @@
+#pragma once
+
+#include "photo_library.h"
+
+#include <QObject>
+#include <QStringList>
+#include <QThread>
+#include <QVector>
+
+#include <atomic>
+#include <memory>
+
+namespace photosearch {
+
+struct SearchHit {
+    QString path;
+    float score = 0;
+};
+
+// The window's one door into index/: owns the PhotoLibrary, runs searches on a search thread and
+// indexing on an indexing thread, and reports back only through signals carrying values. A search
+// request supersedes any older one still waiting; it is never queued behind it.
+class LibrarySession : public QObject {
+    Q_OBJECT
+public:
+    explicit LibrarySession(QObject* parent = nullptr);
+    ~LibrarySession() override;
+
+    // Opens the library for writing when no other PhotoSearch writes to it, else read-only.
+    // Returns an error text, or empty.
+    QString open(const LibraryOptions& options);
+    bool isOpen() const { return library_ != nullptr; }
+    bool isWritable() const { return writable_; }
+    PhotoLibrary* library() { return library_.get(); }
+
+    int search(const QString& text, const SearchOptions& options);
+    int similar(const QString& path, const SearchOptions& options);
+
+    void startIndexing();
+    bool isIndexing() const { return indexing_; }
+    void setPaused(bool paused);
+    void cancelIndexing();
+    // Stops the indexing worker and waits for it (closing the window): committed batches are kept.
+    void shutdown();
+
+    QStringList folders() const;
+    QString addFolder(const QString& path);  // error text or empty
+    QString removeFolder(const QString& path);
+    QStringList tags() const;
+
+    // Computes zero-shot tags on the search thread; tagsComputed / failed report back.
+    void computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate);
+    QString saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
+
+signals:
+    void searchFinished(int requestId, const QVector<photosearch::SearchHit>& hits, double elapsedMs);
+    void searchFailed(int requestId, const QString& error);
+    void indexingStarted();
+    void indexProgress(qint64 done, qint64 total, double photosPerSecond, double etaSeconds);
+    void indexFileFailed(const QString& path, const QString& error);
+    void indexingFinished(const QString& summary, bool cancelled);
+    void tagsComputed(const QStringList& labels, const std::vector<photosearch::TaggedPhoto>& tagged);
+    void failed(const QString& error);
+    void libraryChanged();
+
+private:
+    std::unique_ptr<PhotoLibrary> library_;
+    bool writable_ = false;
+    QThread searchThread_, indexThread_;
+    QObject* searchContext_ = nullptr;
+    QObject* indexContext_ = nullptr;
+    std::atomic<int> latestRequest_{0};
+    std::atomic<bool> indexing_{false};
+    IndexControl control_;
+};
+
+}  // namespace photosearch
+
+Q_DECLARE_METATYPE(photosearch::SearchHit)

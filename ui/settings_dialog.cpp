@@ -1,0 +1,63 @@
+#include "settings_dialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+
+namespace photosearch {
+
+SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Settings"));
+    QSettings s;
+    auto* form = new QFormLayout(this);
+    model_ = new QLineEdit(s.value(QStringLiteral("model/dir")).toString(), this);
+    model_->setPlaceholderText(tr("default"));
+    auto* browse = new QPushButton(tr("Browse..."), this);
+    auto* row = new QHBoxLayout;
+    row->addWidget(model_, 1);
+    row->addWidget(browse);
+    form->addRow(tr("Model folder:"), row);
+    device_ = new QComboBox(this);
+    device_->addItem(tr("Automatic (GPU when available)"), QStringLiteral("auto"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    device_->addItem(tr("CUDA GPU"), QStringLiteral("cuda"));
+    device_->setCurrentIndex(std::max(0, device_->findData(s.value(QStringLiteral("model/device"), QStringLiteral("auto")))));
+    form->addRow(tr("Device:"), device_);
+    threads_ = new QSpinBox(this);
+    threads_->setRange(0, 256);
+    threads_->setSpecialValueText(tr("one per core"));
+    threads_->setValue(s.value(QStringLiteral("model/threads"), 0).toInt());
+    form->addRow(tr("Threads:"), threads_);
+    thumbnail_ = new QSlider(Qt::Horizontal, this);
+    thumbnail_->setRange(96, 320);
+    thumbnail_->setValue(s.value(QStringLiteral("view/thumbnail"), 160).toInt());
+    form->addRow(tr("Thumbnail size:"), thumbnail_);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    form->addRow(buttons);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Model folder"), model_->text());
+        if (!dir.isEmpty()) model_->setText(dir);
+    });
+    connect(buttons, &QDialogButtonBox::accepted, this, [this] {
+        save();
+        accept();
+    });
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+}
+
+void SettingsDialog::save() const {
+    QSettings s;
+    s.setValue(QStringLiteral("model/dir"), model_->text().trimmed());
+    s.setValue(QStringLiteral("model/device"), device_->currentData());
+    s.setValue(QStringLiteral("model/threads"), threads_->value());
+    s.setValue(QStringLiteral("view/thumbnail"), thumbnail_->value());
+}
+
+}  // namespace photosearch

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QDialog>
+
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+class QSlider;
+
+namespace photosearch {
+
+// Model folder, device, threads and thumbnail size, stored in QSettings.
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit SettingsDialog(QWidget* parent = nullptr);
+    void save() const;
+
+private:
+    QLineEdit* model_;
+    QComboBox* device_;
+    QSpinBox* threads_;
+    QSlider* thumbnail_;
+};
+
+}  // namespace photosearch
