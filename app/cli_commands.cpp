@@ -32,6 +32,7 @@ const Command kCommands[] = {
     {"model", "Download (fetch) or check (verify) the ALIGN model.", modelCommand},
     {"embed", "Print the ALIGN embeddings of images and texts.", embedCommand},
     {"classify", "Zero-shot classify an image against text labels.", classifyCommand},
+    {"bench", "Measure indexing and query speed on this machine.", benchCommand},
     {"version", "Print the version.", printVersion},
 };
 

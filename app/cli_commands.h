@@ -41,5 +41,6 @@ int duplicatesCommand(const QStringList& arguments);
 int statusCommand(const QStringList& arguments);
 int foldersCommand(const QStringList& arguments);
 int modelCommand(const QStringList& arguments);
+int benchCommand(const QStringList& arguments);
 
 }  // namespace photosearch::cli

@@ -1,0 +1,226 @@
+// photosearch-cli bench: speed of the real pipeline on this machine, with the full-size architecture.
+#include "align_embedder.h"
+#include "align_error.h"
+#include "cli_commands.h"
+#include "image_decoder.h"
+#include "model_weights.h"
+#include "photo_library.h"
+#include "vector_index.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTextStream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <sys/resource.h>
+
+namespace photosearch::cli {
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+double peakRssMb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss / 1024.0;
+}
+
+// A model folder with the given architecture and random weights (speed does not depend on the values).
+void writeRandomModel(const QString& configDir, const QString& vocabDir, const QString& out) {
+    QDir().mkpath(out);
+    for (const char* f : {"config.json", "preprocessor_config.json"})
+        if (!QFile::copy(configDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f)) throw AlignError(std::string("cannot copy ") + f + " from " + configDir.toStdString());
+    for (const char* f : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
+        QFile::copy(vocabDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f);
+    AlignModel model(AlignConfig::fromFile(out + QStringLiteral("/config.json")));
+    QJsonObject header;
+    std::vector<torch::Tensor> tensors;
+    int64_t offset = 0;
+    auto add = [&](const std::string& name, const torch::Tensor& t) {
+        auto c = t.detach().to(torch::kFloat32).contiguous();
+        if (name.find("running_var") != std::string::npos) c = c.abs() + 0.5;  // a valid variance
+        QJsonArray shape;
+        for (int64_t d : c.sizes()) shape.append(static_cast<qint64>(d));
+        const int64_t bytes = c.numel() * 4;
+        header.insert(QString::fromStdString(name), QJsonObject{{QStringLiteral("dtype"), QStringLiteral("F32")}, {QStringLiteral("shape"), shape},
+                                                                {QStringLiteral("data_offsets"), QJsonArray{static_cast<qint64>(offset), static_cast<qint64>(offset + bytes)}}});
+        offset += bytes;
+        tensors.push_back(c);
+    };
+    for (const auto& p : model->named_parameters(true)) add(p.key(), p.value());
+    for (const auto& b : model->named_buffers(true))
+        if (b.key().find("num_batches_tracked") == std::string::npos) add(b.key(), b.value());
+    const QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
+    QFile f(out + QStringLiteral("/model.safetensors"));
+    if (!f.open(QIODevice::WriteOnly)) throw AlignError("cannot write the benchmark model");
+    const quint64 n = static_cast<quint64>(json.size());
+    QByteArray len;
+    for (int i = 0; i < 8; ++i) len.append(static_cast<char>((n >> (8 * i)) & 0xFF));
+    f.write(len + json);
+    for (const auto& t : tensors) f.write(reinterpret_cast<const char*>(t.data_ptr<float>()), t.numel() * 4);
+}
+
+// Phone-sized photos (4032x3024, JPEG quality 90) made from the given images.
+QStringList writeCorpus(const QString& imagesDir, const QString& out, int count) {
+    QDir().mkpath(out);
+    std::vector<cv::Mat> sources;
+    for (const QString& name : QDir(imagesDir).entryList({QStringLiteral("*.png"), QStringLiteral("*.jpg")}, QDir::Files)) {
+        cv::Mat m = cv::imread((imagesDir + QLatin1Char('/') + name).toStdString(), cv::IMREAD_COLOR);
+        if (!m.empty() && m.cols >= 64 && m.rows >= 64) sources.push_back(m);
+    }
+    if (sources.empty()) throw AlignError(imagesDir.toStdString() + ": no images to make the benchmark photos from");
+    QStringList paths;
+    cv::Mat noise(3024, 4032, CV_8UC3);
+    for (int i = 0; i < count; ++i) {
+        cv::Mat big;
+        cv::resize(sources[i % sources.size()], big, cv::Size(4032, 3024), 0, 0, cv::INTER_CUBIC);
+        cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(6));  // sensor-like noise: realistic JPEG sizes
+        cv::add(big, noise, big, cv::noArray(), CV_8UC3);
+        const QString path = QStringLiteral("%1/IMG_%2.jpg").arg(out).arg(i, 4, 10, QLatin1Char('0'));
+        cv::imwrite(path.toStdString(), big, {cv::IMWRITE_JPEG_QUALITY, 90});
+        paths << path;
+    }
+    return paths;
+}
+
+}  // namespace
+
+int benchCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("bench"),
+                   QStringLiteral("Measure indexing throughput and query latency on this machine with the full-size "
+                                  "architecture and random weights. A benchmark, not a test: it asserts nothing."),
+                   QStringLiteral("--config DIR --vocab DIR --images DIR [options]"));
+    cl.addModelOptions();
+    QCommandLineParser& p = cl.parser();
+    p.addOption({QStringLiteral("config"), QStringLiteral("Folder with config.json and preprocessor_config.json (e.g. tests/data/align-base-config)."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("vocab"), QStringLiteral("Folder with vocab.txt and tokenizer_config.json."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("images"), QStringLiteral("Folder of images to make the photos from."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."), QStringLiteral("N"), QStringLiteral("48")});
+    p.addOption({QStringLiteral("batch"), QStringLiteral("Batch sizes to time the image model at (default 1,4,8)."), QStringLiteral("LIST"), QStringLiteral("1,4,8")});
+    p.addOption({QStringLiteral("vectors"), QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"), QStringLiteral("100000")});
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    for (const char* required : {"config", "vocab", "images"})
+        if (!p.isSet(QLatin1String(required))) {
+            QTextStream(stderr) << "error: bench needs --" << required << '\n';
+            return Usage;
+        }
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QJsonObject report;
+    const int threads = AlignEmbedder::applyThreads(p.value(QStringLiteral("threads")).toInt());
+    report[QStringLiteral("threads")] = threads;
+
+    QTemporaryDir tmp;
+    const QString modelDir = tmp.filePath(QStringLiteral("model"));
+    err << "writing a random-weight model...\n";
+    writeRandomModel(p.value(QStringLiteral("config")), p.value(QStringLiteral("vocab")), modelDir);
+    err << "writing " << p.value(QStringLiteral("photos")) << " photos...\n";
+    const QStringList photos = writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")), p.value(QStringLiteral("photos")).toInt());
+
+    // 1. The whole process, as a person runs it: a fresh library, model loading included.
+    {
+        QElapsedTimer t;
+        t.start();
+        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir, p.value(QStringLiteral("device")), threads, true});
+        lib->addFolder(tmp.filePath(QStringLiteral("photos")));
+        const IndexReport r = lib->index();
+        const double seconds = t.elapsed() / 1000.0;
+        report[QStringLiteral("index_seconds")] = seconds;
+        report[QStringLiteral("index_photos_per_second")] = r.indexed / seconds;
+        report[QStringLiteral("index_peak_rss_mb")] = peakRssMb();
+        out << QStringLiteral("index %1 photos (fresh library, model load included): %2 s, %3 photos/s, %4% of the ~10 photos/s FLOP ceiling\n")
+                   .arg(r.indexed).arg(seconds, 0, 'f', 1).arg(r.indexed / seconds, 0, 'f', 2).arg(r.indexed / seconds * 10, 0, 'f', 0);
+    }
+
+    // 2. Stages.
+    auto embedder = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads});
+    std::vector<double> decode, preprocess;
+    std::vector<PixelValues> pixels;
+    for (const QString& path : photos) {
+        QElapsedTimer t;
+        t.start();
+        const DecodedImage img = ImageDecoder::decodeFile(path);
+        decode.push_back(t.nsecsElapsed() / 1e6);
+        t.restart();
+        pixels.push_back(embedder->processor().preprocess(img.rgb));
+        preprocess.push_back(t.nsecsElapsed() / 1e6);
+    }
+    report[QStringLiteral("decode_ms")] = median(decode);
+    report[QStringLiteral("preprocess_ms")] = median(preprocess);
+    out << QStringLiteral("decode %1 ms, preprocess %2 ms per photo (median, one thread)\n").arg(median(decode), 0, 'f', 1).arg(median(preprocess), 0, 'f', 1);
+    QJsonObject modelRates;
+    for (const QString& b : p.value(QStringLiteral("batch")).split(QLatin1Char(','))) {
+        const size_t batch = static_cast<size_t>(std::max(1, b.toInt()));
+        std::vector<PixelValues> slice(pixels.begin(), pixels.begin() + static_cast<long>(std::min(batch, pixels.size())));
+        embedder->imageFeatures(slice);  // warm-up
+        QElapsedTimer t;
+        t.start();
+        int done = 0;
+        while (t.elapsed() < 8000 || done < 2 * static_cast<int>(batch)) {
+            embedder->imageFeatures(slice);
+            done += static_cast<int>(slice.size());
+        }
+        const double rate = done / (t.elapsed() / 1000.0);
+        modelRates[b] = rate;
+        out << QStringLiteral("image model, batch %1: %2 images/s\n").arg(b).arg(rate, 0, 'f', 2);
+    }
+    report[QStringLiteral("image_model_images_per_second")] = modelRates;
+
+    // 3. Queries: text to ranked results.
+    std::vector<double> bert;
+    for (int i = 0; i < 20; ++i) {
+        QElapsedTimer t;
+        t.start();
+        embedder->textFeatures({QStringLiteral("kids playing on the beach at sunset")});
+        bert.push_back(t.nsecsElapsed() / 1e6);
+    }
+    report[QStringLiteral("text_embedding_ms")] = median(bert);
+    out << QStringLiteral("text embedding (tokenize + BERT, one query): %1 ms median\n").arg(median(bert), 0, 'f', 1);
+    QJsonObject queries;
+    const int dim = embedder->config().projectionDim;
+    for (const QString& n : p.value(QStringLiteral("vectors")).split(QLatin1Char(','))) {
+        const int64_t count = n.toLongLong();
+        VectorIndex index(dim);
+        std::vector<int64_t> ids(static_cast<size_t>(count));
+        std::iota(ids.begin(), ids.end(), 1);
+        auto data = torch::randn({count, dim});
+        data = data / data.norm(2, 1, true);
+        index.add(ids, std::vector<float>(data.data_ptr<float>(), data.data_ptr<float>() + data.numel()));
+        std::vector<double> total;
+        for (int i = 0; i < 30; ++i) {
+            QElapsedTimer t;
+            t.start();
+            auto q = embedder->textFeatures({QStringLiteral("a dog running in the snow")})[0];
+            q = q / q.norm();
+            index.search(q.data_ptr<float>(), 20);
+            total.push_back(t.nsecsElapsed() / 1e6);
+        }
+        queries[n] = QJsonObject{{QStringLiteral("p50_ms"), percentile(total, 0.5)}, {QStringLiteral("p90_ms"), percentile(total, 0.9)}, {QStringLiteral("p99_ms"), percentile(total, 0.99)}};
+        out << QStringLiteral("query over %1 photos (text to ranked results): p50 %2 ms, p90 %3 ms, p99 %4 ms\n")
+                   .arg(count).arg(percentile(total, 0.5), 0, 'f', 1).arg(percentile(total, 0.9), 0, 'f', 1).arg(percentile(total, 0.99), 0, 'f', 1);
+    }
+    report[QStringLiteral("query_latency")] = queries;
+    report[QStringLiteral("peak_rss_mb")] = peakRssMb();
+    out << QStringLiteral("peak resident memory: %1 MB\n").arg(peakRssMb(), 0, 'f', 0);
+    if (cl.json()) out << QJsonDocument(report).toJson(QJsonDocument::Compact) << '\n';
+    return Ok;
+}
+
+}  // namespace photosearch::cli
