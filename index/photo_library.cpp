@@ -24,13 +24,7 @@ const char* kVectorsFile = "vectors.faiss";
 
 std::vector<float> normalized(const torch::Tensor& row) {
     const auto r = row.contiguous().to(torch::kFloat32);
-    std::vector<float> v(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
-    double norm = 0;
-    for (float x : v) norm += double(x) * x;
-    norm = std::sqrt(norm);
-    if (norm > 0)
-        for (float& x : v) x = static_cast<float>(x / norm);
-    return v;
+    return unitVector(r.data_ptr<float>(), static_cast<int>(r.numel()));
 }
 
 QByteArray sha256OfFile(const QString& path) {

@@ -12,6 +12,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
 
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <unistd.h>
@@ -28,6 +29,16 @@ std::unique_ptr<faiss::IndexIDMap2> makeIndex(int dim) {
 }
 
 }  // namespace
+
+std::vector<float> unitVector(const float* values, int dim) {
+    std::vector<float> v(values, values + dim);
+    double norm = 0;
+    for (float x : v) norm += double(x) * x;
+    norm = std::sqrt(norm);
+    if (norm > 0)
+        for (float& x : v) x = static_cast<float>(x / norm);
+    return v;
+}
 
 VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeIndex(dim)) {}
 VectorIndex::~VectorIndex() = default;

@@ -18,6 +18,9 @@ struct ScoredId {
     float score = 0;
 };
 
+// `values` scaled to unit length (left as they are when all zero), as the index stores them.
+std::vector<float> unitVector(const float* values, int dim);
+
 // Unit vectors keyed by catalog photo ids in a FAISS IndexIDMap2 over an exact inner-product index
 // (inner product of unit vectors = cosine). A cache: the catalog can always rebuild it. Safe to search
 // from several threads while one thread adds or removes.

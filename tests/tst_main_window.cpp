@@ -120,7 +120,7 @@ private slots:
         QCOMPARE(finished.takeFirst().at(1).toBool(), true);
         auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
         const int64_t vectors = lib->catalog().vectorCount();
-        QVERIFY(vectors >= 12 + 8 && vectors < 12 + 48);
+        QVERIFY(vectors > 12 && vectors < 12 + 48);  // some of the new photos, not all
         QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'"), vectors);
     }
 

@@ -412,7 +412,7 @@ private slots:
     // Cancel takes effect within one batch and keeps what was committed; pause holds the run.
     void pauseAndCancelWithinOneBatch() {
         const QString dir = path(QStringLiteral("photos"));
-        for (int i = 0; i < 4; ++i) makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 48 photos, 6 batches
+        for (int i = 0; i < 4; ++i) makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 48 photos, several batches
         auto lib = open();
         lib->addFolder(dir);
         IndexControl control;

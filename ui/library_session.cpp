@@ -48,15 +48,15 @@ QString LibrarySession::open(const LibraryOptions& options) {
     return {};
 }
 
-int LibrarySession::search(const QString& text, const SearchOptions& options) {
+int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
     const int id = ++latestRequest_;
-    QMetaObject::invokeMethod(searchContext_, [this, id, text, options] {
+    QMetaObject::invokeMethod(searchContext_, [this, id, query = std::move(query)] {
         if (id != latestRequest_) return;  // superseded while waiting
         try {
             QElapsedTimer t;
             t.start();
             QVector<SearchHit> hits;
-            for (const SearchResult& r : library_->search(text, options)) hits.push_back({r.path, r.score});
+            for (const SearchResult& r : query()) hits.push_back({r.path, r.score});
             emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
         } catch (const std::exception& e) {
             emit searchFailed(id, QString::fromUtf8(e.what()));
@@ -65,21 +65,12 @@ int LibrarySession::search(const QString& text, const SearchOptions& options) {
     return id;
 }
 
+int LibrarySession::search(const QString& text, const SearchOptions& options) {
+    return submit([this, text, options] { return library_->search(text, options); });
+}
+
 int LibrarySession::similar(const QString& path, const SearchOptions& options) {
-    const int id = ++latestRequest_;
-    QMetaObject::invokeMethod(searchContext_, [this, id, path, options] {
-        if (id != latestRequest_) return;
-        try {
-            QElapsedTimer t;
-            t.start();
-            QVector<SearchHit> hits;
-            for (const SearchResult& r : library_->similar(path, options)) hits.push_back({r.path, r.score});
-            emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
-        } catch (const std::exception& e) {
-            emit searchFailed(id, QString::fromUtf8(e.what()));
-        }
-    });
-    return id;
+    return submit([this, path, options] { return library_->similar(path, options); });
 }
 
 void LibrarySession::startIndexing() {

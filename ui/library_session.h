@@ -8,6 +8,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace photosearch {
@@ -64,6 +65,7 @@ signals:
     void libraryChanged();
 
 private:
+    int submit(std::function<std::vector<SearchResult>()> query);
     std::unique_ptr<PhotoLibrary> library_;
     bool writable_ = false;
     QThread searchThread_, indexThread_;
