@@ -1,3 +1,4 @@
+#include "qt_image_fallback.h"
 #include "cli_commands.h"
 
 #include <QCoreApplication>
@@ -7,5 +8,6 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationName(QStringLiteral("photosearch-cli"));
     QCoreApplication::setOrganizationName(QStringLiteral("photosearch"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PHOTOSEARCH_VERSION));
+    photosearch::installQtImageFallback();  // GIF, which OpenCV 4.6 cannot read
     return photosearch::cli::run(QCoreApplication::arguments());
 }

@@ -1,3 +1,4 @@
+#include "qt_image_fallback.h"
 #include "library_paths.h"
 #include "main_window.h"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
     QApplication::setDesktopFileName(QStringLiteral("photosearch"));
     QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("photosearch"), QIcon(QStringLiteral(":/photosearch.svg"))));
 
+    photosearch::installQtImageFallback();  // GIF, which OpenCV 4.6 cannot read
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Find photos in your own library by describing them."));
     parser.addHelpOption();

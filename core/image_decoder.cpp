@@ -4,6 +4,8 @@
 #include "exif_reader.h"
 
 #include <QFile>
+
+#include <atomic>
 #include <QFileInfo>
 
 #include <opencv2/imgcodecs.hpp>
@@ -12,6 +14,8 @@
 namespace photosearch {
 
 namespace {
+
+std::atomic<ImageDecoder::FallbackDecoder> gFallback{nullptr};
 
 [[noreturn]] void fail(const QString& name, const QString& problem) {
     throw AlignError((name + QStringLiteral(": ") + problem).toStdString());
@@ -41,6 +45,8 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     } catch (const cv::Exception& e) {
         fail(name, QStringLiteral("cannot decode the image: ") + QString::fromStdString(e.msg).trimmed());
     }
+    if (decoded.empty())
+        if (const FallbackDecoder fallback = gFallback.load()) decoded = fallback(bytes);
     if (decoded.empty()) fail(name, QStringLiteral("not an image OpenCV can decode (unsupported format or corrupt data)"));
 
     DecodedImage out;
@@ -51,6 +57,8 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
     return out;
 }
+
+void ImageDecoder::setFallbackDecoder(FallbackDecoder decoder) { gFallback = decoder; }
 
 cv::Mat ImageDecoder::toRgb(const cv::Mat& decoded, const QString& name) {
     cv::Mat eight;

@@ -22,6 +22,12 @@ public:
     static DecodedImage decodeFile(const QString& path, bool applyOrientation = true);
     static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation = true);
 
+    // OpenCV 4.6 reads no GIF. A decoder for what OpenCV cannot read can be supplied by the application
+    // (index/ supplies Qt's, which reads a GIF's first frame); it returns an 8-bit BGR, BGRA or grey
+    // image, or an empty one when it cannot read the bytes either.
+    using FallbackDecoder = cv::Mat (*)(const QByteArray& bytes);
+    static void setFallbackDecoder(FallbackDecoder decoder);
+
     // Converts any decoded OpenCV image (1, 3 or 4 channels in BGR order, 8 or 16 bits) to 8-bit RGB.
     static cv::Mat toRgb(const cv::Mat& decoded, const QString& name);
     // Turns a stored image upright for EXIF orientation 1..8.

@@ -2,6 +2,7 @@
 
 #include "align_embedder.h"
 #include "align_error.h"
+#include "qt_image_fallback.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -56,6 +57,7 @@ std::optional<int64_t> parseExifDateTime(const QString& value) {
 PhotoLibrary::~PhotoLibrary() = default;
 
 std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) {
+    installQtImageFallback();
     auto lib = std::unique_ptr<PhotoLibrary>(new PhotoLibrary);
     lib->options_ = options;
     lib->dir_ = QDir::cleanPath(QFileInfo(options.libraryDir).absoluteFilePath());

@@ -2,6 +2,7 @@
 // folders, a real SQLite catalog, a real FAISS index, the tiny fixture model.
 #include "align_embedder.h"
 #include "align_error.h"
+#include "image_decoder.h"
 #include "photo_library.h"
 #include "testutils.h"
 
@@ -195,6 +196,31 @@ private slots:
             QVERIFY2(!p.path.contains(QStringLiteral("/.")), qPrintable(p.path));
             QVERIFY2(!p.path.contains(QStringLiteral("/loop/")), qPrintable(p.path));
         }
+    }
+
+    // OpenCV 4.6 reads no GIF; the library reads its first frame through Qt. This 2x1 GIF89a holds one
+    // red and one blue pixel (colour table: red, blue).
+    void gifPhotosAreIndexed() {
+        const QString dir = path(QStringLiteral("photos"));
+        makePhotos(dir);
+        const QByteArray gif = QByteArray::fromHex(
+            "474946383961" "0200" "0100" "80" "00" "00"  // GIF89a, 2x1, a global table of 2 colours
+            "ff0000" "0000ff"                              // red, blue
+            "2c" "00000000" "0200" "0100" "00"             // image descriptor
+            "02" "02" "440a" "00"                          // LZW: clear, 0, 1, end in 3-bit codes
+            "3b");
+        test::writeFile(dir + QStringLiteral("/Animated.GIF"), gif);
+        auto lib = open();
+        lib->addFolder(dir);
+        const IndexReport r = lib->index();
+        QVERIFY2(r.failed.empty(), r.failed.empty() ? "" : qPrintable(r.failed.front().second));
+        QCOMPARE(r.indexed, int64_t(13));
+        const auto rec = lib->catalog().photoByPath(dir + QStringLiteral("/Animated.GIF"));
+        QCOMPARE(rec->width, 2);
+        QCOMPARE(rec->height, 1);
+        const DecodedImage d = ImageDecoder::decodeFile(dir + QStringLiteral("/Animated.GIF"));
+        QCOMPARE(d.rgb.at<cv::Vec3b>(0, 0), cv::Vec3b(255, 0, 0));
+        QCOMPARE(d.rgb.at<cv::Vec3b>(0, 1), cv::Vec3b(0, 0, 255));
     }
 
     void brokenFilesAreRecordedNotFatal() {
