@@ -19,6 +19,7 @@ class CommandLine {
 public:
     CommandLine(const QString& command, const QString& description, const QString& synopsis);
     QCommandLineParser& parser() { return parser_; }
+    const QCommandLineParser& parser() const { return parser_; }
     void addModelOptions();
     // Parses; returns -1 to go on, else the exit code to return (help printed, or a usage error).
     int parse(const QStringList& arguments);

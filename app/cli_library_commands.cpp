@@ -35,7 +35,7 @@ void addLibraryOption(CommandLine& cl) {
 }
 
 std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) {
-    QCommandLineParser& p = const_cast<CommandLine&>(cl).parser();
+    const QCommandLineParser& p = cl.parser();
     LibraryOptions o;
     o.libraryDir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
     o.modelDir = p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir();
