@@ -100,6 +100,16 @@ QStringList writeCorpus(const QString& imagesDir, const QString& out, int count)
     return paths;
 }
 
+// Distinct queries, so the text cache does not answer them.
+QString query(int i) {
+    static const char* subjects[] = {"kids playing", "a dog running", "two people hiking", "a red car",
+                                     "an old lighthouse", "a birthday cake", "a cat sleeping", "a wedding dance"};
+    static const char* places[] = {"on the beach at sunset", "in the snow", "in a city street at night", "under a cloudy sky",
+                                   "by a mountain lake", "in the kitchen", "in a green park", "at the airport"};
+    static const char* extras[] = {"", " in summer", " in winter", " in black and white"};
+    return QStringLiteral("%1 %2%3").arg(QLatin1String(subjects[i % 8]), QLatin1String(places[(i / 8) % 8]), QLatin1String(extras[(i / 64) % 4]));
+}
+
 }  // namespace
 
 int benchCommand(const QStringList& arguments) {
@@ -145,14 +155,28 @@ int benchCommand(const QStringList& arguments) {
         report[QStringLiteral("index_seconds")] = seconds;
         report[QStringLiteral("index_photos_per_second")] = r.indexed / seconds;
         report[QStringLiteral("index_peak_rss_mb")] = peakRssMb();
+        const IndexReport::Stages& st = r.stages;
+        report[QStringLiteral("index_stages_seconds")] = QJsonObject{{QStringLiteral("load_model"), st.loadModel}, {QStringLiteral("scan"), st.scan},
+            {QStringLiteral("hash"), st.hash}, {QStringLiteral("decode"), st.decode}, {QStringLiteral("preprocess"), st.preprocess},
+            {QStringLiteral("embed"), st.embed}, {QStringLiteral("write"), st.write}};
+        const double opened = seconds - r.elapsedSeconds;
         out << QStringLiteral("index %1 photos (fresh library, model load included): %2 s, %3 photos/s, %4% of the ~10 photos/s FLOP ceiling\n")
                    .arg(r.indexed).arg(seconds, 0, 'f', 1).arg(r.indexed / seconds, 0, 'f', 2).arg(r.indexed / seconds * 10, 0, 'f', 0);
+        out << QStringLiteral("  stages: open library %1 s, load model + identity %2 s, scan %3 s, hash %4 s, embed %5 s, write %6 s; "
+                              "on the decode workers (overlapping): decode %7 s, preprocess %8 s; peak memory %9 MB\n")
+                   .arg(opened, 0, 'f', 2).arg(st.loadModel, 0, 'f', 2).arg(st.scan, 0, 'f', 2).arg(st.hash, 0, 'f', 2).arg(st.embed, 0, 'f', 2)
+                   .arg(st.write, 0, 'f', 2).arg(st.decode, 0, 'f', 2).arg(st.preprocess, 0, 'f', 2).arg(peakRssMb(), 0, 'f', 0);
     }
 
     // 2. Stages.
+    QElapsedTimer loadTimer;
+    loadTimer.start();
     auto embedder = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads});
-    std::vector<double> decode, preprocess;
+    report[QStringLiteral("model_load_seconds")] = loadTimer.elapsed() / 1000.0;
+    out << QStringLiteral("model load alone (weights in the page cache): %1 s\n").arg(loadTimer.elapsed() / 1000.0, 0, 'f', 2);
+    std::vector<double> decode, decodeReduced, preprocess, preprocessReduced, levelDiffs;
     std::vector<PixelValues> pixels;
+    const cv::Size reduceTo = embedder->processor().reducedDecodeSize();
     for (const QString& path : photos) {
         QElapsedTimer t;
         t.start();
@@ -161,10 +185,28 @@ int benchCommand(const QStringList& arguments) {
         t.restart();
         pixels.push_back(embedder->processor().preprocess(img.rgb));
         preprocess.push_back(t.nsecsElapsed() / 1e6);
+        t.restart();
+        const DecodedImage reduced = ImageDecoder::decodeFile(path, true, reduceTo);
+        decodeReduced.push_back(t.nsecsElapsed() / 1e6);
+        t.restart();
+        const PixelValues fast = embedder->processor().preprocess(reduced.rgb);
+        preprocessReduced.push_back(t.nsecsElapsed() / 1e6);
+        // How far reduced-scale decoding moves the model input (random weights make embeddings meaningless
+        // here; tst_image_processor measures the embeddings with the fixture model): mean |difference| in
+        // levels of 255.
+        double sum = 0;
+        for (size_t i = 0; i < fast.data.size(); ++i) sum += std::abs(fast.data[i] - pixels.back().data[i]);
+        levelDiffs.push_back(sum / static_cast<double>(fast.data.size()) / embedder->processor().config().rescaleFactor);
     }
     report[QStringLiteral("decode_ms")] = median(decode);
     report[QStringLiteral("preprocess_ms")] = median(preprocess);
-    out << QStringLiteral("decode %1 ms, preprocess %2 ms per photo (median, one thread)\n").arg(median(decode), 0, 'f', 1).arg(median(preprocess), 0, 'f', 1);
+    report[QStringLiteral("reduced_decode_ms")] = median(decodeReduced);
+    report[QStringLiteral("reduced_preprocess_ms")] = median(preprocessReduced);
+    report[QStringLiteral("reduced_mean_abs_level_difference")] = *std::max_element(levelDiffs.begin(), levelDiffs.end());
+    out << QStringLiteral("decode %1 ms, preprocess %2 ms per photo (median, one thread, full scale)\n").arg(median(decode), 0, 'f', 1).arg(median(preprocess), 0, 'f', 1);
+    out << QStringLiteral("reduced-scale JPEG decode %1 ms, preprocess %2 ms; the model input differs from the full-scale path by %3 levels of 255 on average (worst photo)\n")
+               .arg(median(decodeReduced), 0, 'f', 1).arg(median(preprocessReduced), 0, 'f', 1)
+               .arg(*std::max_element(levelDiffs.begin(), levelDiffs.end()), 0, 'f', 3);
     QJsonObject modelRates;
     for (const QString& b : p.value(QStringLiteral("batch")).split(QLatin1Char(','))) {
         const size_t batch = static_cast<size_t>(std::max(1, b.toInt()));
@@ -188,7 +230,7 @@ int benchCommand(const QStringList& arguments) {
     for (int i = 0; i < 20; ++i) {
         QElapsedTimer t;
         t.start();
-        embedder->textFeatures({QStringLiteral("kids playing on the beach at sunset")});
+        embedder->textFeatures({query(i)});
         bert.push_back(t.nsecsElapsed() / 1e6);
     }
     report[QStringLiteral("text_embedding_ms")] = median(bert);
@@ -207,7 +249,7 @@ int benchCommand(const QStringList& arguments) {
         for (int i = 0; i < 30; ++i) {
             QElapsedTimer t;
             t.start();
-            auto q = embedder->textFeatures({QStringLiteral("a dog running in the snow")})[0];
+            auto q = embedder->textFeatures({query(20 + 30 * static_cast<int>(queries.size()) + i)})[0];
             q = q / q.norm();
             index.search(q.data_ptr<float>(), 20);
             total.push_back(t.nsecsElapsed() / 1e6);

@@ -1,5 +1,7 @@
 #include "align_embedder.h"
 
+#include "blas_threads.h"
+
 #include "align_error.h"
 #include "model_weights.h"
 
@@ -30,6 +32,7 @@ int AlignEmbedder::applyThreads(int threads) {
     if (threads < 0) throw AlignError("threads must be 0 (one per core) or more, got " + std::to_string(threads));
     const int n = threads > 0 ? threads : std::max(1, QThread::idealThreadCount());
     torch::set_num_threads(n);
+    blas::setThreads(n);
     return n;
 }
 
@@ -39,7 +42,7 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
         throw AlignError(options.modelDir.toStdString() + ": model folder not found");
     auto e = std::unique_ptr<AlignEmbedder>(new AlignEmbedder);
     e->device_ = resolveDevice(options.device);
-    applyThreads(options.threads);
+    e->threads_ = applyThreads(options.threads);
     e->config_ = AlignConfig::fromFile(dir.filePath(QStringLiteral("config.json")));
     e->tokenizer_ = std::make_unique<BertTokenizer>(BertTokenizer::fromFolder(options.modelDir));
     if (e->tokenizer_->vocabSize() != e->config_.text.vocabSize)
@@ -53,6 +56,7 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     e->model_ = AlignModel(e->config_);
     weights->loadInto(*e->model_);
     e->model_->eval();
+    e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
     e->model_->to(e->device_);
     e->temperature_ = e->model_->temperature.item<float>();
     return e;
@@ -68,12 +72,36 @@ torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& image
             throw AlignError("images in one batch must share a size");
         std::memcpy(batch[static_cast<int64_t>(i)].data_ptr<float>(), p.data.data(), p.data.size() * sizeof(float));
     }
+    {
+        std::lock_guard lock(blasMutex_);
+        ++imageCalls_;
+        blas::setThreads(threads_);
+    }
+    struct Done {
+        AlignEmbedder* e;
+        ~Done() {
+            std::lock_guard lock(e->blasMutex_);
+            --e->imageCalls_;
+        }
+    } done{this};
     torch::InferenceMode guard;
     return model_->getImageFeatures(batch.to(device_)).to(torch::kCPU, torch::kFloat32);
 }
 
 torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
     if (texts.empty()) return torch::empty({0, config_.projectionDim});
+    const bool single = texts.size() == 1;
+    if (single) {
+        std::lock_guard lock(cacheMutex_);
+        if (const auto it = textCacheIndex_.find(texts.front()); it != textCacheIndex_.end()) {
+            textCache_.splice(textCache_.begin(), textCache_, it->second);
+            return it->second->second.clone();
+        }
+    }
+    if (single && device_.is_cpu()) {
+        std::lock_guard lock(blasMutex_);
+        if (imageCalls_ == 0) blas::setThreads(1);
+    }
     const auto encodings = tokenizer_->encodeBatch(texts, BertTokenizer::Padding::Longest);
     const int64_t n = static_cast<int64_t>(encodings.size());
     const int64_t len = static_cast<int64_t>(encodings.front().inputIds.size());
@@ -83,8 +111,23 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
         std::memcpy(ids[i].data_ptr<int64_t>(), encodings[i].inputIds.data(), len * sizeof(int64_t));
         std::memcpy(mask[i].data_ptr<int64_t>(), encodings[i].attentionMask.data(), len * sizeof(int64_t));
     }
-    torch::InferenceMode guard;
-    return model_->getTextFeatures(ids.to(device_), mask.to(device_)).to(torch::kCPU, torch::kFloat32);
+    torch::Tensor features;
+    {
+        torch::InferenceMode guard;
+        features = model_->getTextFeatures(ids.to(device_), mask.to(device_)).to(torch::kCPU, torch::kFloat32);
+    }
+    if (single) {
+        std::lock_guard lock(cacheMutex_);
+        if (!textCacheIndex_.count(texts.front())) {
+            textCache_.emplace_front(texts.front(), features.clone());
+            textCacheIndex_[texts.front()] = textCache_.begin();
+            if (textCache_.size() > kTextCacheSize) {
+                textCacheIndex_.erase(textCache_.back().first);
+                textCache_.pop_back();
+            }
+        }
+    }
+    return features;
 }
 
 torch::Tensor AlignEmbedder::logitsPerImage(const torch::Tensor& image, const torch::Tensor& text) const {

@@ -9,7 +9,10 @@
 
 #include <torch/torch.h>
 
+#include <list>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace photosearch {
@@ -30,7 +33,9 @@ public:
     // Raw get_image_features for preprocessed images, [N, projection_dim].
     torch::Tensor imageFeatures(const std::vector<PixelValues>& images);
     // Raw get_text_features, [N, projection_dim]; texts are truncated to the model's maximum length and
-    // padded together (padding does not change the features).
+    // padded together (padding does not change the features). A single text is never padded, runs with
+    // one BLAS thread unless images are being embedded at the same time, and its result is remembered
+    // (the last kTextCacheSize queries: typing back and forth costs nothing).
     torch::Tensor textFeatures(const std::vector<QString>& texts);
     // logits_per_image for the given raw features, [images, texts] = cosine / temperature.
     torch::Tensor logitsPerImage(const torch::Tensor& imageFeatures, const torch::Tensor& textFeatures) const;
@@ -48,6 +53,8 @@ public:
     // 0 means one per core. LibTorch starts with one thread on some builds: always set it explicitly.
     static int applyThreads(int threads);
 
+    static constexpr size_t kTextCacheSize = 256;
+
 private:
     AlignEmbedder() = default;
 
@@ -58,6 +65,14 @@ private:
     torch::Device device_{torch::kCPU};
     float temperature_ = 1.0f;
     QString weightsPath_;
+    int threads_ = 1;
+
+    std::mutex blasMutex_;
+    int imageCalls_ = 0;  // image batches running now (they want every BLAS thread)
+
+    std::mutex cacheMutex_;
+    std::list<std::pair<QString, torch::Tensor>> textCache_;  // most recent first
+    std::unordered_map<QString, std::list<std::pair<QString, torch::Tensor>>::iterator> textCacheIndex_;
 };
 
 }  // namespace photosearch

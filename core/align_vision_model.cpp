@@ -22,6 +22,24 @@ nn::Conv2d pointwise(int in, int out, bool bias) {
 // A named container whose children get the Hugging Face sub-module names.
 struct Holder : nn::Module {};
 
+// Folds `bn` into `conv` (in place) and returns the bias the folded convolution needs.
+torch::Tensor fold(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
+    torch::NoGradGuard noGrad;
+    const auto scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+    conv->weight.mul_(scale.reshape({-1, 1, 1, 1}));
+    auto bias = bn->bias - bn->running_mean * scale;
+    if (conv->bias.defined()) bias = bias + conv->bias * scale;
+    return bias.contiguous();
+}
+
+// conv (+ batch norm): the folded convolution with its bias, or the module pair.
+torch::Tensor convBn(const torch::Tensor& x, nn::Conv2d& conv, nn::BatchNorm2d& bn, const torch::Tensor& foldedBias) {
+    if (!foldedBias.defined()) return bn(conv(x));
+    const auto& o = conv->options;
+    return torch::conv2d(x, conv->weight, foldedBias, *o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
+                         *o.dilation(), o.groups());
+}
+
 }  // namespace
 
 AlignVisionEmbeddingsImpl::AlignVisionEmbeddingsImpl(const AlignVisionConfig& c) : act(c.hiddenAct) {
@@ -33,7 +51,7 @@ AlignVisionEmbeddingsImpl::AlignVisionEmbeddingsImpl(const AlignVisionConfig& c)
 
 torch::Tensor AlignVisionEmbeddingsImpl::forward(const torch::Tensor& pixelValues) {
     auto x = torch::constant_pad_nd(pixelValues, {0, 1, 0, 1});
-    return applyActivation(act, batchnorm(convolution(x)));
+    return applyActivation(act, convBn(x, convolution, batchnorm, fusedBias));
 }
 
 AlignVisionBlockImpl::AlignVisionBlockImpl(const AlignVisionConfig& c, int inDim, int outDim, int stride_,
@@ -77,13 +95,13 @@ AlignVisionBlockImpl::AlignVisionBlockImpl(const AlignVisionConfig& c, int inDim
 
 torch::Tensor AlignVisionBlockImpl::forward(const torch::Tensor& input) {
     torch::Tensor x = input;
-    if (expand) x = applyActivation(act, expandBn(expandConv(x)));
+    if (expand) x = applyActivation(act, convBn(x, expandConv, expandBn, expandBias));
     if (stride == 2) x = torch::constant_pad_nd(x, {pad[0], pad[1], pad[2], pad[3]});
-    x = applyActivation(act, depthwiseNorm(depthwiseConv(x)));
+    x = applyActivation(act, convBn(x, depthwiseConv, depthwiseNorm, depthwiseBias));
     auto se = x.mean({2, 3}, /*keepdim=*/true);
     se = torch::sigmoid(expandSe(applyActivation(act, reduce(se))));
     x = x * se;
-    x = projectBn(projectConv(x));
+    x = convBn(x, projectConv, projectBn, projectBias);
     if (residual) x = x + input;  // drop path is the identity at inference
     return x;
 }
@@ -105,6 +123,18 @@ AlignVisionModelImpl::AlignVisionModelImpl(const AlignVisionConfig& c) : config(
         }
     }
     register_module("encoder", encoder);
+}
+
+void AlignVisionModelImpl::foldBatchNorms() {
+    if (folded_) return;
+    embeddings->fusedBias = fold(embeddings->convolution, embeddings->batchnorm);
+    for (const auto& module : *blocks) {
+        auto* b = module->as<AlignVisionBlock>();
+        if (b->expand) b->expandBias = fold(b->expandConv, b->expandBn);
+        b->depthwiseBias = fold(b->depthwiseConv, b->depthwiseNorm);
+        b->projectBias = fold(b->projectConv, b->projectBn);
+    }
+    folded_ = true;
 }
 
 VisionOutput AlignVisionModelImpl::forward(const torch::Tensor& pixelValues, bool outputHiddenStates) {

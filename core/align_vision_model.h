@@ -22,6 +22,7 @@ struct AlignVisionEmbeddingsImpl : torch::nn::Module {
     torch::nn::Conv2d convolution{nullptr};
     torch::nn::BatchNorm2d batchnorm{nullptr};
     std::string act;
+    torch::Tensor fusedBias;  // defined once the batch norm is folded into the convolution
 };
 TORCH_MODULE(AlignVisionEmbeddings);
 
@@ -41,6 +42,8 @@ struct AlignVisionBlockImpl : torch::nn::Module {
     std::shared_ptr<torch::nn::Module> expansion, depthwise, squeezeExcite, projection;
     torch::nn::Conv2d expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr}, projectConv{nullptr};
     torch::nn::BatchNorm2d expandBn{nullptr}, depthwiseNorm{nullptr}, projectBn{nullptr};
+    // Defined once the batch norms are folded into the convolutions (AlignVisionModel::foldBatchNorms).
+    torch::Tensor expandBias, depthwiseBias, projectBias;
 };
 TORCH_MODULE(AlignVisionBlock);
 
@@ -49,6 +52,18 @@ TORCH_MODULE(AlignVisionBlock);
 struct AlignVisionModelImpl : torch::nn::Module {
     explicit AlignVisionModelImpl(const AlignVisionConfig& config);
     VisionOutput forward(const torch::Tensor& pixelValues, bool outputHiddenStates = false);
+
+    // For inference only, after the weights are loaded: scales every convolution's weights by its batch
+    // norm's gamma / sqrt(var + eps) in place and keeps beta - mean * that as the convolution's bias, so
+    // each convolution + batch norm pair is one convolution. The outputs stay those of the unfolded model
+    // within float rounding; the batch norm modules are kept (state dict unchanged) but no longer used.
+    void foldBatchNorms();
+    bool batchNormsFolded() const { return folded_; }
+
+private:
+    bool folded_ = false;
+
+public:
 
     AlignVisionConfig config;
     AlignVisionEmbeddings embeddings{nullptr};

@@ -2,6 +2,8 @@
 
 #include "align_error.h"
 #include "exif_reader.h"
+#include "image_header.h"
+#include "jpeg_decoder.h"
 
 #include <QFile>
 
@@ -23,19 +25,43 @@ std::atomic<ImageDecoder::FallbackDecoder> gFallback{nullptr};
 
 }  // namespace
 
-DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation) {
+DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation, cv::Size reduceTo) {
     const QFileInfo info(path);
+    if (info.isSymLink() && !info.exists()) fail(path, QStringLiteral("broken symbolic link (its target %1 does not exist)").arg(info.symLinkTarget()));
     if (!info.exists()) fail(path, QStringLiteral("file not found"));
     if (info.isDir()) fail(path, QStringLiteral("is a folder, not an image"));
+    if (!info.isFile()) fail(path, QStringLiteral("not a regular file (a device, pipe or socket)"));
+    if (info.size() > kMaxFileBytes) fail(path, QStringLiteral("the file is %1 MB, larger than the %2 MB an image may be").arg(info.size() >> 20).arg(kMaxFileBytes >> 20));
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) fail(path, QStringLiteral("cannot read: ") + file.errorString());
     const QByteArray bytes = file.readAll();
     if (file.error() != QFile::NoError) fail(path, QStringLiteral("cannot read: ") + file.errorString());
-    return decodeBytes(bytes, path, applyOrientation);
+    return decodeBytes(bytes, path, applyOrientation, reduceTo);
 }
 
-DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation) {
+DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation, cv::Size reduceTo) {
     if (bytes.isEmpty()) fail(name, QStringLiteral("the file is empty"));
+    if (bytes.size() > kMaxFileBytes) fail(name, QStringLiteral("the file is larger than the %1 MB an image may be").arg(kMaxFileBytes >> 20));
+    const std::optional<ImageHeader> header = readImageHeader(bytes);
+    if (header && header->pixels() > kMaxImagePixels)
+        fail(name, QStringLiteral("the %1 declares %2 x %3 = %4 pixels, more than the %5 allowed (a decompression bomb?); not decoded")
+                       .arg(header->format.toUpper()).arg(header->width).arg(header->height).arg(header->pixels()).arg(kMaxImagePixels));
+    const ExifInfo exif = readExif(bytes);
+    DecodedImage out;
+    out.orientation = exif.orientation;
+    out.dateTimeOriginal = exif.dateTimeOriginal;
+    const bool transposed = applyOrientation && exif.orientation >= 5 && exif.orientation <= 8;
+
+    if (JpegDecoder::isJpeg(bytes)) {
+        const cv::Size minimum = transposed ? cv::Size(reduceTo.height, reduceTo.width) : reduceTo;
+        out.rgb = JpegDecoder::decodeRgb(bytes, name, minimum);
+        const cv::Size full = header ? cv::Size(static_cast<int>(header->width), static_cast<int>(header->height)) : out.rgb.size();
+        out.width = transposed ? full.height : full.width;
+        out.height = transposed ? full.width : full.height;
+        if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
+        return out;
+    }
+
     cv::Mat decoded;
     try {
         const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData()));
@@ -49,12 +75,10 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
         if (const FallbackDecoder fallback = gFallback.load()) decoded = fallback(bytes);
     if (decoded.empty()) fail(name, QStringLiteral("not an image OpenCV can decode (unsupported format or corrupt data)"));
 
-    DecodedImage out;
-    const ExifInfo exif = readExif(bytes);
-    out.orientation = exif.orientation;
-    out.dateTimeOriginal = exif.dateTimeOriginal;
     out.rgb = toRgb(decoded, name);
     if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
+    out.width = out.rgb.cols;
+    out.height = out.rgb.rows;
     return out;
 }
 

@@ -9,6 +9,7 @@ namespace photosearch {
 
 struct DecodedImage {
     cv::Mat rgb;               // 8-bit, 3 channels, RGB order, upright when orientation was applied
+    int width = 0, height = 0; // the full-resolution size, upright when orientation was applied
     int orientation = 1;       // the EXIF orientation the file declared
     QString dateTimeOriginal;  // EXIF DateTimeOriginal, or empty
 };
@@ -19,8 +20,17 @@ struct DecodedImage {
 // sees it (the Hugging Face reference does not do this). Errors name the file.
 class ImageDecoder {
 public:
-    static DecodedImage decodeFile(const QString& path, bool applyOrientation = true);
-    static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation = true);
+    //
+    // Refused with an error before decoding: empty files, files over kMaxFileBytes, and images whose
+    // header declares more than kMaxImagePixels pixels (decompression bombs). A truncated JPEG is an error.
+    //
+    // `reduceTo`: a JPEG larger than needed may be decoded at 1/2, 1/4 or 1/8 scale in the DCT domain, as
+    // long as the result stays at least this size (upright pixels) in both dimensions; {} decodes in full.
+    static DecodedImage decodeFile(const QString& path, bool applyOrientation = true, cv::Size reduceTo = {});
+    static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation = true,
+                                    cv::Size reduceTo = {});
+
+    static constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 
     // OpenCV 4.6 reads no GIF. A decoder for what OpenCV cannot read can be supplied by the application
     // (index/ supplies Qt's, which reads a GIF's first frame); it returns an 8-bit BGR, BGRA or grey

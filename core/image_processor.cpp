@@ -131,6 +131,11 @@ PixelValues ImageProcessor::toPixelValues(const cv::Mat& resized) const {
     return p;
 }
 
+cv::Size ImageProcessor::reducedDecodeSize() const {
+    if (!config_.doResize) return {};
+    return {static_cast<int>(config_.resizeWidth * kReducedDecodeMargin), static_cast<int>(config_.resizeHeight * kReducedDecodeMargin)};
+}
+
 PixelValues ImageProcessor::preprocessFile(const QString& path) const {
     const DecodedImage image = ImageDecoder::decodeFile(path);
     try {

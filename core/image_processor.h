@@ -55,6 +55,11 @@ public:
     // Decodes (EXIF orientation applied) and preprocesses a file; errors name the file.
     PixelValues preprocessFile(const QString& path) const;
 
+    // How small a JPEG may be decoded (in the DCT domain, see ImageDecoder) before resizing without
+    // moving the embedding: the resize size times kReducedDecodeMargin; {} when nothing is resized.
+    cv::Size reducedDecodeSize() const;
+    static constexpr double kReducedDecodeMargin = 1.0;
+
     const ImageProcessorConfig& config() const { return config_; }
 
 private:

@@ -26,12 +26,16 @@ std::vector<int64_t> sizesOf(const torch::Tensor& t) { return t.sizes().vec(); }
 
 ModelWeights::~ModelWeights() = default;
 
+QString ModelWeights::weightsFileIn(const QString& folder) {
+    const QDir dir(folder);
+    for (const char* name : {"model.safetensors", "pytorch_model.bin"})
+        if (QFileInfo::exists(dir.filePath(QLatin1String(name)))) return dir.filePath(QLatin1String(name));
+    return {};
+}
+
 std::unique_ptr<ModelWeights> ModelWeights::openFolder(const QString& folder) {
     const QDir dir(folder);
-    const QString safetensors = dir.filePath(QStringLiteral("model.safetensors"));
-    const QString bin = dir.filePath(QStringLiteral("pytorch_model.bin"));
-    if (QFileInfo::exists(safetensors)) return openFile(safetensors);
-    if (QFileInfo::exists(bin)) return openFile(bin);
+    if (const QString file = weightsFileIn(folder); !file.isEmpty()) return openFile(file);
     if (QFileInfo::exists(dir.filePath(QStringLiteral("model.safetensors.index.json"))))
         throw AlignError(folder.toStdString() + ": sharded checkpoints (model.safetensors.index.json) are not supported");
     throw AlignError(folder.toStdString() + ": no weights found (expected model.safetensors or pytorch_model.bin)");

@@ -19,6 +19,8 @@ class TorchZipCheckpoint;
 class ModelWeights {
 public:
     static std::unique_ptr<ModelWeights> openFolder(const QString& folder);
+    // The file openFolder would open (model.safetensors before pytorch_model.bin), or an empty string.
+    static QString weightsFileIn(const QString& folder);
     static std::unique_ptr<ModelWeights> openFile(const QString& path);
     ~ModelWeights();
 

@@ -1,11 +1,11 @@
 // PhotoLibrary::index: the incremental indexing pipeline.
 #include "align_embedder.h"
 #include "align_error.h"
+#include "file_hash.h"
 #include "image_decoder.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -93,19 +93,7 @@ struct Prepared {
     QString error;
 };
 
-QString hashFile(const QString& path, QString& error) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        error = QStringLiteral("cannot read: ") + f.errorString();
-        return {};
-    }
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    if (!h.addData(&f)) {
-        error = QStringLiteral("cannot read: ") + f.errorString();
-        return {};
-    }
-    return QString::fromLatin1(h.result().toHex());
-}
+QString hashFile(const QString& path, QString& error) { return Digest::sha256OfFile(path, &error); }
 
 }  // namespace
 
@@ -116,9 +104,13 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     IndexControl localControl;
     IndexControl& ctl = control ? *control : localControl;
     IndexReport report;
+    QElapsedTimer stage;
+    stage.start();
+    auto lap = [&stage] { return static_cast<double>(stage.restart()) / 1e3; };  // seconds since the last lap
     const QString model = modelId();
     ensureVectors();
     AlignEmbedder& e = embedder();
+    report.stages.loadModel = lap();
     const int dim = e.config().projectionDim;
     const int workers = std::max(1, QThread::idealThreadCount() - 1);
     const int batchSize = batchSizeFor(e.device());
@@ -167,6 +159,8 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         missing.push_back(p);
         if (!p.contentHash.isEmpty()) missingByHash[p.contentHash].push_back(p);
     }
+
+    report.stages.scan = lap();
 
     // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
     parallelFor(candidates.size(), workers + 1, [&](size_t i) {
@@ -225,12 +219,14 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         tx.commit();
     }
     vectors_->add(copyIds, copyVectors);
+    report.stages.hash = lap();
 
     // 4. Decode and preprocess on worker threads; embed in batches; one transaction per batch.
     BoundedQueue<Prepared> queue(static_cast<size_t>(std::max(4, batchSize * 3)));
     std::atomic<size_t> next{0};
     std::atomic<int> running{workers};
     std::atomic<bool> stop{false};
+    std::atomic<int64_t> decodeNs{0}, preprocessNs{0};
     std::vector<std::thread> pool;
     for (int w = 0; w < workers; ++w)
         pool.emplace_back([&] {
@@ -240,12 +236,17 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
                 p.index = toEmbed[k];
                 p.record = {0, c.file.path, c.file.folderId, c.file.size, c.file.mtimeMs, c.hash, 0, 0, c.file.mtimeMs / 1000, 1, {}, {}};
                 try {
-                    const DecodedImage image = ImageDecoder::decodeFile(c.file.path);
-                    p.record.width = image.rgb.cols;
-                    p.record.height = image.rgb.rows;
+                    QElapsedTimer t;
+                    t.start();
+                    const DecodedImage image = ImageDecoder::decodeFile(c.file.path, true, e.processor().reducedDecodeSize());
+                    decodeNs += t.nsecsElapsed();
+                    t.restart();
+                    p.record.width = image.width;
+                    p.record.height = image.height;
                     p.record.orientation = image.orientation;
                     if (const auto taken = parseExifDateTime(image.dateTimeOriginal)) p.record.takenAt = *taken;
                     p.pixels = e.processor().preprocess(image.rgb);
+                    preprocessNs += t.nsecsElapsed();
                 } catch (const std::exception& ex) {
                     p.error = QString::fromUtf8(ex.what());
                     if (p.error.startsWith(c.file.path + QStringLiteral(": "))) p.error = p.error.mid(c.file.path.size() + 2);
@@ -277,7 +278,11 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         std::vector<PixelValues> pixels;
         for (const Prepared& b : batch)
             if (b.error.isEmpty()) pixels.push_back(b.pixels);
+        QElapsedTimer t;
+        t.start();
         const torch::Tensor features = e.imageFeatures(pixels);
+        report.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
+        t.restart();
         std::vector<int64_t> ids;
         std::vector<float> data;
         SqliteTransaction tx(catalog_->db());
@@ -297,6 +302,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         catalog_->bumpGeneration();
         tx.commit();
         vectors_->add(ids, data);
+        report.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 
         progress.done += static_cast<int64_t>(batch.size());
         const double seconds = embedTimer.elapsed() / 1000.0;
@@ -308,6 +314,9 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     stop = true;
     queue.close();
     for (auto& th : pool) th.join();
+    report.stages.decode = static_cast<double>(decodeNs) / 1e9;
+    report.stages.preprocess = static_cast<double>(preprocessNs) / 1e9;
+    stage.restart();
 
     // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
     if (!report.cancelled) {
@@ -325,6 +334,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     }
     saveVectors();
     refreshPaths();
+    report.stages.write += lap();
     report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
     report.elapsedSeconds = timer.elapsed() / 1000.0;
     return report;

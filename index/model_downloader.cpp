@@ -1,9 +1,10 @@
 #include "model_downloader.h"
 
+#include "file_hash.h"
+
 #include "align_error.h"
 #include "library_paths.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -55,17 +56,12 @@ QString etagValue(QNetworkReply* reply) {
 
 // SHA-256 for LFS files, else the git blob SHA-1 ("blob <size>\0" + content), as the Hub reports them.
 QString checksumOf(const QString& path, const QString& expected) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) fail(path + QStringLiteral(": cannot read"));
-    if (expected.size() == 40) {
-        QCryptographicHash h(QCryptographicHash::Sha1);
-        h.addData(QByteArray("blob ") + QByteArray::number(f.size()) + QByteArray(1, '\0'));
-        h.addData(&f);
-        return QString::fromLatin1(h.result().toHex());
-    }
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return QString::fromLatin1(h.result().toHex());
+    const bool gitBlob = expected.size() == 40;
+    Digest h(gitBlob ? Digest::Sha1 : Digest::Sha256);
+    if (gitBlob) h.add(QByteArray("blob ") + QByteArray::number(QFileInfo(path).size()) + QByteArray(1, '\0'));
+    QString error;
+    if (!h.addFile(path, &error)) fail(path + QStringLiteral(": ") + error);
+    return QString::fromLatin1(h.hex());
 }
 
 }  // namespace

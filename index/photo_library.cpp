@@ -1,5 +1,8 @@
 #include "photo_library.h"
 
+#include "file_hash.h"
+#include "model_weights.h"
+
 #include "align_embedder.h"
 #include "align_error.h"
 #include "qt_image_fallback.h"
@@ -14,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <numeric>
 #include <set>
 
@@ -29,11 +33,10 @@ std::vector<float> normalized(const torch::Tensor& row) {
 }
 
 QByteArray sha256OfFile(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) throw AlignError(path.toStdString() + ": cannot read: " + f.errorString().toStdString());
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    if (!hash.addData(&f)) throw AlignError(path.toStdString() + ": cannot read");
-    return hash.result().toHex();
+    QString error;
+    const QString sha = Digest::sha256OfFile(path, &error);
+    if (sha.isEmpty()) throw AlignError((path + QStringLiteral(": ") + error).toStdString());
+    return sha.toLatin1();
 }
 
 QString canonicalFolder(const QString& path) {
@@ -92,13 +95,17 @@ QString PhotoLibrary::modelId() {
     std::lock_guard lock(loadMutex_);
     if (!modelId_.isEmpty()) return modelId_;
     const QDir modelDir(options_.modelDir);
-    AlignEmbedder& e = embedder();
-    const QFileInfo weights(e.weightsPath());
-    // Hashing 690 MB takes seconds: remember the checksum for this exact file (path, size, time).
+    const QFileInfo weights(ModelWeights::weightsFileIn(options_.modelDir));
+    // Hashing 690 MB takes 0.7 s: remember the checksum for this exact file (path, size, time), and
+    // compute it on another core while the model loads.
     const QString key = weights.absoluteFilePath() + QLatin1Char('|') + QString::number(weights.size()) + QLatin1Char('|') +
                         QString::number(weights.lastModified().toMSecsSinceEpoch());
     QString weightsSha = catalog_->meta(QStringLiteral("weights_key")) == key ? catalog_->meta(QStringLiteral("weights_sha256")) : QString();
-    if (weightsSha.isEmpty()) weightsSha = QString::fromLatin1(sha256OfFile(weights.absoluteFilePath()));
+    std::future<QByteArray> hashing;
+    if (weightsSha.isEmpty() && weights.isFile())
+        hashing = std::async(std::launch::async, [path = weights.absoluteFilePath()] { return sha256OfFile(path); });
+    AlignEmbedder& e = embedder();
+    if (hashing.valid()) weightsSha = QString::fromLatin1(hashing.get());
     const QByteArray configSha = sha256OfFile(modelDir.filePath(QStringLiteral("config.json")));
     const QString id = QString::fromLatin1(
         QCryptographicHash::hash(configSha + weightsSha.toLatin1(), QCryptographicHash::Sha256).toHex().left(16));

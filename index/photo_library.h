@@ -46,6 +46,17 @@ struct IndexReport {
     int64_t total = 0;      // photos searchable now
     double elapsedSeconds = 0;
     bool cancelled = false;
+    // Where the time went, in seconds. decode and preprocess are summed over the worker threads, which
+    // overlap with embedding; the others are wall time on the indexing thread.
+    struct Stages {
+        double loadModel = 0;  // model load and identity (checksum), vector cache load
+        double scan = 0;       // folder walk and catalog comparison
+        double hash = 0;       // content hashes of new and changed files
+        double decode = 0;
+        double preprocess = 0;
+        double embed = 0;      // the image model
+        double write = 0;      // SQLite transactions and the FAISS cache
+    } stages;
 };
 
 // Pause, resume and cancel an index run from another thread; each takes effect within one batch.

@@ -15,7 +15,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 # Debian ships FAISS only as a static library: it is inside the binaries, and its BLAS, LAPACK and
 # OpenMP needs are what must appear.
-for lib in libqt6widgets6 libqt6network6 libtorch libopencv-imgcodecs libsqlite3 liblapack3 libgomp1; do
+for lib in libqt6widgets6 libqt6network6 libtorch libopencv-imgcodecs libsqlite3 liblapack3 libgomp1 libjpeg62-turbo libssl3; do
   grep -q "$lib" <<<"$depends" || { echo "Depends lacks $lib"; exit 1; }
 done
 echo "package ok: $deb"
