@@ -88,7 +88,8 @@ cv::Mat ImageDecoder::toRgb(const cv::Mat& decoded, const QString& name) {
     cv::Mat eight;
     switch (decoded.depth()) {
         case CV_8U: eight = decoded; break;
-        case CV_16U: decoded.convertTo(eight, CV_8U, 1.0 / 256.0); break;
+        // Pillow keeps the high byte of 16-bit samples ("RGB;16B"): floor(v / 256), not rounded.
+        case CV_16U: decoded.convertTo(eight, CV_8U, 1.0 / 256.0, -0.5 + 1.0 / 512.0); break;
         default:
             fail(name, QStringLiteral("unsupported pixel format (expected 8- or 16-bit integer samples)"));
     }

@@ -164,7 +164,9 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
 
     // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
     parallelFor(candidates.size(), workers + 1, [&](size_t i) {
-        if (!ctl.cancel) candidates[i].hash = hashFile(candidates[i].file.path, candidates[i].error);
+        Candidate& c = candidates[i];
+        if (!c.file.problem.isEmpty()) c.error = c.file.problem;
+        else if (!ctl.cancel) c.hash = hashFile(c.file.path, c.error);
     });
 
     std::vector<size_t> toEmbed;

@@ -145,10 +145,15 @@ void PhotoLibrary::ensureVectors() {
     const int dim = embedder().config().projectionDim;
     const QString file = dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile);
     const int64_t generation = catalog_->generation();
+    const int64_t count = catalog_->vectorCount();
     if (catalog_->meta(QStringLiteral("vectors_generation")).toLongLong() == generation) {
         try {
             auto loaded = VectorIndex::load(file, dim);
-            if (loaded->size() == catalog_->vectorCount()) {
+            // The kind follows the library's size; an exact index that grew well past the limit, or an
+            // approximate one that shrank well below it, is rebuilt as the other kind.
+            const bool grew = loaded->kind() == VectorIndex::Kind::Exact && count > VectorIndex::kExactUpTo * 3 / 2;
+            const bool shrank = loaded->kind() == VectorIndex::Kind::Approximate && count < VectorIndex::kExactUpTo / 2;
+            if (loaded->size() == count && !grew && !shrank) {
                 vectors_ = std::move(loaded);
                 return;
             }
@@ -156,16 +161,13 @@ void PhotoLibrary::ensureVectors() {
             // Missing or unreadable: the cache is rebuilt from the catalog below.
         }
     }
-    auto rebuilt = std::make_unique<VectorIndex>(dim);
-    std::vector<int64_t> ids;
-    std::vector<float> data;
-    catalog_->forEachVector(id, [&](int64_t photoId, const float* v, int d) {
-        if (d != dim) throw AlignError(catalog_->db().path().toStdString() + ": a stored vector has " + std::to_string(d) + " values, the model " + std::to_string(dim));
-        ids.push_back(photoId);
-        data.insert(data.end(), v, v + d);
+    const QString dbPath = catalog_->db().path();
+    vectors_ = VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
+        catalog_->forEachVector(id, [&](int64_t photoId, const float* v, int d) {
+            if (d != dim) throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) + " values, the model " + std::to_string(dim));
+            visit(photoId, v);
+        });
     });
-    rebuilt->add(ids, data);
-    vectors_ = std::move(rebuilt);
     if (lock_) saveVectors();
 }
 

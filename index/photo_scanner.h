@@ -13,6 +13,9 @@ struct ScannedFile {
     int64_t folderId = 0;
     int64_t size = 0;
     int64_t mtimeMs = 0;
+    // Why the file cannot be read at all (a broken symbolic link or a loop of them, a pipe or device
+    // with a photo's name, no read permission); it is then recorded as failed without being opened.
+    QString problem;
 };
 
 // Finds the photos under library folders: JPEG, PNG, WebP, TIFF, BMP, GIF by extension (any case),

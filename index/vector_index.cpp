@@ -7,25 +7,42 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <random>
+#include <unordered_set>
 #include <unistd.h>
 
 namespace photosearch {
 
 namespace {
 
-std::unique_ptr<faiss::IndexIDMap2> makeIndex(int dim) {
+std::unique_ptr<faiss::IndexIDMap2> makeExact(int dim) {
     auto* flat = new faiss::IndexFlatIP(dim);
     auto map = std::make_unique<faiss::IndexIDMap2>(flat);
     map->own_fields = true;
     return map;
+}
+
+faiss::IndexIDMap2* asExact(faiss::Index* index) { return dynamic_cast<faiss::IndexIDMap2*>(index); }
+faiss::IndexIVFScalarQuantizer* asApproximate(faiss::Index* index) { return dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index); }
+
+// The best k (score, id) pairs, best first.
+using TopK = std::vector<std::pair<float, int64_t>>;
+void keepBest(TopK& top, float score, int64_t id, size_t k) {
+    if (top.size() == k && score <= top.back().first) return;
+    top.insert(std::upper_bound(top.begin(), top.end(), std::make_pair(score, id),
+                                [](const auto& a, const auto& b) { return a.first > b.first; }),
+               {score, id});
+    if (top.size() > k) top.pop_back();
 }
 
 }  // namespace
@@ -40,29 +57,157 @@ std::vector<float> unitVector(const float* values, int dim) {
     return v;
 }
 
-VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeIndex(dim)) {}
+VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeExact(dim)) {}
 VectorIndex::~VectorIndex() = default;
+
+std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const VectorSource& source, int64_t exactUpTo) {
+    auto out = std::make_unique<VectorIndex>(dim);
+    constexpr size_t kChunk = 8192;
+    std::vector<int64_t> ids;
+    std::vector<float> data;
+    if (count <= exactUpTo) {
+        source([&](int64_t id, const float* v) {
+            ids.push_back(id);
+            data.insert(data.end(), v, v + dim);
+            if (ids.size() == kChunk) {
+                out->add(ids, data);
+                ids.clear();
+                data.clear();
+            }
+        });
+        out->add(ids, data);
+        return out;
+    }
+
+    // 1. A training sample (reservoir sampling, fixed seed: the same library builds the same index) and
+    //    calibration queries: photos' vectors moved to cosine 0.3 from them, about as far as an ALIGN
+    //    text query is from the photos it finds.
+    const int64_t nlist = std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 64, 8192);
+    const int64_t sampleSize = std::min<int64_t>(count, 64 * nlist);
+    std::vector<float> sample(static_cast<size_t>(sampleSize * dim));
+    std::mt19937_64 random(20261124);
+    int64_t seen = 0;
+    source([&](int64_t, const float* v) {
+        int64_t slot = seen < sampleSize ? seen : std::uniform_int_distribution<int64_t>(0, seen)(random);
+        if (slot < sampleSize) std::copy(v, v + dim, sample.begin() + slot * dim);
+        ++seen;
+    });
+    const int64_t n = std::min(seen, sampleSize);
+    constexpr int kQueries = 200, kTop = 10;
+    const int queries = static_cast<int>(std::min<int64_t>(kQueries, n));
+    std::vector<float> query(static_cast<size_t>(queries) * dim);
+    std::normal_distribution<float> gauss(0.0f, 1.0f);
+    for (int q = 0; q < queries; ++q) {
+        std::vector<float> noise(static_cast<size_t>(dim));
+        double norm = 0;
+        for (float& x : noise) norm += double(x = gauss(random)) * x;
+        const float scale = static_cast<float>(std::sqrt(1 / 0.09 - 1) / std::sqrt(norm));  // cosine 0.3
+        const float* v = sample.data() + static_cast<size_t>(q) * (n / queries) * dim;
+        for (int j = 0; j < dim; ++j) noise[static_cast<size_t>(j)] = v[j] + noise[static_cast<size_t>(j)] * scale;
+        const std::vector<float> unit = unitVector(noise.data(), dim);
+        std::copy(unit.begin(), unit.end(), query.begin() + static_cast<size_t>(q) * dim);
+    }
+
+    // 2. Train the cells and the 8-bit quantizer on the sample.
+    auto* quantizer = new faiss::IndexFlatIP(dim);
+    auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(quantizer, dim, static_cast<size_t>(nlist), faiss::ScalarQuantizer::QT_8bit,
+                                                                faiss::METRIC_INNER_PRODUCT);
+    ivf->own_fields = true;
+    ivf->cp.niter = 10;
+    ivf->cp.spherical = true;
+    ivf->cp.seed = 20261124;
+    ivf->cp.max_points_per_centroid = 64;
+    ivf->train(n, sample.data());
+    sample = {};
+    ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
+
+    // 3. Add everything in chunks, and find the exact top 10 of each calibration query on the way.
+    std::vector<TopK> truth(static_cast<size_t>(queries));
+    faiss::IndexFlatIP exactChunk(dim);
+    auto flush = [&] {
+        if (ids.empty()) return;
+        ivf->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), data.data(), ids.data());
+        exactChunk.reset();
+        exactChunk.add(static_cast<faiss::Index::idx_t>(ids.size()), data.data());
+        const int64_t k = std::min<int64_t>(kTop, static_cast<int64_t>(ids.size()));
+        std::vector<float> scores(static_cast<size_t>(queries * k));
+        std::vector<faiss::Index::idx_t> rows(static_cast<size_t>(queries * k));
+        exactChunk.search(queries, query.data(), k, scores.data(), rows.data());
+        for (int q = 0; q < queries; ++q)
+            for (int64_t j = 0; j < k; ++j)
+                if (const faiss::Index::idx_t r = rows[static_cast<size_t>(q * k + j)]; r >= 0)
+                    keepBest(truth[static_cast<size_t>(q)], scores[static_cast<size_t>(q * k + j)], ids[static_cast<size_t>(r)], kTop);
+        ids.clear();
+        data.clear();
+    };
+    source([&](int64_t id, const float* v) {
+        ids.push_back(id);
+        data.insert(data.end(), v, v + dim);
+        if (ids.size() == kChunk) flush();
+    });
+    flush();
+
+    // 4. The fewest cells that find kTargetRecall of the exact top 10, and never fewer than 1/16 of them:
+    //    scanning 1/16 of a million 8-bit vectors takes a few milliseconds, and queries unlike the
+    //    calibration ones (text far from every photo) need the margin.
+    double recall = 0;
+    for (int64_t probe = std::max<int64_t>(1, nlist / 16);; probe *= 2) {
+        ivf->nprobe = static_cast<size_t>(std::min(probe, nlist));
+        std::vector<float> scores(static_cast<size_t>(queries * kTop));
+        std::vector<faiss::Index::idx_t> found(static_cast<size_t>(queries * kTop));
+        ivf->search(queries, query.data(), kTop, scores.data(), found.data());
+        int64_t hits = 0, total = 0;
+        for (int q = 0; q < queries; ++q) {
+            const std::unordered_set<int64_t> got(found.begin() + q * kTop, found.begin() + (q + 1) * kTop);
+            for (const auto& [score, id] : truth[static_cast<size_t>(q)]) hits += got.count(id), ++total;
+        }
+        recall = total ? static_cast<double>(hits) / total : 1.0;
+        if (recall >= kTargetRecall || probe >= nlist) break;
+    }
+    out->kind_ = Kind::Approximate;
+    out->recall_ = recall;
+    out->index_ = std::move(ivf);
+    return out;
+}
+
+int VectorIndex::nprobe() const {
+    std::shared_lock lock(mutex_);
+    const auto* ivf = asApproximate(index_.get());
+    return ivf ? static_cast<int>(ivf->nprobe) : 0;
+}
 
 int64_t VectorIndex::size() const {
     std::shared_lock lock(mutex_);
     return index_->ntotal;
 }
 
+void VectorIndex::removeLocked(const std::vector<int64_t>& ids) {
+    if (auto* ivf = asApproximate(index_.get())) {
+        // The hash table direct map removes by explicit ids, and only ids it has.
+        std::vector<faiss::Index::idx_t> present;
+        for (int64_t id : ids)
+            if (ivf->direct_map.hashtable.count(id)) present.push_back(id);
+        if (present.empty()) return;
+        faiss::IDSelectorArray selector(present.size(), present.data());
+        ivf->remove_ids(selector);
+        return;
+    }
+    faiss::IDSelectorBatch selector(ids.size(), ids.data());
+    index_->remove_ids(selector);
+}
+
 void VectorIndex::add(const std::vector<int64_t>& ids, const std::vector<float>& vectors) {
     if (vectors.size() != ids.size() * static_cast<size_t>(dim_)) throw AlignError("vector batch of the wrong size");
     if (ids.empty()) return;
     std::unique_lock lock(mutex_);
-    // IndexIDMap2 keeps one entry per add: replace, never duplicate.
-    faiss::IDSelectorBatch existing(ids.size(), ids.data());
-    index_->remove_ids(existing);
+    removeLocked(ids);  // one entry per id: replace, never duplicate
     index_->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vectors.data(), ids.data());
 }
 
 void VectorIndex::remove(const std::vector<int64_t>& ids) {
     if (ids.empty()) return;
     std::unique_lock lock(mutex_);
-    faiss::IDSelectorBatch selector(ids.size(), ids.data());
-    index_->remove_ids(selector);
+    removeLocked(ids);
 }
 
 std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k) const {
@@ -81,7 +226,11 @@ std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k) const {
 
 bool VectorIndex::reconstruct(int64_t id, std::vector<float>& out) const {
     std::shared_lock lock(mutex_);
-    if (index_->rev_map.find(id) == index_->rev_map.end()) return false;
+    if (auto* map = asExact(index_.get())) {
+        if (map->rev_map.find(id) == map->rev_map.end()) return false;
+    } else if (auto* ivf = asApproximate(index_.get())) {
+        if (!ivf->direct_map.hashtable.count(id)) return false;
+    }
     out.resize(static_cast<size_t>(dim_));
     index_->reconstruct(id, out.data());
     return true;
@@ -116,13 +265,17 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim) {
     } catch (const faiss::FaissException& e) {
         throw AlignError(path.toStdString() + ": unreadable vector index: " + e.what());
     }
-    auto* map = dynamic_cast<faiss::IndexIDMap2*>(raw.get());
-    if (!map || !dynamic_cast<faiss::IndexFlatIP*>(map->index) || map->d != dim)
-        throw AlignError(path.toStdString() + ": not a PhotoSearch vector index of dimension " + std::to_string(dim));
     auto out = std::make_unique<VectorIndex>(dim);
-    raw.release();
-    out->index_.reset(map);
-    out->index_->own_fields = true;
+    if (auto* map = asExact(raw.get()); map && dynamic_cast<faiss::IndexFlatIP*>(map->index) && map->d == dim) {
+        map->own_fields = true;
+    } else if (auto* ivf = asApproximate(raw.get());
+               ivf && ivf->d == dim && ivf->metric_type == faiss::METRIC_INNER_PRODUCT && ivf->direct_map.type == faiss::DirectMap::Hashtable) {
+        out->kind_ = Kind::Approximate;
+        out->recall_ = std::nan("");  // measured when built, not stored
+    } else {
+        throw AlignError(path.toStdString() + ": not a PhotoSearch vector index of dimension " + std::to_string(dim));
+    }
+    out->index_ = std::move(raw);
     return out;
 }
 

@@ -128,6 +128,29 @@ QStringList makePhotos(const QString& dir, int variant) {
     return paths;
 }
 
+QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation) {
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    std::vector<uchar> encoded;
+    cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
+    // Little-endian TIFF: header, IFD0 with one SHORT entry (0x0112), no next IFD.
+    QByteArray tiff("II*\0\x08\0\0\0", 8);
+    tiff += QByteArray("\x01\x00", 2);                                   // one entry
+    tiff += QByteArray("\x12\x01\x03\x00\x01\x00\x00\x00", 8);           // tag, SHORT, count 1
+    tiff += QByteArray(1, char(orientation)) + QByteArray(3, '\0');      // value
+    tiff += QByteArray(4, '\0');                                         // next IFD
+    const QByteArray payload = QByteArray("Exif\0\0", 6) + tiff;
+    const int length = payload.size() + 2;
+    QByteArray app1("\xFF\xE1", 2);
+    app1 += char(length >> 8);
+    app1 += char(length & 0xFF);
+    app1 += payload;
+    QByteArray out(reinterpret_cast<const char*>(encoded.data()), 2);
+    out += app1;
+    out += QByteArray(reinterpret_cast<const char*>(encoded.data()) + 2, static_cast<qsizetype>(encoded.size() - 2));
+    return out;
+}
+
 void writeFile(const QString& path, const QByteArray& bytes) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())

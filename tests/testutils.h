@@ -39,6 +39,8 @@ QByteArray readFile(const QString& path);
 QStringList makePhotos(const QString& dir, int variant = 0);
 
 // Writes bytes to a file (for tests that need broken or synthetic inputs).
+// A JPEG (quality 95) of an RGB image with an EXIF APP1 segment declaring `orientation`.
+QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation);
 void writeFile(const QString& path, const QByteArray& bytes);
 
 }  // namespace photosearch::test

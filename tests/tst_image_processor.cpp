@@ -21,28 +21,6 @@ using namespace photosearch;
 namespace {
 
 // A JPEG with an EXIF APP1 segment declaring `orientation`, inserted right after SOI.
-QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation) {
-    cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    std::vector<uchar> encoded;
-    cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
-    // Little-endian TIFF: header, IFD0 with one SHORT entry (0x0112), no next IFD.
-    QByteArray tiff("II*\0\x08\0\0\0", 8);
-    tiff += QByteArray("\x01\x00", 2);                                   // one entry
-    tiff += QByteArray("\x12\x01\x03\x00\x01\x00\x00\x00", 8);           // tag, SHORT, count 1
-    tiff += QByteArray(1, char(orientation)) + QByteArray(3, '\0');      // value
-    tiff += QByteArray(4, '\0');                                         // next IFD
-    const QByteArray payload = QByteArray("Exif\0\0", 6) + tiff;
-    const int length = payload.size() + 2;
-    QByteArray app1("\xFF\xE1", 2);
-    app1 += char(length >> 8);
-    app1 += char(length & 0xFF);
-    app1 += payload;
-    QByteArray out(reinterpret_cast<const char*>(encoded.data()), 2);
-    out += app1;
-    out += QByteArray(reinterpret_cast<const char*>(encoded.data()) + 2, static_cast<qsizetype>(encoded.size() - 2));
-    return out;
-}
 
 }  // namespace
 
@@ -144,7 +122,7 @@ private slots:
         QFETCH(bool, swapsAxes);
         cv::Mat stored(120, 200, CV_8UC3, cv::Scalar(0, 0, 255));
         stored(cv::Rect(0, 0, 100, 60)).setTo(cv::Scalar(255, 0, 0));
-        const DecodedImage d = ImageDecoder::decodeBytes(jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"));
+        const DecodedImage d = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"));
         QCOMPARE(d.orientation, orientation);
         QCOMPARE(d.rgb.cols, swapsAxes ? 120 : 200);
         QCOMPARE(d.rgb.rows, swapsAxes ? 200 : 120);
@@ -154,7 +132,7 @@ private slots:
         QVERIFY2(center[0] > 200 && center[2] < 60, qPrintable(QStringLiteral("expected red in quadrant %1").arg(redQuadrant)));
 
         // Without orientation handling the pixels are as stored.
-        const DecodedImage raw = ImageDecoder::decodeBytes(jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"), false);
+        const DecodedImage raw = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"), false);
         QCOMPARE(raw.rgb.cols, 200);
     }
 
