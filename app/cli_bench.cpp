@@ -127,6 +127,7 @@ int benchCommand(const QStringList& arguments) {
     p.addOption({QStringLiteral("images"), QStringLiteral("Folder of images to make the photos from."), QStringLiteral("DIR")});
     p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."), QStringLiteral("N"), QStringLiteral("48")});
     p.addOption({QStringLiteral("batch"), QStringLiteral("Batch sizes to time the image model at (default 1,4,8)."), QStringLiteral("LIST"), QStringLiteral("1,4,8")});
+    p.addOption({QStringLiteral("write-model"), QStringLiteral("Only write the random-weight model (and the photos, under DIR/photos) to DIR, for other measurements (the GUI's), and stop."), QStringLiteral("DIR")});
     p.addOption({QStringLiteral("vectors"), QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"), QStringLiteral("100000")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     for (const char* required : {"config", "vocab", "images"})
@@ -141,10 +142,14 @@ int benchCommand(const QStringList& arguments) {
     report[QStringLiteral("threads")] = threads;
 
     QTemporaryDir tmp;
-    const QString modelDir = tmp.filePath(QStringLiteral("model"));
+    const QString modelDir = p.isSet(QStringLiteral("write-model")) ? p.value(QStringLiteral("write-model")) : tmp.filePath(QStringLiteral("model"));
     err << "writing a random-weight model...\n";
     writeRandomModel(p.value(QStringLiteral("config")), p.value(QStringLiteral("vocab")), modelDir);
     err << "writing " << p.value(QStringLiteral("photos")) << " photos...\n";
+    if (p.isSet(QStringLiteral("write-model"))) {
+        writeCorpus(p.value(QStringLiteral("images")), modelDir + QStringLiteral("/photos"), p.value(QStringLiteral("photos")).toInt());
+        return Ok;
+    }
     const QStringList photos = writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")), p.value(QStringLiteral("photos")).toInt());
 
     // 1. The whole process, as a person runs it: a fresh library, model loading included.

@@ -27,7 +27,11 @@ int main(int argc, char** argv) {
     const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Search for TEXT on start."), QStringLiteral("TEXT"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                        QStringLiteral("Save a picture of the window once results show, then quit."), QStringLiteral("FILE"));
-    parser.addOptions({library, model, query, screenshot});
+    const QCommandLineOption typeQuery(QStringLiteral("type-query"),
+                                       QStringLiteral("Measure: once the model is ready, type TEXT a character every 150 ms, print the "
+                                                      "start-up and keystroke-to-results times, then quit."),
+                                       QStringLiteral("TEXT"));
+    parser.addOptions({library, model, query, screenshot, typeQuery});
     parser.process(app);
 
     // An explicit option wins, then the environment, then the settings, then the default.
@@ -36,7 +40,7 @@ int main(int argc, char** argv) {
     if (modelDir.isEmpty()) modelDir = photosearch::LibraryPaths::defaultModelDir();
     const QString libraryDir = parser.isSet(library) ? parser.value(library) : photosearch::LibraryPaths::defaultLibraryDir();
 
-    photosearch::MainWindow window({libraryDir, modelDir, parser.value(query), parser.value(screenshot), true});
+    photosearch::MainWindow window({libraryDir, modelDir, parser.value(query), parser.value(screenshot), true, parser.value(typeQuery)});
     window.show();
     return app.exec();
 }

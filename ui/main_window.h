@@ -35,6 +35,10 @@ public:
         QString initialQuery;
         QString screenshotPath;  // grab the window once results show, save it, quit (for docs and tests)
         bool askForModel = true;
+        // Measurement (docs/performance.md): once the model is ready, type this text into the search field
+        // a character every 150 ms, as a person does, print when the window showed, when the model was
+        // ready and how long after each keystroke its results showed, then quit.
+        QString typeQuery;
     };
 
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -100,7 +104,13 @@ private:
     QString queryImage_;
     QString activeTag_;
     int latestRequest_ = 0;
+    void showEvent(QShowEvent* event) override;
+    void typeNextCharacter();
+
     bool modelReady_ = false;
+    bool shownOnce_ = false;
+    qint64 lastEditNs_ = 0;
+    std::vector<double> typingLatencies_;
     bool screenshotTaken_ = false;
 };
 
