@@ -91,6 +91,7 @@ struct Prepared {
     PixelValues pixels;
     PhotoRecord record;
     QString error;
+    bool vanished = false;  // gone since the scan (an unplugged drive): neither indexed nor failed
 };
 
 QString hashFile(const QString& path, QString& error) { return Digest::sha256OfFile(path, &error); }
@@ -252,6 +253,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
                 } catch (const std::exception& ex) {
                     p.error = QString::fromUtf8(ex.what());
                     if (p.error.startsWith(c.file.path + QStringLiteral(": "))) p.error = p.error.mid(c.file.path.size() + 2);
+                    p.vanished = !QFileInfo::exists(c.file.path) && !QFileInfo(c.file.path).isSymLink();
                 }
                 queue.push(std::move(p));
             }
@@ -290,6 +292,10 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         SqliteTransaction tx(catalog_->db());
         int64_t row = 0;
         for (Prepared& b : batch) {
+            if (b.vanished) {  // the next run finds its folder offline, or the file deleted
+                ++report.offline;
+                continue;
+            }
             if (!b.error.isEmpty()) {
                 b.record.error = b.error;
                 catalog_->putFailed(b.record);

@@ -398,6 +398,36 @@ private slots:
         QCOMPARE(lib->status().indexed, int64_t(12));
     }
 
+    // The drive is unplugged while its photos are being indexed: what was embedded stays, what was not
+    // is not marked failed (it would never be retried), and everything comes back with the drive.
+    void folderVanishingMidIndexLosesNothing() {
+        const QString dir = path(QStringLiteral("drive/photos"));
+        makePhotos(dir);
+        auto lib = open();
+        lib->addFolder(dir);
+        bool unplugged = false;
+        IndexCallbacks callbacks;
+        callbacks.progress = [&](const IndexProgress& p) {
+            if (!unplugged && p.done >= 3) unplugged = QDir().rename(path(QStringLiteral("drive")), path(QStringLiteral("unplugged")));
+        };
+        IndexReport r = lib->index(callbacks);
+        QVERIFY(unplugged);
+        QVERIFY2(r.indexed >= 3 && r.indexed < 12, qPrintable(QString::number(r.indexed)));  // a worker may have read ahead
+        QCOMPARE(r.failed.size(), size_t(0));
+        QCOMPARE(r.indexed + r.offline, int64_t(12));
+        const int64_t embedded = r.indexed;
+        r = lib->index();  // still unplugged: offline, nothing removed
+        QCOMPARE(r.removed, int64_t(0));
+        QCOMPARE(lib->status().offline, embedded);
+        QVERIFY(QDir().rename(path(QStringLiteral("unplugged")), path(QStringLiteral("drive"))));
+        r = lib->index();
+        QCOMPARE(r.unchanged, embedded);
+        QCOMPARE(r.indexed, 12 - embedded);
+        QCOMPARE(r.failed.size(), size_t(0));
+        QCOMPARE(lib->status().indexed, int64_t(12));
+        QCOMPARE(lib->status().offline, int64_t(0));
+    }
+
     // The tiny random model maps all photos within 1e-5 of each other, so grouping is checked on
     // vectors we choose, stored through the real catalog and FAISS: cos(a, a2) = 1/sqrt(1.01) ~ 0.995,
     // cos(b, b2) = 1/sqrt(1.25) ~ 0.894, every other pair 0.
