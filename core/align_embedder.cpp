@@ -57,8 +57,15 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     weights->loadInto(*e->model_);
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
-    e->model_->to(e->device_);
     e->temperature_ = e->model_->temperature.item<float>();
+    const QString precision = options.precision.isEmpty() ? QStringLiteral("auto") : options.precision;
+    if (precision == QLatin1String("float16") || (precision == QLatin1String("auto") && e->device_.is_cuda())) {
+        if (!e->device_.is_cuda()) throw AlignError("precision float16 needs a CUDA device; this one is " + e->device_.str());
+        e->dtype_ = torch::kHalf;
+    } else if (precision != QLatin1String("float32") && precision != QLatin1String("auto")) {
+        throw AlignError("precision must be auto, float32 or float16, got " + precision.toStdString());
+    }
+    e->model_->to(e->device_, e->dtype_);
     return e;
 }
 
@@ -85,7 +92,9 @@ torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& image
         }
     } done{this};
     torch::InferenceMode guard;
-    return model_->getImageFeatures(batch.to(device_)).to(torch::kCPU, torch::kFloat32);
+    // One transfer for the whole batch (pinned memory on CUDA makes it asynchronous).
+    if (device_.is_cuda()) batch = batch.pin_memory();
+    return model_->getImageFeatures(batch.to(device_, dtype_, /*non_blocking=*/true)).to(torch::kCPU, torch::kFloat32);
 }
 
 torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {

@@ -21,6 +21,9 @@ struct EmbedderOptions {
     QString modelDir;
     QString device = QStringLiteral("auto");  // auto, cpu, cuda, cuda:N
     int threads = 0;                          // 0: one per core
+    // "auto": float16 on CUDA (tensor cores, half the memory traffic), float32 on the CPU (LibTorch 1.13's
+    // CPU kernels have no fast half path). "float32" or "float16" force one; float16 needs CUDA.
+    QString precision = qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto"));
 };
 
 // A loaded ALIGN model folder (config.json, preprocessor_config.json, vocab.txt + tokenizer_config.json,
@@ -45,6 +48,7 @@ public:
     const ImageProcessor& processor() const { return *processor_; }
     AlignModel& model() { return model_; }
     const torch::Device& device() const { return device_; }
+    torch::ScalarType dtype() const { return dtype_; }
     float temperature() const { return temperature_; }
     const QString& weightsPath() const { return weightsPath_; }
 
@@ -63,6 +67,7 @@ private:
     std::unique_ptr<ImageProcessor> processor_;
     AlignModel model_{nullptr};
     torch::Device device_{torch::kCPU};
+    torch::ScalarType dtype_ = torch::kFloat32;
     float temperature_ = 1.0f;
     QString weightsPath_;
     int threads_ = 1;

@@ -111,7 +111,11 @@ TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torc
 
     // Padding gets the most negative float added before the softmax, as Hugging Face does.
     const auto mask = attentionMask.to(x.dtype()).unsqueeze(1).unsqueeze(2);
-    const auto additive = (1.0 - mask) * std::numeric_limits<float>::lowest();
+    // torch.finfo(dtype).min, as Hugging Face uses: float's lowest would be -inf in half precision.
+    const double lowest = x.scalar_type() == torch::kHalf       ? -65504.0
+                          : x.scalar_type() == torch::kBFloat16 ? -3.38953139e38
+                                                                : static_cast<double>(std::numeric_limits<float>::lowest());
+    const auto additive = (1.0 - mask) * lowest;
 
     TextOutput out;
     if (outputHiddenStates) out.hiddenStates.push_back(x);
