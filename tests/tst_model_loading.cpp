@@ -114,7 +114,7 @@ private slots:
         }) << "pytorch_model.bin: not a zip archive";
         QTest::newRow("pickle calling os.system") << Break([](const QString& dir) {
             QFile::remove(dir + "/model.safetensors");
-            const QByteArray evil("\x80\x02" "cos\nsystem\n" "X\x04\x00\x00\x00" "true" "\x85R.", 27);
+            const QByteArray evil("\x80\x02" "cos\nsystem\n" "X\x04\x00\x00\x00" "true" "\x85R.", 25);
             test::writeFile(dir + "/pytorch_model.bin", test::makeStoredZip({{"archive/data.pkl", evil}}));
         }) << "refusing the pickled global os.system";
         QTest::newRow("pickle with a missing storage") << Break([](const QString& dir) {
