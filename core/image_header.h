@@ -13,7 +13,8 @@ struct ImageHeader {
     QString format;  // "jpeg", "png", "gif", "bmp", "webp", "tiff"
     int64_t width = 0;
     int64_t height = 0;
-    int64_t pixels() const { return width * height; }
+    // Saturates instead of overflowing (a TIFF may declare 4294967295 x 4294967295).
+    int64_t pixels() const { return width > 0 && height > INT64_MAX / width ? INT64_MAX : width * height; }
 };
 
 // Reads the declared size from the first bytes of a JPEG, PNG, GIF, BMP, WebP or TIFF file; nothing for
