@@ -35,7 +35,7 @@ using VectorSource = std::function<void(const std::function<void(int64_t id, con
 //    2 sqrt(n) k-means cells) with ids in a hash table. The number of cells searched (nprobe) is
 //    calibrated at build time on the library's own vectors: the smallest that gives recall@10 of at
 //    least kTargetRecall against exact search, for queries as far from the photos as text queries are
-//    (cosine 0.3), and at least 1/16 of the cells.
+//    (cosine 0.5), and at least 1/16 of the cells.
 class VectorIndex {
 public:
     enum class Kind { Exact, Approximate };

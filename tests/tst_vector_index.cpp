@@ -90,13 +90,13 @@ private slots:
         std::normal_distribution<float> gauss;
         int hits = 0, total = 0;
         for (int q = 0; q < 100; ++q) {
-            // A photo's vector moved to cosine ~0.3, as far as text queries are from what they find.
+            // A photo's vector moved to cosine ~0.5, as far as text queries are from what they find.
             const float* v = data.data() + (random() % n) * kDim;
             std::vector<float> noise(kDim);
             double nn = 0;
             for (float& x : noise) nn += double(x = gauss(random)) * x;
             std::vector<float> query(kDim);
-            for (int j = 0; j < kDim; ++j) query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.09 - 1) / nn));
+            for (int j = 0; j < kDim; ++j) query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.25 - 1) / nn));
             query = unitVector(query.data(), kDim);
             const std::set<int64_t> truth = exactTop(data, query.data(), 10);
             for (const ScoredId& hit : index->search(query.data(), 10)) hits += truth.count(hit.id);
