@@ -7,6 +7,8 @@
 #include <QFileInfo>
 
 #include <set>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace photosearch {
 
@@ -64,8 +66,22 @@ torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
         default: throw AlignError("tensor " + name + " is " + dtypeName(v.dtype) + ", expected F32, F16 or BF16");
     }
     auto source = torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::TensorOptions().dtype(type));
-    return source.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+    return source.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);  // callers may outlive the mapping
 }
+
+namespace {
+
+// Once a tensor is copied into the model, its pages of the read-only file mapping are dropped from this
+// process (they are clean file pages: touching them again reads the file again). Without this, peak memory
+// while loading is the model twice over: 690 MB of mapped file plus 690 MB of parameters.
+void releasePages(const uint8_t* data, size_t size) {
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) / page * page;
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace
 
 void ModelWeights::loadInto(torch::nn::Module& module) const {
     const std::string file = path_.toStdString();
@@ -83,6 +99,7 @@ void ModelWeights::loadInto(torch::nn::Module& module) const {
                              shapeString(sizesOf(target)));
         if (isBuffer && isIgnorableBuffer(name)) return;
         target.copy_(toFloatTensor(it->second, name));
+        releasePages(it->second.data, it->second.byteSize);
     };
     for (auto& p : module.named_parameters(true)) load(p.key(), p.value(), false);
     for (auto& b : module.named_buffers(true)) load(b.key(), b.value(), true);
