@@ -294,8 +294,10 @@ private:
         if (pid->kind != Obj::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Obj::Str ||
             pid->items[0]->s != "storage" || pid->items[1]->kind != Obj::Global || pid->items[2]->kind != Obj::Str)
             fail_("data.pkl: persistent id is not a tensor storage");
+        const auto type = storageTypes().find(pid->items[1]->s);
+        if (type == storageTypes().end()) fail_("data.pkl: " + pid->items[1]->s + " is not a tensor storage type");
         auto o = make(Obj::Storage);
-        o->storage = {storageTypes().at(pid->items[1]->s), pid->items[2]->s, integer(pid->items[4])};
+        o->storage = {type->second, pid->items[2]->s, integer(pid->items[4])};
         return o;
     }
 
