@@ -117,6 +117,13 @@ private slots:
             const QByteArray evil("\x80\x02" "cos\nsystem\n" "X\x04\x00\x00\x00" "true" "\x85R.", 25);
             test::writeFile(dir + "/pytorch_model.bin", test::makeStoredZip({{"archive/data.pkl", evil}}));
         }) << "refusing the pickled global os.system";
+        QTest::newRow("pickle naming a non-storage as a storage type") << Break([](const QString& dir) {
+            QFile::remove(dir + "/model.safetensors");
+            // ('storage', collections.OrderedDict, '0', 'cpu', 4) as a persistent id (found by fuzz_torch_bin).
+            const QByteArray pid("\x80\x02(" "X\x07\x00\x00\x00storage" "ccollections\nOrderedDict\n" "X\x01\x00\x00\x00" "0"
+                                 "X\x03\x00\x00\x00" "cpu" "K\x04" "tQ.", 59);
+            test::writeFile(dir + "/pytorch_model.bin", test::makeStoredZip({{"archive/data.pkl", pid}}));
+        }) << "collections.OrderedDict is not a tensor storage type";
         QTest::newRow("pickle with a missing storage") << Break([](const QString& dir) {
             QFile::remove(dir + "/model.safetensors");
             const QByteArray bin = test::readFile(dir + "/pytorch_model.bin");
