@@ -218,7 +218,7 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
             if (have > 0) r.setRawHeader("Range", "bytes=" + QByteArray::number(have) + "-");
             std::unique_ptr<QNetworkReply> reply(network_->get(r));
             bool rangeChecked = false;
-            QObject::connect(reply.get(), &QNetworkReply::readyRead, reply.get(), [&] {
+            auto drain = [&] {
                 if (cancel && *cancel) {
                     reply->abort();
                     return;
@@ -241,8 +241,12 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
                 p.bytesPerSecond = seconds > 0 ? (p.done - resumedBytes) / seconds : 0;
                 p.etaSeconds = p.bytesPerSecond > 0 && p.total > 0 ? (p.total - p.done) / p.bytesPerSecond : -1;
                 if (progress) progress(p);
-            });
+            };
+            QObject::connect(reply.get(), &QNetworkReply::readyRead, reply.get(), drain);
             wait(reply.get(), cancel);
+            // The reply may finish with its last bytes still unread (their readyRead not delivered yet,
+            // seen on a loaded machine): read them, or the file ends short of what the server sent.
+            if (reply->bytesAvailable() > 0) drain();
             out.flush();
             if (reply->error() == QNetworkReply::NoError) break;
             if ((cancel && *cancel) || httpStatus(reply.get()) >= 400 || attempt >= 4)
