@@ -248,7 +248,15 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
             // seen on a loaded machine): read them, or the file ends short of what the server sent.
             if (reply->bytesAvailable() > 0) drain();
             out.flush();
-            if (reply->error() == QNetworkReply::NoError) break;
+            if (reply->error() == QNetworkReply::NoError) {
+                // A connection closed early can still end without an error (seen when the server resets it
+                // right after sending): short of the announced size, resume like any dropped connection.
+                if (plan.size < 0 || have >= plan.size) break;
+                if (attempt >= 4)
+                    fail(QStringLiteral("%1: the connection kept closing early (%2 of %3 bytes); run again to resume")
+                             .arg(plan.name).arg(have).arg(plan.size));
+                continue;
+            }
             if ((cancel && *cancel) || httpStatus(reply.get()) >= 400 || attempt >= 4)
                 networkError(reply.get(), options_.repo + QLatin1Char('/') + plan.name);
         }
