@@ -184,7 +184,9 @@ std::vector<float> SafetensorsFile::floats(const std::string& name) const {
     const size_t n = static_cast<size_t>(t.numel());
     std::vector<float> out(n);
     switch (t.dtype) {
-        case DType::F32: std::memcpy(out.data(), t.data, n * 4); break;
+        case DType::F32:
+            if (n) std::memcpy(out.data(), t.data, n * 4);  // an empty tensor's data and out.data() may be null
+            break;
         case DType::F16:
         case DType::BF16:
             for (size_t i = 0; i < n; ++i) {

@@ -221,7 +221,7 @@ std::optional<std::vector<float>> PhotoCatalog::vector(int64_t photoId) const {
     if (!s.step()) return std::nullopt;
     const QByteArray b = s.blob(0);
     std::vector<float> v(static_cast<size_t>(b.size()) / sizeof(float));
-    std::memcpy(v.data(), b.constData(), v.size() * sizeof(float));
+    if (!v.empty()) std::memcpy(v.data(), b.constData(), v.size() * sizeof(float));
     return v;
 }
 
