@@ -12,6 +12,12 @@
 
 namespace photosearch::test {
 
+// A LibTorch element type's name, for QCOMPARE (which cannot print c10 enums: a failing comparison of them
+// crashed the test in QTest's reporting). c10::toString is found by argument-dependent lookup.
+template <typename ScalarType>
+QString typeName(ScalarType type) {
+    return QString::fromLatin1(toString(type));
+}
 // Absolute path of a file under tests/data.
 QString dataPath(const QString& relative);
 // Parses a JSON file under tests/data (fails the test when it cannot).
