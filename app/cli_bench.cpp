@@ -162,7 +162,8 @@ int benchCommand(const QStringList& arguments) {
     {
         QElapsedTimer t;
         t.start();
-        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir, p.value(QStringLiteral("device")), threads, true});
+        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir, p.value(QStringLiteral("device")), threads, true,
+                                        p.value(QStringLiteral("precision"))});
         lib->addFolder(tmp.filePath(QStringLiteral("photos")));
         const IndexReport r = lib->index();
         const double seconds = t.elapsed() / 1000.0;
@@ -185,9 +186,13 @@ int benchCommand(const QStringList& arguments) {
     // 2. Stages.
     QElapsedTimer loadTimer;
     loadTimer.start();
-    auto embedder = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads});
+    auto embedder = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads, p.value(QStringLiteral("precision"))});
     report[QStringLiteral("model_load_seconds")] = loadTimer.elapsed() / 1000.0;
     out << QStringLiteral("model load alone (weights in the page cache): %1 s\n").arg(loadTimer.elapsed() / 1000.0, 0, 'f', 2);
+    const QString textWeights = QString::fromStdString(c10::toString(embedder->textWeightType()));
+    report[QStringLiteral("text_weights")] = textWeights;
+    out << QStringLiteral("text model dense weights: %1 (this CPU %2 AVX512_BF16; PHOTOSEARCH_PRECISION=float32 or bfloat16 forces one)\n")
+               .arg(textWeights, AlignEmbedder::cpuHasNativeBFloat16() ? QStringLiteral("has") : QStringLiteral("lacks"));
     std::vector<double> decode, decodeReduced, preprocess, preprocessReduced, levelDiffs;
     std::vector<PixelValues> pixels;
     const cv::Size reduceTo = embedder->processor().reducedDecodeSize();
@@ -354,6 +359,26 @@ int benchCommand(const QStringList& arguments) {
     report[QStringLiteral("query_latency")] = queries;
     report[QStringLiteral("peak_rss_mb")] = peakRssMb();
     out << QStringLiteral("peak resident memory: %1 MB\n").arg(peakRssMb(), 0, 'f', 0);
+
+    // 4. What bfloat16 text weights cost in fidelity on the full-size BERT (after the memory figures: this
+    //    loads a second, float32 model).
+    if (embedder->textWeightType() == torch::kBFloat16) {
+        auto exact = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads, QStringLiteral("float32")});
+        std::vector<double> cosines, exactMs;
+        for (int i = 0; i < 50; ++i) {
+            const auto fast = embedder->textFeatures({query(i)});
+            QElapsedTimer t;
+            t.start();
+            const auto reference = exact->textFeatures({query(i)});
+            exactMs.push_back(t.nsecsElapsed() / 1e6);
+            cosines.push_back(torch::cosine_similarity(fast, reference, 1).item<double>());
+        }
+        const double worst = *std::min_element(cosines.begin(), cosines.end());
+        report[QStringLiteral("bfloat16_text_cosine_min")] = worst;
+        report[QStringLiteral("float32_text_embedding_ms")] = median(exactMs);
+        out << QStringLiteral("bfloat16 text weights against float32, 50 queries: cosine min %1, median %2; float32 text embedding %3 ms median\n")
+                   .arg(worst, 0, 'f', 6).arg(median(cosines), 0, 'f', 6).arg(median(exactMs), 0, 'f', 1);
+    }
     if (cl.json()) out << QJsonDocument(report).toJson(QJsonDocument::Compact) << '\n';
     return Ok;
 }

@@ -65,6 +65,11 @@ void CommandLine::addModelOptions() {
                        QStringLiteral("DEVICE"), QStringLiteral("auto")});
     parser_.addOption({QStringLiteral("threads"), QStringLiteral("CPU threads for the model (default: one per core)."),
                        QStringLiteral("N"), QStringLiteral("0")});
+    parser_.addOption({QStringLiteral("precision"),
+                       QStringLiteral("auto (bfloat16 text weights on CPUs with AVX512_BF16, float16 on CUDA), float32 "
+                                      "(the reference's arithmetic), float16 (CUDA) or bfloat16 (default: "
+                                      "$PHOTOSEARCH_PRECISION, else auto)."),
+                       QStringLiteral("P"), EmbedderOptions::defaultPrecision()});
 }
 
 int CommandLine::parse(const QStringList& arguments) {
@@ -99,6 +104,7 @@ std::unique_ptr<AlignEmbedder> CommandLine::loadEmbedder() const {
                                                              : LibraryPaths::defaultModelDir();
     options.device = parser_.value(QStringLiteral("device"));
     options.threads = parser_.value(QStringLiteral("threads")).toInt();
+    options.precision = parser_.value(QStringLiteral("precision"));
     return AlignEmbedder::load(options);
 }
 

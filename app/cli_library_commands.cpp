@@ -41,6 +41,7 @@ std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) 
     o.modelDir = p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir();
     o.device = p.value(QStringLiteral("device"));
     o.threads = p.value(QStringLiteral("threads")).toInt();
+    o.precision = p.value(QStringLiteral("precision"));
     o.writable = writable;
     return PhotoLibrary::open(o);
 }

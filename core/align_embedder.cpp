@@ -28,6 +28,15 @@ torch::Device AlignEmbedder::resolveDevice(const QString& name) {
     throw AlignError("device " + name.toStdString() + ": expected auto, cpu, cuda or cuda:N");
 }
 
+bool AlignEmbedder::cpuHasNativeBFloat16() {
+#if defined(__x86_64__) || defined(__i386__)
+    // Both compilers' checks include the operating system's support for the AVX-512 registers.
+    return __builtin_cpu_supports("avx512bf16");  // CPUs with AMX have it too
+#else
+    return false;
+#endif
+}
+
 int AlignEmbedder::applyThreads(int threads) {
     if (threads < 0) throw AlignError("threads must be 0 (one per core) or more, got " + std::to_string(threads));
     const int n = threads > 0 ? threads : std::max(1, QThread::idealThreadCount());
@@ -58,14 +67,28 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
     e->temperature_ = e->model_->temperature.item<float>();
-    const QString precision = options.precision.isEmpty() ? QStringLiteral("auto") : options.precision;
-    if (precision == QLatin1String("float16") || (precision == QLatin1String("auto") && e->device_.is_cuda())) {
-        if (!e->device_.is_cuda()) throw AlignError("precision float16 needs a CUDA device; this one is " + e->device_.str());
+    const QString precision = (options.precision.isEmpty() ? QStringLiteral("auto") : options.precision).trimmed().toLower();
+    const bool cuda = e->device_.is_cuda();
+    bool bf16TextWeights = false;
+    if (precision == QLatin1String("auto")) {
+        if (cuda) e->dtype_ = torch::kHalf;
+        else bf16TextWeights = cpuHasNativeBFloat16();
+    } else if (precision == QLatin1String("float16")) {
+        if (!cuda) throw AlignError("precision float16 needs a CUDA device; this one is " + e->device_.str());
         e->dtype_ = torch::kHalf;
-    } else if (precision != QLatin1String("float32") && precision != QLatin1String("auto")) {
-        throw AlignError("precision must be auto, float32 or float16, got " + precision.toStdString());
+    } else if (precision == QLatin1String("bfloat16")) {
+        if (cuda) e->dtype_ = torch::kBFloat16;
+        else bf16TextWeights = true;
+    } else if (precision != QLatin1String("float32")) {
+        throw AlignError("precision must be auto, float32, float16 or bfloat16, got " + precision.toStdString());
     }
     e->model_->to(e->device_, e->dtype_);
+    e->textWeightType_ = e->dtype_;
+    if (bf16TextWeights) {
+        // Replaces the float32 weights: 170 MB less memory for BERT-base.
+        e->model_->storeTextDenseWeightsAs(torch::kBFloat16);
+        e->textWeightType_ = torch::kBFloat16;
+    }
     return e;
 }
 

@@ -21,9 +21,16 @@ struct EmbedderOptions {
     QString modelDir;
     QString device = QStringLiteral("auto");  // auto, cpu, cuda, cuda:N
     int threads = 0;                          // 0: one per core
-    // "auto": float16 on CUDA (tensor cores, half the memory traffic), float32 on the CPU (LibTorch 1.13's
-    // CPU kernels have no fast half path). "float32" or "float16" force one; float16 needs CUDA.
-    QString precision = qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto"));
+    // "auto": float16 on CUDA (tensor cores, half the memory traffic). On the CPU, bfloat16 weights for the
+    // text model's dense layers when the CPU multiplies bfloat16 natively (AVX512_BF16: a single query
+    // streams half the bytes and takes about a quarter of the time), float32 for everything else.
+    // "float32" forces float32 everywhere (the reference's own arithmetic), "float16" needs CUDA,
+    // "bfloat16" forces the bfloat16 text weights on the CPU (slow without AVX512_BF16) or the whole
+    // model in bfloat16 on CUDA.
+    QString precision = defaultPrecision();
+
+    // $PHOTOSEARCH_PRECISION, else "auto".
+    static QString defaultPrecision() { return qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto")); }
 };
 
 // A loaded ALIGN model folder (config.json, preprocessor_config.json, vocab.txt + tokenizer_config.json,
@@ -49,6 +56,10 @@ public:
     AlignModel& model() { return model_; }
     const torch::Device& device() const { return device_; }
     torch::ScalarType dtype() const { return dtype_; }
+    // The type the text model's dense weights are stored in (bfloat16 or dtype()).
+    torch::ScalarType textWeightType() const { return textWeightType_; }
+    // Whether this CPU multiplies bfloat16 in hardware (AVX512_BF16).
+    static bool cpuHasNativeBFloat16();
     float temperature() const { return temperature_; }
     const QString& weightsPath() const { return weightsPath_; }
 
@@ -68,6 +79,7 @@ private:
     AlignModel model_{nullptr};
     torch::Device device_{torch::kCPU};
     torch::ScalarType dtype_ = torch::kFloat32;
+    torch::ScalarType textWeightType_ = torch::kFloat32;
     float temperature_ = 1.0f;
     QString weightsPath_;
     int threads_ = 1;

@@ -13,7 +13,7 @@ AlignModelImpl::AlignModelImpl(const AlignConfig& c) : config(c) {
 torch::Tensor AlignModelImpl::getTextFeatures(const torch::Tensor& inputIds, const torch::Tensor& attentionMask,
                                               const torch::Tensor& tokenTypeIds) {
     const TextOutput text = textModel->forward(inputIds, attentionMask, tokenTypeIds);
-    return textProjection(text.lastHiddenState.select(1, 0));
+    return dense(textProjection, text.lastHiddenState.select(1, 0));
 }
 
 torch::Tensor AlignModelImpl::getImageFeatures(const torch::Tensor& pixelValues) {
@@ -27,13 +27,18 @@ AlignOutput AlignModelImpl::forward(const torch::Tensor& inputIds, const torch::
     out.vision = visionModel->forward(pixelValues, outputHiddenStates);
     out.text = textModel->forward(inputIds, attentionMask, {}, outputHiddenStates, outputAttentions);
     const auto image = out.vision.poolerOutput;
-    const auto text = textProjection(out.text.lastHiddenState.select(1, 0));
+    const auto text = dense(textProjection, out.text.lastHiddenState.select(1, 0));
     out.imageEmbeds = image / image.norm(2, -1, true);
     out.textEmbeds = text / text.norm(2, -1, true);
     out.logitsPerText = torch::matmul(out.textEmbeds, out.imageEmbeds.t()) / temperature;
     out.logitsPerImage = out.logitsPerText.t();
     if (returnLoss) out.loss = alignLoss(out.logitsPerText);
     return out;
+}
+
+void AlignModelImpl::storeTextDenseWeightsAs(torch::ScalarType type) {
+    textModel->storeDenseWeightsAs(type);
+    storeWeightAs(textProjection, type);
 }
 
 torch::Tensor alignLoss(const torch::Tensor& logitsPerText) {

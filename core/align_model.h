@@ -33,6 +33,10 @@ struct AlignModelImpl : torch::nn::Module {
                         const torch::Tensor& pixelValues, bool returnLoss = false,
                         bool outputHiddenStates = false, bool outputAttentions = false);
 
+    // bfloat16 text weights on CPUs that multiply them natively: the dense layers of BERT and the text
+    // projection; see AlignTextModelImpl::storeDenseWeightsAs.
+    void storeTextDenseWeightsAs(torch::ScalarType type);
+
     AlignConfig config;
     AlignTextModel textModel{nullptr};
     AlignVisionModel visionModel{nullptr};

@@ -19,6 +19,18 @@ nn::LayerNorm layerNorm(const AlignTextConfig& c) {
 
 }  // namespace
 
+torch::Tensor dense(const torch::nn::Linear& layer, const torch::Tensor& x) {
+    const auto& w = layer->weight;
+    if (w.scalar_type() == x.scalar_type()) return torch::linear(x, w, layer->bias);
+    const auto product = torch::linear(x.to(w.scalar_type()), w).to(x.scalar_type());
+    return layer->bias.defined() ? product + layer->bias.to(x.scalar_type()) : product;
+}
+
+void storeWeightAs(const torch::nn::Linear& layer, torch::ScalarType type) {
+    torch::NoGradGuard noGrad;
+    layer->weight.set_data(layer->weight.to(type));
+}
+
 AlignTextSelfAttentionImpl::AlignTextSelfAttentionImpl(const AlignTextConfig& c)
     : heads(c.numAttentionHeads), headSize(c.hiddenSize / c.numAttentionHeads),
       maxPositions(c.maxPositionEmbeddings), positionType(c.positionEmbeddingType) {
@@ -33,7 +45,7 @@ std::pair<torch::Tensor, torch::Tensor> AlignTextSelfAttentionImpl::forward(cons
                                                                            const torch::Tensor& additiveMask) {
     const int64_t n = hidden.size(0), len = hidden.size(1);
     auto split = [&](const torch::Tensor& t) { return t.view({n, len, heads, headSize}).permute({0, 2, 1, 3}); };
-    const auto q = split(query(hidden)), k = split(key(hidden)), v = split(value(hidden));
+    const auto q = split(dense(query, hidden)), k = split(dense(key, hidden)), v = split(dense(value, hidden));
     auto scores = torch::matmul(q, k.transpose(-1, -2));
     if (positionType != "absolute") {
         const auto opts = torch::TensorOptions().dtype(torch::kLong).device(hidden.device());
@@ -70,8 +82,8 @@ AlignTextLayerImpl::AlignTextLayerImpl(const AlignTextConfig& c) : act(c.hiddenA
 std::pair<torch::Tensor, torch::Tensor> AlignTextLayerImpl::forward(const torch::Tensor& hidden,
                                                                    const torch::Tensor& additiveMask) {
     auto [context, probs] = selfAttention(hidden, additiveMask);
-    const auto attended = attentionNorm(attentionDense(context) + hidden);
-    const auto out = outputNorm(outputDense(applyActivation(act, intermediateDense(attended))) + attended);
+    const auto attended = attentionNorm(dense(attentionDense, context) + hidden);
+    const auto out = outputNorm(dense(outputDense, applyActivation(act, dense(intermediateDense, attended))) + attended);
     return {out, probs};
 }
 
@@ -126,8 +138,18 @@ TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torc
         if (outputAttentions) out.attentions.push_back(probs);
     }
     out.lastHiddenState = x;
-    out.poolerOutput = torch::tanh(poolerDense(x.select(1, 0)));
+    out.poolerOutput = torch::tanh(dense(poolerDense, x.select(1, 0)));
     return out;
+}
+
+void AlignTextModelImpl::storeDenseWeightsAs(torch::ScalarType type) {
+    for (const auto& module : *layers) {
+        const auto& layer = *module->as<AlignTextLayer>();
+        for (const auto* l : {&layer.selfAttention->query, &layer.selfAttention->key, &layer.selfAttention->value,
+                              &layer.attentionDense, &layer.intermediateDense, &layer.outputDense})
+            storeWeightAs(*l, type);
+    }
+    storeWeightAs(poolerDense, type);
 }
 
 }  // namespace photosearch

@@ -25,6 +25,7 @@ struct LibraryOptions {
     QString device = QStringLiteral("auto");
     int threads = 0;
     bool writable = false;  // takes the writer lock: index, tag, folders
+    QString precision;  // EmbedderOptions::precision; empty: $PHOTOSEARCH_PRECISION, else auto
 };
 
 struct IndexProgress {

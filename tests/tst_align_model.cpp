@@ -2,6 +2,7 @@
 // 1e-4 * (1 + |reference|), loaded from model.safetensors and from pytorch_model.bin.
 #include "align_config.h"
 #include "align_embedder.h"
+#include "align_error.h"
 #include "align_model.h"
 #include "image_decoder.h"
 #include "image_processor.h"
@@ -150,7 +151,8 @@ private slots:
 
     // The embedder tokenizes and pads itself: unpadded, padded-to-longest and padded-to-64 agree.
     void embedderTextFeaturesDoNotDependOnPadding() {
-        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2});
+        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("float32")});
+        QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kFloat32));
         std::vector<QString> texts;
         for (const QJsonValue& t : cases_["texts"].toArray()) texts.push_back(t.toString());
         COMPARE_TENSOR(embedder->textFeatures(texts), std::string("text_embeds_raw"));
@@ -161,9 +163,67 @@ private slots:
         }
     }
 
+    // bfloat16 text weights (what "auto" picks on CPUs with AVX512_BF16): BERT's dense layers multiply in
+    // bfloat16 with float accumulation, everything else stays float32. Each value then carries a relative
+    // rounding error of about 2^-9, so parity is not 1e-4 per value; what a search relies on is the
+    // direction of each text embedding (cosine >= 0.999, the bar reduced-scale decoding is held to) and the
+    // texts each image matches best.
+    void bfloat16TextWeightsKeepDirectionsAndRanking() {
+        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
+        QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kBFloat16));
+        const auto& layer0 = *embedder->model()->textModel->layers[0]->as<AlignTextLayer>();
+        QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()), test::typeName(torch::kBFloat16));
+        QCOMPARE(test::typeName(layer0.intermediateDense->bias.scalar_type()), test::typeName(torch::kFloat32));
+        QCOMPARE(test::typeName(embedder->model()->textProjection->weight.scalar_type()), test::typeName(torch::kBFloat16));
+        QCOMPARE(test::typeName(embedder->model()->textModel->wordEmbeddings->weight.scalar_type()), test::typeName(torch::kFloat32));
+
+        std::vector<QString> texts;
+        for (const QJsonValue& t : cases_["texts"].toArray()) texts.push_back(t.toString());
+        const auto ours = embedder->textFeatures(texts);
+        const auto ref = reference(*expected_, "text_embeds_raw");
+        const auto cosine = torch::cosine_similarity(ours, ref, 1);
+        qInfo("bfloat16 text embeddings: cosine to the reference min %.6f, mean %.6f over %d texts",
+              cosine.min().item<double>(), cosine.mean().item<double>(), static_cast<int>(texts.size()));
+        for (int64_t i = 0; i < cosine.size(0); ++i)
+            QVERIFY2(cosine[i].item<double>() >= 0.999, qPrintable(QStringLiteral("text %1 (%2): cosine %3")
+                                                                     .arg(i).arg(texts[i]).arg(cosine[i].item<double>())));
+        // Single queries (unpadded, as a search runs them) agree too.
+        for (size_t i = 0; i < texts.size(); ++i) {
+            const double c = torch::cosine_similarity(embedder->textFeatures({texts[i]}), ref[static_cast<int64_t>(i)].unsqueeze(0), 1).item<double>();
+            QVERIFY2(c >= 0.999, qPrintable(QStringLiteral("text %1 alone: cosine %2").arg(i).arg(c)));
+        }
+        // Every image's best-matching text is the reference's.
+        const auto logits = embedder->logitsPerImage(reference(*expected_, "image_embeds_raw"), ours);
+        const auto refLogits = reference(*expected_, "logits_per_image");
+        QVERIFY(torch::equal(logits.argmax(1), refLogits.argmax(1)));
+        qInfo("bfloat16 text embeddings: worst logit difference %.4g (logits span %.3g)",
+              (logits - refLogits).abs().max().item<double>(), (refLogits.max() - refLogits.min()).item<double>());
+    }
+
+    // "auto" on the CPU: bfloat16 text weights exactly where the CPU multiplies bfloat16 natively; asked-for
+    // precisions the device cannot run are refused by name.
+    void precisionChoices() {
+        const QString dir = test::dataPath("align-tiny/model");
+        auto automatic = AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("auto")});
+        QCOMPARE(test::typeName(automatic->textWeightType()), test::typeName(AlignEmbedder::cpuHasNativeBFloat16() ? torch::kBFloat16 : torch::kFloat32));
+        QCOMPARE(test::typeName(automatic->dtype()), test::typeName(torch::kFloat32));  // the image model always runs in float32 on the CPU
+        try {
+            AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("float16")});
+            QFAIL("float16 on the CPU was accepted");
+        } catch (const AlignError& e) {
+            QVERIFY2(QString(e.what()).contains("float16 needs a CUDA device"), e.what());
+        }
+        try {
+            AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("int4")});
+            QFAIL("precision int4 was accepted");
+        } catch (const AlignError& e) {
+            QVERIFY2(QString(e.what()).contains("precision must be auto, float32, float16 or bfloat16, got int4"), e.what());
+        }
+    }
+
     void embedderImageFeaturesMatchReference() {
         auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("auto"), 0});
-        QCOMPARE(embedder->device().type(), torch::cuda::is_available() ? torch::kCUDA : torch::kCPU);
+        QVERIFY(embedder->device().type() == (torch::cuda::is_available() ? torch::kCUDA : torch::kCPU));
         QCOMPARE(torch::get_num_threads(), std::max(1, QThread::idealThreadCount()));
         std::vector<PixelValues> images;
         for (const QJsonValue& name : cases_["images"].toArray())

@@ -56,7 +56,7 @@ private slots:
         const QString text0 = cases_["texts"].toArray()[0].toString();
         const QString text5 = cases_["texts"].toArray()[5].toString();  // accents: "Café crème ..."
         const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png"),
-                           "--text", text0, "--text", text5, "--json", "--threads", "2"});
+                           "--text", text0, "--text", text5, "--json", "--threads", "2", "--precision", "float32"});
         QCOMPARE(r.exitCode, 0);
         const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         const QJsonArray images = doc["images"].toArray(), texts = doc["texts"].toArray();
@@ -82,7 +82,7 @@ private slots:
     void classifyJsonMatchesReference() {
         const QJsonArray allTexts = cases_["texts"].toArray();
         const int picks[] = {3, 0, 2};  // astronaut, cat, dog
-        QStringList args{"classify", "--model", model(), "--image", image("astronaut.png"), "--json"};
+        QStringList args{"classify", "--model", model(), "--image", image("astronaut.png"), "--json", "--precision", "float32"};
         for (int k : picks) args << "--label" << allTexts[k].toString();
         const Run r = cli(args);
         QCOMPARE(r.exitCode, 0);
@@ -138,6 +138,8 @@ private slots:
                                        << "error: /nonexistent/cat.jpg: file not found";
         QTest::newRow("image that is not one") << QStringList{"embed", "--model", model(), "--image", model() + "/vocab.txt"} << 1
                                                << "vocab.txt: not an image";
+        QTest::newRow("unknown precision") << QStringList{"embed", "--model", model(), "--precision", "int4", "--text", "x"} << 1
+                                           << "precision must be auto, float32, float16 or bfloat16, got int4";
         QTest::newRow("unknown device") << QStringList{"embed", "--model", model(), "--device", "tpu", "--text", "x"} << 1
                                         << "device tpu: expected auto, cpu, cuda or cuda:N";
     }

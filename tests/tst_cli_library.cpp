@@ -127,7 +127,7 @@ private slots:
     void secondWriterIsRefused() {
         // This process holds the writer lock, as a running indexer or an open window would.
         auto holder = PhotoLibrary::open({tmp_.filePath(QStringLiteral("library")), test::dataPath("align-tiny/model"),
-                                          QStringLiteral("cpu"), 1, true});
+                                          QStringLiteral("cpu"), 1, true, {}});
         const Run second = cli(QStringList{"index"} + common_);
         QCOMPARE(second.exitCode, 1);
         QVERIFY2(second.err.contains(QStringLiteral("being changed by another PhotoSearch")), qPrintable(second.err));

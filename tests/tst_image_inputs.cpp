@@ -164,7 +164,7 @@ private slots:
         QFile::copy(dir + QStringLiteral("/coffee.jpg"), dir + QStringLiteral("/album.jpg/inside.jpg"));
 
         const auto before = fingerprint(dir);
-        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true});
+        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         QCOMPARE(r.indexed, int64_t(13));  // 12 photos + the one in album.jpg/
@@ -241,7 +241,7 @@ private slots:
         const double cmykError = meanAbsDiff(ImageDecoder::decodeFile(dir + QStringLiteral("/cmyk.jpg")).rgb, rgb);
         QVERIFY2(cmykError < 3, qPrintable(QString::number(cmykError)));
 
-        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true});
+        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         for (const auto& [file, error] : r.failed) qWarning("%s: %s", qPrintable(file), qPrintable(error));

@@ -30,7 +30,7 @@ class TestMainWindow : public QObject {
     QString model() const { return test::dataPath("align-tiny/model"); }
 
     std::unique_ptr<MainWindow> openWindow() {
-        auto w = std::make_unique<MainWindow>(MainWindow::Options{library(), model(), {}, {}, false});
+        auto w = std::make_unique<MainWindow>(MainWindow::Options{library(), model(), {}, {}, false, {}});
         w->show();
         // Ready once the model is loaded and the start-up re-scan has finished.
         QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
@@ -39,7 +39,7 @@ class TestMainWindow : public QObject {
     }
 
     std::vector<SearchResult> expectedSearch(const QString& text, int limit = 200) {
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
         SearchOptions o;
         o.limit = limit;
         return lib->search(text, o);
@@ -51,7 +51,7 @@ private slots:
         qputenv("XDG_CACHE_HOME", tmp_->filePath(QStringLiteral("cache")).toUtf8());
         qputenv("XDG_CONFIG_HOME", tmp_->filePath(QStringLiteral("config")).toUtf8());
         photos_ = test::makePhotos(tmp_->filePath(QStringLiteral("photos")));
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true});
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true, {}});
         lib->addFolder(tmp_->filePath(QStringLiteral("photos")));
         lib->index();
     }
@@ -100,7 +100,7 @@ private slots:
         QCOMPARE(dialog.table()->rowCount(), photos_.size());
         QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
         QCOMPARE(dialog.result(), int(QDialog::Accepted));
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
         QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM tags"), int64_t(photos_.size()));
         // The side panel lists them for filtering.
         QTRY_VERIFY(w->tagsList()->count() >= 2);
@@ -118,7 +118,7 @@ private slots:
         QTest::mouseClick(w->cancelButton(), Qt::LeftButton);
         QVERIFY(finished.wait(30000));
         QCOMPARE(finished.takeFirst().at(1).toBool(), true);
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false});
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
         const int64_t vectors = lib->catalog().vectorCount();
         QVERIFY(vectors > 12 && vectors < 12 + 48);  // some of the new photos, not all
         QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'"), vectors);
@@ -133,7 +133,7 @@ private slots:
         QVERIFY(progress.wait(30000));
         w->close();
         w.reset();  // joins the worker
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true});  // the lock was released
+        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true, {}});  // the lock was released
         SqliteStatement check(lib->catalog().db(), "PRAGMA integrity_check");
         QVERIFY(check.step());
         QCOMPARE(check.text(0), QStringLiteral("ok"));

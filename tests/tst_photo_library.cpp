@@ -50,7 +50,7 @@ class TestPhotoLibrary : public QObject {
 
     QString path(const QString& relative) const { return tmp_->filePath(relative); }
     std::unique_ptr<PhotoLibrary> open(bool writable = true, const QString& modelDir = model()) {
-        return PhotoLibrary::open({path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable});
+        return PhotoLibrary::open({path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable, {}});
     }
 
 private slots:
@@ -187,7 +187,7 @@ private slots:
         test::writeFile(dir + QStringLiteral("/notes.txt"), "not a photo");
         test::writeFile(dir + QStringLiteral("/visible/.secret.jpg"), "hidden file");
         QVERIFY(QFile::link(dir, dir + QStringLiteral("/visible/loop")));  // a symlink loop
-        auto lib = PhotoLibrary::open({dir + QStringLiteral("/library"), model(), QStringLiteral("cpu"), 2, true});
+        auto lib = PhotoLibrary::open({dir + QStringLiteral("/library"), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         QCOMPARE(r.total, int64_t(12));

@@ -35,6 +35,15 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     threads_->setSpecialValueText(tr("one per core"));
     threads_->setValue(s.value(QStringLiteral("model/threads"), 0).toInt());
     form->addRow(tr("Threads:"), threads_);
+    precision_ = new QComboBox(this);
+    precision_->addItem(tr("Automatic (fastest this computer keeps faithful)"), QStringLiteral("auto"));
+    precision_->addItem(tr("float32 (the reference's own arithmetic, slower queries)"), QStringLiteral("float32"));
+    precision_->addItem(tr("bfloat16 text model (fast on CPUs with AVX512_BF16)"), QStringLiteral("bfloat16"));
+    precision_->setToolTip(tr("Automatic stores the text model's weights in bfloat16 on CPUs that multiply it natively "
+                              "(a query takes a quarter of the time; embeddings agree with float32 to cosine 0.999) "
+                              "and runs in float16 on CUDA."));
+    precision_->setCurrentIndex(std::max(0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
+    form->addRow(tr("Precision:"), precision_);
     thumbnail_ = new QSlider(Qt::Horizontal, this);
     thumbnail_->setRange(96, 320);
     thumbnail_->setValue(s.value(QStringLiteral("view/thumbnail"), 160).toInt());
@@ -57,6 +66,7 @@ void SettingsDialog::save() const {
     s.setValue(QStringLiteral("model/dir"), model_->text().trimmed());
     s.setValue(QStringLiteral("model/device"), device_->currentData());
     s.setValue(QStringLiteral("model/threads"), threads_->value());
+    s.setValue(QStringLiteral("model/precision"), precision_->currentData());
     s.setValue(QStringLiteral("view/thumbnail"), thumbnail_->value());
 }
 

@@ -20,6 +20,7 @@ private:
     QLineEdit* model_;
     QComboBox* device_;
     QSpinBox* threads_;
+    QComboBox* precision_;
     QSlider* thumbnail_;
 };
 
