@@ -1,9 +1,11 @@
 #include "qt_image_fallback.h"
 #include "cli_commands.h"
+#include "memory_tuning.h"
 
 #include <QCoreApplication>
 
 int main(int argc, char** argv) {
+    photosearch::memory::tuneAllocator();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("photosearch-cli"));
     QCoreApplication::setOrganizationName(QStringLiteral("photosearch"));

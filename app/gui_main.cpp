@@ -1,6 +1,7 @@
 #include "qt_image_fallback.h"
 #include "library_paths.h"
 #include "main_window.h"
+#include "memory_tuning.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -8,6 +9,7 @@
 #include <QSettings>
 
 int main(int argc, char** argv) {
+    photosearch::memory::tuneAllocator();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("photosearch"));
     QApplication::setOrganizationName(QStringLiteral("photosearch"));

@@ -3,6 +3,7 @@
 #include "align_error.h"
 #include "file_hash.h"
 #include "image_decoder.h"
+#include "memory_tuning.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
 
@@ -345,6 +346,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     report.stages.write += lap();
     report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
     report.elapsedSeconds = timer.elapsed() / 1000.0;
+    memory::releaseFreeMemory();  // the activations' blocks, kept for reuse while indexing
     return report;
 }
 
