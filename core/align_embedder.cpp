@@ -67,7 +67,7 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
     e->temperature_ = e->model_->temperature.item<float>();
-    const QString precision = (options.precision.isEmpty() ? QStringLiteral("auto") : options.precision).trimmed().toLower();
+    const QString precision = (options.precision.isEmpty() ? EmbedderOptions::defaultPrecision() : options.precision).trimmed().toLower();
     const bool cuda = e->device_.is_cuda();
     bool bf16TextWeights = false;
     if (precision == QLatin1String("auto")) {

@@ -27,7 +27,7 @@ struct EmbedderOptions {
     // "float32" forces float32 everywhere (the reference's own arithmetic), "float16" needs CUDA,
     // "bfloat16" forces the bfloat16 text weights on the CPU (slow without AVX512_BF16) or the whole
     // model in bfloat16 on CUDA.
-    QString precision = defaultPrecision();
+    QString precision = defaultPrecision();  // empty means defaultPrecision() too
 
     // $PHOTOSEARCH_PRECISION, else "auto".
     static QString defaultPrecision() { return qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto")); }

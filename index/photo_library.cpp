@@ -87,8 +87,7 @@ void PhotoLibrary::requireWritable() const {
 
 AlignEmbedder& PhotoLibrary::embedder() {
     std::lock_guard lock(loadMutex_);
-    if (!embedder_) embedder_ = AlignEmbedder::load({options_.modelDir, options_.device, options_.threads,
-                                                       options_.precision.isEmpty() ? EmbedderOptions::defaultPrecision() : options_.precision});
+    if (!embedder_) embedder_ = AlignEmbedder::load({options_.modelDir, options_.device, options_.threads, options_.precision});
     return *embedder_;
 }
 
