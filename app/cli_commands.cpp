@@ -1,6 +1,7 @@
 #include "cli_commands.h"
 
 #include "align_embedder.h"
+#include "align_error.h"
 #include "library_paths.h"
 
 #include <QCoreApplication>
@@ -40,8 +41,8 @@ void printUsage(QTextStream& out) {
     out << "Usage: photosearch-cli COMMAND [options]\n\nCommands:\n";
     for (const Command& c : kCommands)
         out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -11).arg(QLatin1String(c.summary));
-    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --json, --help;\n"
-           "the library commands also --library DIR.\n"
+    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --precision P, --json,\n"
+           "--help; the library commands also --library DIR. They may stand before or after the command.\n"
            "Run 'photosearch-cli COMMAND --help' for the options of a command.\n";
 }
 
@@ -56,7 +57,7 @@ CommandLine::CommandLine(const QString& command, const QString& description, con
     parser_.addOption({QStringLiteral("json"), QStringLiteral("Print JSON for machines.")});
 }
 
-void CommandLine::addModelOptions() {
+void CommandLine::addModelOptions(Precision precision) {
     parser_.addOption({QStringLiteral("model"),
                        QStringLiteral("The ALIGN model folder (default: $PHOTOSEARCH_MODEL, else %1).")
                            .arg(LibraryPaths::defaultModelDir()),
@@ -65,11 +66,14 @@ void CommandLine::addModelOptions() {
                        QStringLiteral("DEVICE"), QStringLiteral("auto")});
     parser_.addOption({QStringLiteral("threads"), QStringLiteral("CPU threads for the model (default: one per core)."),
                        QStringLiteral("N"), QStringLiteral("0")});
-    parser_.addOption({QStringLiteral("precision"),
-                       QStringLiteral("auto (bfloat16 text weights on CPUs with AVX512_BF16, float16 on CUDA), float32 "
-                                      "(the reference's arithmetic), float16 (CUDA) or bfloat16 (default: "
-                                      "$PHOTOSEARCH_PRECISION, else auto)."),
-                       QStringLiteral("P"), EmbedderOptions::defaultPrecision()});
+    const QString choices = QStringLiteral("float32 (the reference's arithmetic), auto (bfloat16 text weights on CPUs with "
+                                           "AVX512_BF16, float16 on CUDA), float16 (CUDA) or bfloat16");
+    if (precision == Precision::Reference)
+        parser_.addOption({QStringLiteral("precision"), choices + QStringLiteral(" (default: float32, ALIGN's own numbers)."),
+                           QStringLiteral("P"), QStringLiteral("float32")});
+    else
+        parser_.addOption({QStringLiteral("precision"), choices + QStringLiteral(" (default: $PHOTOSEARCH_PRECISION, else auto)."),
+                           QStringLiteral("P"), EmbedderOptions::defaultPrecision()});
 }
 
 int CommandLine::parse(const QStringList& arguments) {
@@ -108,8 +112,48 @@ std::unique_ptr<AlignEmbedder> CommandLine::loadEmbedder() const {
     return AlignEmbedder::load(options);
 }
 
-int run(const QStringList& arguments) {
+QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString* error) {
+    static const QStringList withValue{QStringLiteral("library"), QStringLiteral("model"), QStringLiteral("device"),
+                                       QStringLiteral("threads"), QStringLiteral("precision")};
+    static const QStringList flags{QStringLiteral("json")};
+    QStringList globals;
+    int i = 1;
+    for (; i < arguments.size(); ++i) {
+        const QString& a = arguments.at(i);
+        if (!a.startsWith(QLatin1Char('-')) || a == QLatin1String("-")) break;
+        const QString name = a.mid(a.startsWith(QLatin1String("--")) ? 2 : 1).section(QLatin1Char('='), 0, 0);
+        if (flags.contains(name) && !a.contains(QLatin1Char('='))) {
+            globals << a;
+        } else if (withValue.contains(name)) {
+            globals << a;
+            if (!a.contains(QLatin1Char('='))) {
+                if (i + 1 >= arguments.size()) {
+                    *error = QStringLiteral("--%1 needs a value").arg(name);
+                    return {};
+                }
+                globals << arguments.at(++i);
+            }
+        } else {
+            break;  // --help, --version or an unknown option: run() answers those
+        }
+    }
+    if (globals.isEmpty() || i >= arguments.size() || arguments.at(i).startsWith(QLatin1Char('-'))) {
+        if (!globals.isEmpty() && i >= arguments.size()) *error = QStringLiteral("no command after the options");
+        return globals.isEmpty() ? arguments : QStringList{arguments.first()} + arguments.mid(i);
+    }
+    // The command's own parser sees the global options first; a later repetition wins as usual.
+    return QStringList{arguments.first(), arguments.at(i)} + globals + arguments.mid(i + 1);
+}
+
+int run(const QStringList& original) {
     QTextStream out(stdout), err(stderr);
+    QString optionError;
+    const QStringList arguments = moveGlobalOptionsAfterCommand(original, &optionError);
+    if (!optionError.isEmpty()) {
+        err << "error: " << optionError << "\n\n";
+        printUsage(err);
+        return Usage;
+    }
     if (arguments.size() < 2) {
         printUsage(err);
         return Usage;
@@ -124,6 +168,9 @@ int run(const QStringList& arguments) {
         if (name != QLatin1String(c.name)) continue;
         try {
             return c.run(arguments.mid(1));
+        } catch (const ModelNotFoundError& e) {
+            err << "error: " << e.what() << "; run 'photosearch-cli model fetch' or pass --model DIR\n";
+            return Failure;
         } catch (const std::exception& e) {
             // AlignError messages already name the file, key or tensor; LibTorch's carry a backtrace.
             QString message = QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);

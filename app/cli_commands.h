@@ -14,13 +14,22 @@ enum ExitCode { Ok = 0, Failure = 1, Usage = 2 };
 
 int run(const QStringList& arguments);
 
+// Options every command shares may come before the command, as git and cargo accept them:
+// `photosearch-cli --library L --json index DIR` becomes `photosearch-cli index --library L --json DIR`.
+// Returns the arguments with the command second, or an error text in `error`.
+QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString* error);
+
 // Shared by the commands: --model, --device, --threads, --json, --help, and parsing with our exit codes.
 class CommandLine {
 public:
     CommandLine(const QString& command, const QString& description, const QString& synopsis);
     QCommandLineParser& parser() { return parser_; }
     const QCommandLineParser& parser() const { return parser_; }
-    void addModelOptions();
+    // What --precision means when it is not given. Commands whose output is ALIGN's numbers (embed,
+    // classify) compute the reference's float32 arithmetic; commands whose output is a ranking follow
+    // $PHOTOSEARCH_PRECISION, else auto (bfloat16 text weights where the CPU has them; measured to keep rankings).
+    enum class Precision { Reference, Ranking };
+    void addModelOptions(Precision precision = Precision::Ranking);
     // Parses; returns -1 to go on, else the exit code to return (help printed, or a usage error).
     int parse(const QStringList& arguments);
     bool json() const { return parser_.isSet(QStringLiteral("json")); }

@@ -101,6 +101,7 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
     }
     QTextStream out(stdout);
     for (const SearchResult& r : results) out << QString::number(r.score, 'f', 4) << "  " << r.path << '\n';
+    out.flush();  // the results before the summary on stderr, when both go to one terminal
     QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
 }

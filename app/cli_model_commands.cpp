@@ -51,7 +51,7 @@ int embedCommand(const QStringList& arguments) {
                    QStringLiteral("Print ALIGN embeddings: get_image_features for each --image and get_text_features "
                                   "for each --text (raw, not normalised)."),
                    QStringLiteral("[--image PATH]... [--text TEXT]... [options]"));
-    cl.addModelOptions();
+    cl.addModelOptions(CommandLine::Precision::Reference);
     cl.parser().addOption({QStringLiteral("image"), QStringLiteral("An image file to embed (repeatable)."), QStringLiteral("PATH")});
     cl.parser().addOption({QStringLiteral("text"), QStringLiteral("A text to embed (repeatable)."), QStringLiteral("TEXT")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
@@ -96,7 +96,7 @@ int classifyCommand(const QStringList& arguments) {
                    QStringLiteral("Zero-shot classification: the probability of each --label for the image "
                                   "(softmax over logits_per_image, as in the Hugging Face example)."),
                    QStringLiteral("--image PATH --label TEXT [--label TEXT]... [options]"));
-    cl.addModelOptions();
+    cl.addModelOptions(CommandLine::Precision::Reference);
     cl.parser().addOption({QStringLiteral("image"), QStringLiteral("The image to classify."), QStringLiteral("PATH")});
     cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A candidate label (repeatable, at least one)."), QStringLiteral("TEXT")});
     if (const int code = cl.parse(arguments); code >= 0) return code;

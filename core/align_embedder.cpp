@@ -28,8 +28,35 @@ torch::Device AlignEmbedder::resolveDevice(const QString& name) {
     throw AlignError("device " + name.toStdString() + ": expected auto, cpu, cuda or cuda:N");
 }
 
+bool AlignEmbedder::isaCapAllowsBFloat16(const QByteArray& cap) {
+    // oneDNN's names (ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA); below AVX512_CORE_BF16 it has no bfloat16
+    // kernels, and LibTorch then multiplies bfloat16 with its own slow loops.
+    const QByteArray c = cap.trimmed().toUpper();
+    return c.isEmpty() || c == "ALL" || c.startsWith("AVX512_CORE_BF16") || c.startsWith("AVX512_CORE_AMX");
+}
+
+namespace {
+
+QByteArray oneDnnIsaCap() {
+    return qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? qgetenv("ONEDNN_MAX_CPU_ISA") : qgetenv("DNNL_MAX_CPU_ISA");
+}
+
+}  // namespace
+
+bool AlignEmbedder::cpuCanRunBFloat16() {
+#if defined(__x86_64__) || defined(__i386__)
+    const QByteArray c = oneDnnIsaCap().trimmed().toUpper();
+    const bool capBelowAvx512 = c == "SSE41" || c == "AVX" || c == "AVX2" || c == "AVX2_VNNI";
+    return !(capBelowAvx512 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq"));
+#else
+    return true;
+#endif
+}
+
 bool AlignEmbedder::cpuHasNativeBFloat16() {
 #if defined(__x86_64__) || defined(__i386__)
+    if (!isaCapAllowsBFloat16(oneDnnIsaCap())) return false;
     // Both compilers' checks include the operating system's support for the AVX-512 registers.
     return __builtin_cpu_supports("avx512bf16");  // CPUs with AMX have it too
 #else
@@ -47,8 +74,9 @@ int AlignEmbedder::applyThreads(int threads) {
 
 std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& options) {
     const QDir dir(options.modelDir);
-    if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir())
-        throw AlignError(options.modelDir.toStdString() + ": model folder not found");
+    if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir()) throw ModelNotFoundError(options.modelDir.toStdString());
+    if (!QFileInfo::exists(dir.filePath(QStringLiteral("config.json"))))
+        throw ModelNotFoundError(options.modelDir.toStdString(), "the folder has no config.json");
     auto e = std::unique_ptr<AlignEmbedder>(new AlignEmbedder);
     e->device_ = resolveDevice(options.device);
     e->threads_ = applyThreads(options.threads);
@@ -82,6 +110,10 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     } else if (precision != QLatin1String("float32")) {
         throw AlignError("precision must be auto, float32, float16 or bfloat16, got " + precision.toStdString());
     }
+    if (bf16TextWeights && !cpuCanRunBFloat16())
+        throw AlignError("precision bfloat16: oneDNN is limited to " + oneDnnIsaCap().toStdString() +
+                         " (ONEDNN_MAX_CPU_ISA), which has no bfloat16 kernels on this CPU; use float32 or auto, or "
+                         "allow AVX512_CORE or more");
     e->model_->to(e->device_, e->dtype_);
     e->textWeightType_ = e->dtype_;
     if (bf16TextWeights) {

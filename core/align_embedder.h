@@ -58,8 +58,14 @@ public:
     torch::ScalarType dtype() const { return dtype_; }
     // The type the text model's dense weights are stored in (bfloat16 or dtype()).
     torch::ScalarType textWeightType() const { return textWeightType_; }
-    // Whether this CPU multiplies bfloat16 in hardware (AVX512_BF16).
+    // Whether this CPU multiplies bfloat16 in hardware (AVX512_BF16) and oneDNN may use it: a cap set with
+    // ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) below AVX512_CORE_BF16 makes "auto" behave as on an AVX2 CPU.
     static bool cpuHasNativeBFloat16();
+    static bool isaCapAllowsBFloat16(const QByteArray& cap);
+    // False only where bfloat16 would fail: LibTorch 1.13 sends bfloat16 products to oneDNN whenever the CPU
+    // has AVX512BW/VL/DQ, and oneDNN capped below AVX-512 has no kernel for them (it throws from inside the
+    // model). Precision bfloat16 is refused there with a message naming the cap.
+    static bool cpuCanRunBFloat16();
     float temperature() const { return temperature_; }
     const QString& weightsPath() const { return weightsPath_; }
 

@@ -4,6 +4,7 @@
 #include "exif_reader.h"
 #include "image_header.h"
 #include "jpeg_decoder.h"
+#include "png_decoder.h"
 
 #include <QFile>
 
@@ -59,6 +60,14 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
         out.width = transposed ? full.height : full.width;
         out.height = transposed ? full.width : full.height;
         if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
+        return out;
+    }
+
+    if (PngDecoder::isPng(bytes)) {
+        out.rgb = PngDecoder::decodeRgb(bytes, name);
+        if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
+        out.width = out.rgb.cols;
+        out.height = out.rgb.rows;
         return out;
     }
 

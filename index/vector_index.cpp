@@ -101,7 +101,10 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
     for (int q = 0; q < queries; ++q) {
         std::vector<float> noise(static_cast<size_t>(dim));
         double norm = 0;
-        for (float& x : noise) norm += double(x = gauss(random)) * x;
+        for (float& x : noise) {
+            x = gauss(random);
+            norm += double(x) * x;
+        }
         const float scale = static_cast<float>(std::sqrt(1 / 0.25 - 1) / std::sqrt(norm));  // cosine 0.5
         const float* v = sample.data() + static_cast<size_t>(q) * (n / queries) * dim;
         for (int j = 0; j < dim; ++j) noise[static_cast<size_t>(j)] = v[j] + noise[static_cast<size_t>(j)] * scale;

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6svg6
   libtorch-dev libopenblas0-pthread
-  libfaiss-dev libopencv-dev libjpeg-dev libssl-dev libsqlite3-dev
+  libfaiss-dev libopencv-dev libjpeg-dev libpng-dev libssl-dev libsqlite3-dev
   xvfb xauth
   clang libclang-rt-14-dev llvm
 )

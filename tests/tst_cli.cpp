@@ -30,6 +30,14 @@ Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
 }
 
 QString model() { return test::dataPath("align-tiny/model"); }
+
+// embed and classify print ALIGN's numbers: without --precision they compute the reference's float32
+// arithmetic even where the environment asks the ranking commands for bfloat16.
+QProcessEnvironment reducedPrecisionEnvironment() {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PHOTOSEARCH_PRECISION"), QStringLiteral("bfloat16"));
+    return env;
+}
 QString image(const char* name) { return test::dataPath(QStringLiteral("align-tiny/expected/images/") + name); }
 
 double worstRelative(const QJsonArray& ours, const std::vector<float>& ref, size_t offset) {
@@ -56,7 +64,7 @@ private slots:
         const QString text0 = cases_["texts"].toArray()[0].toString();
         const QString text5 = cases_["texts"].toArray()[5].toString();  // accents: "Café crème ..."
         const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png"),
-                           "--text", text0, "--text", text5, "--json", "--threads", "2", "--precision", "float32"});
+                           "--text", text0, "--text", text5, "--json", "--threads", "2"}, reducedPrecisionEnvironment());
         QCOMPARE(r.exitCode, 0);
         const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         const QJsonArray images = doc["images"].toArray(), texts = doc["texts"].toArray();
@@ -82,9 +90,9 @@ private slots:
     void classifyJsonMatchesReference() {
         const QJsonArray allTexts = cases_["texts"].toArray();
         const int picks[] = {3, 0, 2};  // astronaut, cat, dog
-        QStringList args{"classify", "--model", model(), "--image", image("astronaut.png"), "--json", "--precision", "float32"};
+        QStringList args{"classify", "--model", model(), "--image", image("astronaut.png"), "--json"};
         for (int k : picks) args << "--label" << allTexts[k].toString();
-        const Run r = cli(args);
+        const Run r = cli(args, reducedPrecisionEnvironment());
         QCOMPARE(r.exitCode, 0);
         const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(doc["image"].toString(), image("astronaut.png"));
@@ -133,7 +141,9 @@ private slots:
         QTest::newRow("classify without labels") << QStringList{"classify", "--image", image("coffee.png")} << 2 << "at least one --label";
         QTest::newRow("bad thread count") << QStringList{"embed", "--threads", "many", "--text", "x"} << 2 << "--threads";
         QTest::newRow("missing model folder") << QStringList{"embed", "--model", "/nonexistent/model", "--text", "x"} << 1
-                                              << "error: /nonexistent/model: model folder not found";
+                                              << "error: no ALIGN model at /nonexistent/model; run 'photosearch-cli model fetch' or pass --model DIR\n";
+        QTest::newRow("options but no command") << QStringList{"--model", model()} << 2 << "error: no command after the options";
+        QTest::newRow("global option without its value") << QStringList{"--model"} << 2 << "error: --model needs a value";
         QTest::newRow("missing image") << QStringList{"embed", "--model", model(), "--image", "/nonexistent/cat.jpg"} << 1
                                        << "error: /nonexistent/cat.jpg: file not found";
         QTest::newRow("image that is not one") << QStringList{"embed", "--model", model(), "--image", model() + "/vocab.txt"} << 1
@@ -179,6 +189,56 @@ private slots:
         const Run r = cli({"--version"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.startsWith(QStringLiteral("photosearch-cli ")));
+    }
+
+    // Options shared by every command may stand before it, as git and cargo take them.
+    void globalOptionsBeforeTheCommand_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("after") << QStringList{"embed", "--text", "a dog", "--model", model(), "--json"};
+        QTest::newRow("before") << QStringList{"--model", model(), "--json", "embed", "--text", "a dog"};
+        QTest::newRow("before, with =") << QStringList{"--model=" + model(), "-json", "embed", "--text", "a dog"};
+        QTest::newRow("both sides") << QStringList{"--json", "embed", "--model", model(), "--text", "a dog"};
+    }
+    void globalOptionsBeforeTheCommand() {
+        QFETCH(QStringList, args);
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray texts = QJsonDocument::fromJson(r.out.toUtf8()).object()["texts"].toArray();
+        QCOMPARE(texts.size(), 1);
+        const Run reference = cli({"embed", "--text", "a dog", "--model", model(), "--json"});
+        QCOMPARE(r.out, reference.out);
+    }
+
+    // A PNG carrying the sRGB profile libpng calls "known incorrect" (the astronaut fixture does, as many
+    // files from image editors do) is read without libpng's complaint reaching the person.
+    void noLibraryNoiseOnStderr() {
+        QVERIFY(test::readFile(image("astronaut.png")).contains("iCCP"));
+        const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.err, QString());
+    }
+
+    // The window's --help and --version print without a display (no X server, no Wayland compositor).
+    void windowHelpWithoutADisplay_data() {
+        QTest::addColumn<QString>("option");
+        QTest::addColumn<QString>("starts");
+        QTest::newRow("--version") << "--version" << "photosearch ";
+        QTest::newRow("--help") << "--help" << "Usage: ";
+    }
+    void windowHelpWithoutADisplay() {
+        QFETCH(QString, option);
+        QFETCH(QString, starts);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(QLatin1String(v));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(PHOTOSEARCH_GUI), {option});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(out.startsWith(starts), qPrintable(out + QString::fromUtf8(p.readAllStandardError())));
+        if (option == QLatin1String("--help")) QVERIFY(out.contains(QStringLiteral("--library")));
     }
 };
 

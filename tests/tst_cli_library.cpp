@@ -84,6 +84,35 @@ private slots:
         QVERIFY(QFile::exists(results[0].toObject()["path"].toString()));
     }
 
+    // `photosearch-cli --library L --model M index DIR` works exactly like `index DIR --library L --model M`.
+    void libraryOptionsBeforeTheCommand() {
+        const QString photos = tmp_.filePath(QStringLiteral("order/photos"));
+        makePhotos(photos, 3);
+        const QString before = tmp_.filePath(QStringLiteral("order/before")), after = tmp_.filePath(QStringLiteral("order/after"));
+        const QString model = test::dataPath("align-tiny/model");
+        const Run a = cli({"--library", before, "--model", model, "--threads", "1", "--json", "index", photos});
+        const Run b = cli({"index", photos, "--library", after, "--model", model, "--threads", "1", "--json"});
+        QCOMPARE(a.exitCode, 0);
+        QCOMPARE(b.exitCode, 0);
+        QCOMPARE(a.json()["indexed"].toInt(), 3);
+        QCOMPARE(b.json()["indexed"].toInt(), 3);
+        const Run sa = cli({"--library", before, "--model", model, "search", "a", "cat", "--json"});
+        const Run sb = cli({"search", "a", "cat", "--json", "--library", after, "--model", model});
+        QCOMPARE(sa.exitCode, 0);
+        QCOMPARE(sa.json()["results"], sb.json()["results"]);
+        QCOMPARE(sa.json()["results"].toArray().size(), 3);
+    }
+
+    // A library command with no model says what to do.
+    void noModelSaysWhatToDo() {
+        const Run r = cli({"search", "a cat", "--library", tmp_.filePath(QStringLiteral("library")), "--model",
+                           tmp_.filePath(QStringLiteral("no-model-here"))});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.err, QStringLiteral("error: no ALIGN model at %1; run 'photosearch-cli model fetch' or pass --model DIR\n")
+                            .arg(tmp_.filePath(QStringLiteral("no-model-here"))));
+        QVERIFY(r.out.isEmpty());
+    }
+
     void similarJson() {
         const QString query = tmp_.filePath(QStringLiteral("photos/photo0003.jpg"));
         const Run r = cli(QStringList{"similar", query, "--json"} + common_);

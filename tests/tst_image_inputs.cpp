@@ -205,6 +205,42 @@ private slots:
         }
     }
 
+    // PNG is read through libpng itself (to keep its warnings off the terminal); every kind of PNG gives the
+    // pixels OpenCV's reader gave, converted as Pillow's convert("RGB") (the path the fixtures validated).
+    void pngDecodesAsOpenCvDid() {
+        std::vector<std::pair<QString, QByteArray>> files;
+        QDirIterator it(test::dataPath("."), {QStringLiteral("*.png")}, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            files.emplace_back(f, test::readFile(f));
+        }
+        QVERIFY(files.size() >= 7);
+        cv::RNG rng(7);
+        auto encoded = [](const cv::Mat& m, std::vector<int> params = {}) {
+            std::vector<uchar> png;
+            cv::imencode(".png", m, png, params);
+            return QByteArray(reinterpret_cast<const char*>(png.data()), static_cast<qsizetype>(png.size()));
+        };
+        cv::Mat rgb16(37, 29, CV_16UC3), grey16(31, 23, CV_16UC1), bgra16(17, 19, CV_16UC4), bgra(21, 13, CV_8UC4), grey(9, 41, CV_8UC1);
+        for (cv::Mat* m : {&rgb16, &grey16, &bgra16}) rng.fill(*m, cv::RNG::UNIFORM, 0, 65536);
+        for (cv::Mat* m : {&bgra, &grey}) rng.fill(*m, cv::RNG::UNIFORM, 0, 256);
+        files.emplace_back(QStringLiteral("rgb16"), encoded(rgb16));
+        files.emplace_back(QStringLiteral("grey16"), encoded(grey16));
+        files.emplace_back(QStringLiteral("bgra16"), encoded(bgra16));
+        files.emplace_back(QStringLiteral("bgra"), encoded(bgra));
+        files.emplace_back(QStringLiteral("grey"), encoded(grey));
+        files.emplace_back(QStringLiteral("bilevel"), encoded(grey > 128, {cv::IMWRITE_PNG_BILEVEL, 1}));
+        for (const auto& [name, bytes] : files) {
+            const cv::Mat viaOpenCv = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData())),
+                                                   cv::IMREAD_UNCHANGED);
+            QVERIFY2(!viaOpenCv.empty(), qPrintable(name));
+            const cv::Mat expected = ImageDecoder::toRgb(viaOpenCv, name);
+            const cv::Mat ours = ImageDecoder::decodeBytes(bytes, name, false).rgb;
+            QCOMPARE(ours.size(), expected.size());
+            QVERIFY2(cv::norm(ours, expected, cv::NORM_INF) == 0, qPrintable(name));
+        }
+    }
+
     // Formats and shapes people have: every one indexes, and decodes to the pixels it holds.
     void unusualValidImagesIndex() {
         const QString dir = path(QStringLiteral("odd"));

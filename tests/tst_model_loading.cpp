@@ -144,7 +144,11 @@ private slots:
     }
 
     void missingFolderIsAnError() {
-        QVERIFY(expectLoadError(tmp_.filePath(QStringLiteral("nowhere"))).contains(QStringLiteral("model folder not found")));
+        const QString nowhere = tmp_.filePath(QStringLiteral("nowhere"));
+        QCOMPARE(expectLoadError(nowhere), QStringLiteral("no ALIGN model at ") + nowhere);
+        // An empty folder (a download never started) is no model either, said the same way.
+        QVERIFY(QDir().mkpath(nowhere));
+        QCOMPARE(expectLoadError(nowhere), QStringLiteral("no ALIGN model at %1 (the folder has no config.json)").arg(nowhere));
     }
 
     void binIsUsedWhenThereIsNoSafetensors() {

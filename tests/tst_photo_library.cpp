@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace photosearch;
 
@@ -35,6 +36,9 @@ std::vector<float> unit(const torch::Tensor& row) {
     const auto r = (row / row.norm()).contiguous();
     return std::vector<float>(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
 }
+
+// How far a score computed on two paths (FAISS in float, a double dot product here) may differ.
+constexpr float kScoreTolerance = 1e-5f;
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {
     double s = 0;
@@ -78,15 +82,30 @@ private slots:
         o.limit = 100;
         const auto results = lib->search(query, o);
         QCOMPARE(results.size(), expected.size());
+        // The library's scores come from FAISS in float, ours from a double dot product; the text features
+        // may also come from different kernels (bfloat16 on one CPU, float32 on another). Each score must
+        // agree within kScoreTolerance, and two photos whose scores lie that close may trade places.
+        std::map<QString, float> expectedScore;
+        for (const auto& [score, p] : expected) expectedScore[p] = score;
         for (size_t i = 0; i < results.size(); ++i) {
-            QCOMPARE(results[i].path, expected[i].second);
-            QVERIFY(std::fabs(results[i].score - expected[i].first) < 1e-5);
+            QVERIFY2(expectedScore.count(results[i].path), qPrintable(results[i].path));
+            const float own = expectedScore[results[i].path];
+            QVERIFY2(std::fabs(results[i].score - own) < kScoreTolerance, qPrintable(results[i].path));
+            QVERIFY2(std::fabs(own - expected[i].first) < kScoreTolerance,
+                     qPrintable(QStringLiteral("rank %1: %2 (%3), expected %4 (%5)").arg(i).arg(results[i].path).arg(own)
+                                    .arg(expected[i].second).arg(expected[i].first)));
         }
         o.limit = 3;
         QCOMPARE(lib->search(query, o).size(), size_t(3));
+        // A cut-off between two scores, never on one: halfway across the widest gap between ranks 3 and n-2.
+        size_t cut = 3;
+        for (size_t i = 3; i + 2 < expected.size(); ++i)
+            if (expected[i].first - expected[i + 1].first > expected[cut].first - expected[cut + 1].first) cut = i;
+        const float gap = expected[cut].first - expected[cut + 1].first;
+        QVERIFY2(gap > 2 * kScoreTolerance, qPrintable(QStringLiteral("widest gap %1").arg(gap)));
         o.limit = 100;
-        o.minScore = expected[4].first;
-        QCOMPARE(lib->search(query, o).size(), size_t(5));
+        o.minScore = (expected[cut].first + expected[cut + 1].first) / 2;
+        QCOMPARE(lib->search(query, o).size(), cut + 1);
     }
 
     void similarLeavesOutThePhotoItself() {
@@ -315,8 +334,13 @@ private slots:
         for (const TaggedPhoto& t : tagged) {
             const auto image = embedder->imageFeatures({embedder->processor().preprocessFile(t.path)});
             const auto probs = torch::softmax(embedder->logitsPerImage(image, text)[0], 0);
-            QCOMPARE(t.tag, labels[static_cast<int>(probs.argmax().item<int64_t>())]);
             for (int i = 0; i < 3; ++i) QVERIFY(std::fabs(t.probabilities[i].second - probs[i].item<float>()) < 1e-5);
+            // The tag is the most probable label; two labels within the tolerance of each other are a tie.
+            const int best = static_cast<int>(probs.argmax().item<int64_t>());
+            const int chosen = static_cast<int>(labels.indexOf(t.tag));
+            QVERIFY2(chosen >= 0, qPrintable(t.tag));
+            QVERIFY2(t.tag == labels[best] || probs[best].item<float>() - probs[chosen].item<float>() < 2e-5,
+                     qPrintable(QStringLiteral("%1 tagged %2, the most probable label is %3").arg(t.path, t.tag, labels[best])));
             ++counts[t.tag];
             QCOMPARE(lib->catalog().tags(t.id).front().tag, t.tag);
         }

@@ -29,7 +29,10 @@ std::vector<float> clustered(int64_t count, uint64_t seed) {
         double cn = 0, nn = 0;
         for (int j = 0; j < kDim; ++j) cn += double(c[j]) * c[j];
         std::vector<float> noise(kDim);
-        for (float& x : noise) nn += double(x = gauss(random)) * x;
+        for (float& x : noise) {
+            x = gauss(random);
+            nn += double(x) * x;
+        }
         for (int j = 0; j < kDim; ++j) v[j] = static_cast<float>(c[j] / std::sqrt(cn) + noise[j] / std::sqrt(nn));
         const auto u = unitVector(v.data(), kDim);
         out.insert(out.end(), u.begin(), u.end());
@@ -94,7 +97,10 @@ private slots:
             const float* v = data.data() + (random() % n) * kDim;
             std::vector<float> noise(kDim);
             double nn = 0;
-            for (float& x : noise) nn += double(x = gauss(random)) * x;
+            for (float& x : noise) {
+                x = gauss(random);
+                nn += double(x) * x;
+            }
             std::vector<float> query(kDim);
             for (int j = 0; j < kDim; ++j) query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.25 - 1) / nn));
             query = unitVector(query.data(), kDim);

@@ -172,6 +172,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         session_.startIndexing();
     });
     fileMenu->addAction(tr("Re-scan folders"), this, [this] { session_.startIndexing(); });
+    fileMenu->addAction(tr("Get the model..."), this, &MainWindow::chooseModel);
     fileMenu->addAction(tr("Settings..."), this, [this] {
         SettingsDialog d(this);
         if (d.exec() == QDialog::Accepted) statusText_->setText(tr("Settings saved; a new model, device or precision applies at the next start."));
@@ -400,16 +401,34 @@ void MainWindow::buildStatusBar() {
     connect(cancelButton_, &QPushButton::clicked, this, [this] { session_.cancelIndexing(); });
 }
 
-void MainWindow::start() {
-    QString modelDir = options_.modelDir;
-    if (!ModelDownloader::isCompleteModelDir(modelDir)) {
-        if (!options_.askForModel) return showError(tr("No model found in %1.").arg(modelDir));
-        ModelDialog dialog(modelDir, this);
-        if (dialog.exec() != QDialog::Accepted) return showError(tr("PhotoSearch cannot search without its model. Use Library > Settings, or restart to download it."));
-        modelDir = dialog.modelDir();
-        options_.modelDir = modelDir;
-        QSettings().setValue(QStringLiteral("model/dir"), modelDir);
+QString MainWindow::noModelMessage() const {
+    return tr("No ALIGN model at %1. Download it or choose its folder with Library > Get the model..., "
+              "or start PhotoSearch with --model DIR.").arg(options_.modelDir);
+}
+
+bool MainWindow::chooseModel() {
+    ModelDialog dialog(options_.modelDir, this);
+    if (dialog.exec() != QDialog::Accepted) return false;
+    options_.modelDir = dialog.modelDir();
+    QSettings().setValue(QStringLiteral("model/dir"), options_.modelDir);
+    if (!session_.isOpen()) {
+        showError(QString());
+        start();
+    } else {
+        statusText_->setText(tr("The new model applies at the next start."));
     }
+    return true;
+}
+
+void MainWindow::start() {
+    if (!ModelDownloader::isCompleteModelDir(options_.modelDir)) {
+        if (!options_.askForModel) return showError(noModelMessage());
+        ModelDialog dialog(options_.modelDir, this);
+        if (dialog.exec() != QDialog::Accepted) return showError(noModelMessage());
+        options_.modelDir = dialog.modelDir();
+        QSettings().setValue(QStringLiteral("model/dir"), options_.modelDir);
+    }
+    const QString modelDir = options_.modelDir;
     QSettings settings;
     LibraryOptions o;
     o.libraryDir = options_.libraryDir;

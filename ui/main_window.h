@@ -66,6 +66,9 @@ private:
     QWidget* buildSidePanel();
     void buildStatusBar();
     void start();
+    // Library > Get the model...: the download-or-choose dialog; starts the library when it was waiting for one.
+    bool chooseModel();
+    QString noModelMessage() const;
     void runQuery();
     void showError(const QString& message);
     void refreshSidePanel();
