@@ -2,9 +2,13 @@
 
 #include "align_embedder.h"
 #include "align_error.h"
+#include "library_error.h"
 #include "library_paths.h"
 
 #include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QThread>
 #include <QTextStream>
 
 namespace photosearch::cli {
@@ -98,6 +102,13 @@ int CommandLine::parse(const QStringList& arguments) {
                 << parser_.value(QStringLiteral("threads")) << "'\n";
             return Usage;
         }
+        // More threads than cores only adds switching; thousands exhaust memory before any work is done.
+        const int most = std::max(64, 8 * QThread::idealThreadCount());
+        if (threads > most) {
+            err << "error: --threads " << threads << " is more than this machine can use (it has " << QThread::idealThreadCount()
+                << " cores; at most " << most << ")\n";
+            return Usage;
+        }
     }
     return -1;
 }
@@ -145,6 +156,52 @@ QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString*
     return QStringList{arguments.first(), arguments.at(i)} + globals + arguments.mid(i + 1);
 }
 
+QString printable(const QString& text) {
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const ushort u = c.unicode();
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0)) out += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+        else out += c;
+    }
+    return out;
+}
+
+namespace {
+
+struct Fault {
+    int code;
+    const char* kind;
+};
+
+Fault faultOf(const LibraryError& e) {
+    switch (e.kind()) {
+        case LibraryErrorKind::Locked: return {Locked, "locked"};
+        case LibraryErrorKind::ModelMismatch: return {ModelMismatch, "model_mismatch"};
+        case LibraryErrorKind::CatalogDamaged: return {CatalogDamaged, "catalog_damaged"};
+        case LibraryErrorKind::DiskFull: return {DiskFull, "disk_full"};
+        case LibraryErrorKind::ReadOnly: return {ReadOnly, "read_only"};
+        case LibraryErrorKind::NoLibrary: return {NoLibrary, "no_library"};
+        case LibraryErrorKind::InvalidRequest: return {Usage, "invalid_request"};
+    }
+    return {Failure, "error"};
+}
+
+// stderr always says "error: ..."; with --json the same error is also a JSON object on stdout, so a program
+// reading stdout learns what happened too.
+int report(const QStringList& arguments, int code, const char* kind, const QString& message) {
+    QTextStream(stderr) << "error: " << printable(message) << '\n';
+    if (arguments.contains(QStringLiteral("--json")) || arguments.contains(QStringLiteral("-json")))
+        QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("kind"), QLatin1String(kind)},
+                                                                                              {QStringLiteral("message"), message},
+                                                                                              {QStringLiteral("exit_code"), code}}}})
+                                   .toJson(QJsonDocument::Compact)
+                            << '\n';
+    return code;
+}
+
+}  // namespace
+
 int run(const QStringList& original) {
     QTextStream out(stdout), err(stderr);
     QString optionError;
@@ -169,13 +226,15 @@ int run(const QStringList& original) {
         try {
             return c.run(arguments.mid(1));
         } catch (const ModelNotFoundError& e) {
-            err << "error: " << e.what() << "; run 'photosearch-cli model fetch' or pass --model DIR\n";
-            return Failure;
+            return report(arguments, Failure, "no_model",
+                          QString::fromUtf8(e.what()) + QStringLiteral("; run 'photosearch-cli model fetch' or pass --model DIR"));
+        } catch (const LibraryError& e) {
+            const Fault f = faultOf(e);
+            return report(arguments, f.code, f.kind, QString::fromUtf8(e.what()));
         } catch (const std::exception& e) {
             // AlignError messages already name the file, key or tensor; LibTorch's carry a backtrace.
-            QString message = QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);
-            err << "error: " << message.trimmed() << '\n';
-            return Failure;
+            const QString message = QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);
+            return report(arguments, Failure, "error", message.trimmed());
         }
     }
     err << "error: unknown command '" << name << "'\n\n";

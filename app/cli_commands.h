@@ -9,8 +9,16 @@ class AlignEmbedder;
 
 namespace photosearch::cli {
 
-// Exit codes: 0 success, 1 an error (stderr says "error: ..."), 2 a usage error.
-enum ExitCode { Ok = 0, Failure = 1, Usage = 2 };
+// Exit codes (README, "Exit codes"): 0 success, 1 an error (stderr says "error: ..."), 2 a usage error or a
+// request the library cannot answer (a folder or tag it does not have), and one code per kind of library
+// fault a script may want to handle: 3 locked by another PhotoSearch, 4 indexed with another model,
+// 5 catalog damaged, 6 disk full, 7 read-only, 8 no library at that path; 130 interrupted (Ctrl-C).
+enum ExitCode { Ok = 0, Failure = 1, Usage = 2, Locked = 3, ModelMismatch = 4, CatalogDamaged = 5, DiskFull = 6, ReadOnly = 7,
+                NoLibrary = 8, Interrupted = 130 };
+
+// A path or text as it may be shown on a terminal: control characters (ESC, CR, BEL...) escaped as \xNN,
+// so a file name cannot move the cursor, change colours or hide what precedes it.
+QString printable(const QString& text);
 
 int run(const QStringList& arguments);
 

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -74,10 +75,11 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
     if (!ok || o.limit <= 0) return QStringLiteral("--limit takes a positive whole number");
     if (p.isSet(QStringLiteral("min-score"))) {
         o.minScore = p.value(QStringLiteral("min-score")).toFloat(&ok);
-        if (!ok) return QStringLiteral("--min-score takes a number");
+        if (!ok || !std::isfinite(*o.minScore) || *o.minScore < -1 || *o.minScore > 1)
+            return QStringLiteral("--min-score takes a number from -1 to 1 (a cosine)");
     }
     o.notWeight = p.value(QStringLiteral("not-weight")).toFloat(&ok);
-    if (!ok) return QStringLiteral("--not-weight takes a number");
+    if (!ok || !std::isfinite(o.notWeight)) return QStringLiteral("--not-weight takes a number");
     for (const char* name : {"after", "before"}) {
         if (!p.isSet(QLatin1String(name))) continue;
         const QDate d = QDate::fromString(p.value(QLatin1String(name)), Qt::ISODate);
@@ -100,7 +102,7 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
         return Ok;
     }
     QTextStream out(stdout);
-    for (const SearchResult& r : results) out << QString::number(r.score, 'f', 4) << "  " << r.path << '\n';
+    for (const SearchResult& r : results) out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
     out.flush();  // the results before the summary on stderr, when both go to one terminal
     QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
@@ -144,11 +146,13 @@ int indexCommand(const QStringList& arguments) {
         err.flush();
     };
     callbacks.fileFailed = [&](const QString& path, const QString& error) {
-        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << path << ": " << error << '\n';
+        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << printable(path) << ": " << printable(error) << '\n';
     };
     const IndexReport r = library->index(callbacks, &control);
     gControl = nullptr;
+    // The summary on a line of its own, after the progress bar (and the ^C the terminal echoed).
     if (terminal) err << '\n';
+    err.flush();
     if (cl.json()) {
         QJsonArray failed;
         for (const auto& [path, error] : r.failed) failed.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("error"), error}});
@@ -163,7 +167,7 @@ int indexCommand(const QStringList& arguments) {
                                    .arg(r.failed.size()).arg(r.total).arg(r.elapsedSeconds, 0, 'f', 1)
                                    .arg(r.cancelled ? QStringLiteral(" - interrupted; run again to continue") : QString());
     }
-    return r.cancelled ? Failure : Ok;
+    return r.cancelled ? Interrupted : Ok;  // 130, as a shell reports a program ended by Ctrl-C
 }
 
 int searchCommand(const QStringList& arguments) {
@@ -183,7 +187,8 @@ int searchCommand(const QStringList& arguments) {
     bool okT = true, okI = true;
     o.textWeight = p.value(QStringLiteral("text-weight")).toFloat(&okT);
     o.imageWeight = p.value(QStringLiteral("image-weight")).toFloat(&okI);
-    if (!okT || !okI) problem = QStringLiteral("--text-weight and --image-weight take numbers");
+    if (!okT || !okI || !std::isfinite(o.textWeight) || !std::isfinite(o.imageWeight))
+        problem = QStringLiteral("--text-weight and --image-weight take numbers");
     const QString text = p.positionalArguments().join(QLatin1Char(' '));
     if (problem.isEmpty() && text.trimmed().isEmpty() && o.imagePath.isEmpty()) problem = QStringLiteral("search needs a TEXT (or --image)");
     if (!problem.isEmpty()) {
@@ -253,7 +258,7 @@ int tagCommand(const QStringList& arguments) {
     for (const TaggedPhoto& t : tagged) {
         float best = 0;
         for (const auto& [label, p] : t.probabilities) best = std::max(best, p);
-        out << t.tag << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << t.path << '\n';
+        out << printable(t.tag) << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << printable(t.path) << '\n';
     }
     return Ok;
 }
@@ -287,7 +292,7 @@ int duplicatesCommand(const QStringList& arguments) {
     }
     QTextStream out(stdout);
     for (const auto& g : groups) {
-        for (const SearchResult& r : g) out << QString::number(r.score, 'f', 4) << "  " << r.path << '\n';
+        for (const SearchResult& r : g) out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
         out << '\n';
     }
     return Ok;
@@ -311,7 +316,7 @@ int statusCommand(const QStringList& arguments) {
     QTextStream out(stdout);
     out << "library " << library->dir() << '\n'
         << s.photos << " photos: " << s.indexed << " indexed, " << s.failed << " failed, " << s.offline << " offline\n";
-    for (const auto& [path, n] : s.folders) out << "  " << path << " (" << n << ")\n";
+    for (const auto& [path, n] : s.folders) out << "  " << printable(path) << " (" << n << ")\n";
     out << "model " << (s.modelName.isEmpty() ? QStringLiteral("(none yet)") : s.modelName + QStringLiteral(" [") + s.modelId + QLatin1Char(']')) << '\n';
     return Ok;
 }
@@ -341,7 +346,7 @@ int foldersCommand(const QStringList& arguments) {
     QTextStream out(stdout);
     for (const FolderRecord& f : library->folders()) {
         list.append(f.path);
-        if (!cl.json()) out << f.path << '\n';
+        if (!cl.json()) out << printable(f.path) << '\n';
     }
     if (cl.json()) print({{QStringLiteral("folders"), list}});
     return Ok;

@@ -3,6 +3,7 @@
 #include "align_error.h"
 #include "file_hash.h"
 #include "image_decoder.h"
+#include "library_error.h"
 #include "memory_tuning.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
@@ -70,15 +71,44 @@ private:
     bool closed_ = false;
 };
 
-// Runs fn(i) for i in [0, n) on `threads` threads.
+// Threads joined when the scope ends, however it ends: an exception on the indexing thread (disk full in a
+// commit) must not destroy joinable threads, which is std::terminate.
+class ThreadPool {
+public:
+    explicit ThreadPool(std::function<void()> beforeJoin = {}) : beforeJoin_(std::move(beforeJoin)) {}
+    ~ThreadPool() { join(); }
+    template <typename F>
+    void start(F&& f) { threads_.emplace_back(std::forward<F>(f)); }
+    void join() {
+        if (beforeJoin_) beforeJoin_();
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+    }
+
+private:
+    std::function<void()> beforeJoin_;
+    std::vector<std::thread> threads_;
+};
+
+// Runs fn(i) for i in [0, n) on `threads` threads; the first exception stops the rest and is rethrown here.
 void parallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
     std::atomic<size_t> next{0};
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-        pool.emplace_back([&] {
-            for (size_t i; (i = next++) < n;) fn(i);
-        });
-    for (auto& th : pool) th.join();
+    std::exception_ptr error;
+    std::mutex errorMutex;
+    {
+        ThreadPool pool;
+        for (int t = 0; t < threads; ++t)
+            pool.start([&] {
+                try {
+                    for (size_t i; (i = next++) < n;) fn(i);
+                } catch (...) {
+                    std::lock_guard lock(errorMutex);
+                    if (!error) error = std::current_exception();
+                    next = n;
+                }
+            });
+    }
+    if (error) std::rethrow_exception(error);
 }
 
 struct Candidate {
@@ -101,11 +131,23 @@ QString hashFile(const QString& path, QString& error) { return Digest::sha256OfF
 
 IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* control) {
     requireWritable();
+    IndexReport report;
+    try {
+        indexInto(report, callbacks, control);
+    } catch (const LibraryError& e) {
+        if (e.kind() != LibraryErrorKind::DiskFull) throw;
+        // Every batch committed before the disk filled stays; say how far the run got.
+        throw LibraryError(LibraryErrorKind::DiskFull, std::string(e.what()) + " (" + std::to_string(report.indexed) +
+                                                           " photos were indexed in this run and are kept)");
+    }
+    return report;
+}
+
+void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callbacks, IndexControl* control) {
     QElapsedTimer timer;
     timer.start();
     IndexControl localControl;
     IndexControl& ctl = control ? *control : localControl;
-    IndexReport report;
     QElapsedTimer stage;
     stage.start();
     auto lap = [&stage] { return static_cast<double>(stage.restart()) / 1e3; };  // seconds since the last lap
@@ -176,7 +218,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     std::vector<int64_t> copyIds;
     std::vector<float> copyVectors;
     {
-        SqliteTransaction tx(catalog_->db());
+        WriteTransaction tx(*this);
         for (int64_t id : backOnline) catalog_->setStatus(id, QStringLiteral("indexed"));
         for (const PhotoRecord& p : goneOffline) catalog_->setStatus(p.id, QStringLiteral("offline"));
         for (size_t i = 0; i < candidates.size(); ++i) {
@@ -221,8 +263,8 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         }
         catalog_->bumpGeneration();
         tx.commit();
+        if (const auto v = vectors()) v->add(copyIds, copyVectors);
     }
-    vectors_->add(copyIds, copyVectors);
     report.stages.hash = lap();
 
     // 4. Decode and preprocess on worker threads; embed in batches; one transaction per batch.
@@ -231,9 +273,12 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     std::atomic<int> running{workers};
     std::atomic<bool> stop{false};
     std::atomic<int64_t> decodeNs{0}, preprocessNs{0};
-    std::vector<std::thread> pool;
+    ThreadPool pool([&] {
+        stop = true;
+        queue.close();
+    });
     for (int w = 0; w < workers; ++w)
-        pool.emplace_back([&] {
+        pool.start([&] {
             for (size_t k; !stop && (k = next++) < toEmbed.size();) {
                 const Candidate& c = candidates[toEmbed[k]];
                 Prepared p;
@@ -290,7 +335,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         t.restart();
         std::vector<int64_t> ids;
         std::vector<float> data;
-        SqliteTransaction tx(catalog_->db());
+        WriteTransaction tx(*this);
         int64_t row = 0;
         for (Prepared& b : batch) {
             if (b.vanished) {  // the next run finds its folder offline, or the file deleted
@@ -310,7 +355,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         }
         catalog_->bumpGeneration();
         tx.commit();
-        vectors_->add(ids, data);
+        if (const auto v = vectors()) v->add(ids, data);
         report.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 
         progress.done += static_cast<int64_t>(batch.size());
@@ -320,9 +365,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
         progress.currentPath = batch.back().record.path;
         if (callbacks.progress) callbacks.progress(progress);
     }
-    stop = true;
-    queue.close();
-    for (auto& th : pool) th.join();
+    pool.join();
     report.stages.decode = static_cast<double>(decodeNs) / 1e9;
     report.stages.preprocess = static_cast<double>(preprocessNs) / 1e9;
     stage.restart();
@@ -330,7 +373,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
     if (!report.cancelled) {
         std::vector<int64_t> removed;
-        SqliteTransaction tx(catalog_->db());
+        WriteTransaction tx(*this);
         for (const PhotoRecord& p : missing)
             if (!movedIds.count(p.id)) {
                 catalog_->removePhoto(p.id);
@@ -338,7 +381,7 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
             }
         catalog_->bumpGeneration();
         tx.commit();
-        vectors_->remove(removed);
+        if (const auto v = vectors()) v->remove(removed);
         report.removed = static_cast<int64_t>(removed.size());
     }
     saveVectors();
@@ -347,7 +390,6 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
     report.elapsedSeconds = timer.elapsed() / 1000.0;
     memory::releaseFreeMemory();  // the activations' blocks, kept for reuse while indexing
-    return report;
 }
 
 }  // namespace photosearch

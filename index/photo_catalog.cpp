@@ -1,6 +1,9 @@
 #include "photo_catalog.h"
 
-#include "align_error.h"
+#include "library_error.h"
+
+#include <QFileInfo>
+#include <QThread>
 
 #include <QDateTime>
 
@@ -69,8 +72,48 @@ PhotoRecord readPhoto(const SqliteStatement& s) {
     return p;
 }
 
-PhotoCatalog::PhotoCatalog(const QString& path) : db_(std::make_unique<SqliteDatabase>(path)) {
-    db_->exec("PRAGMA journal_mode=WAL");
+namespace {
+
+constexpr int64_t kSchemaVersion = static_cast<int64_t>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+
+std::unique_ptr<SqliteDatabase> openDatabase(const QString& path, PhotoCatalog::Access access) {
+    if (access == PhotoCatalog::Access::ReadWrite) return std::make_unique<SqliteDatabase>(path);
+    // WAL readers need the -shm file, which a read-only folder cannot hold: there, nothing else can be
+    // writing either, so the file is read as it stands.
+    const bool folderWritable = QFileInfo(QFileInfo(path).absolutePath()).isWritable();
+    return std::make_unique<SqliteDatabase>(path, folderWritable ? SqliteDatabase::Mode::ReadOnly : SqliteDatabase::Mode::Immutable);
+}
+
+void checkVersion(SqliteDatabase& db, int64_t version) {
+    if (version > kSchemaVersion)
+        throw AlignError(db.path().toStdString() + ": the catalog has schema version " + std::to_string(version) +
+                         ", newer than this PhotoSearch understands (" + std::to_string(kSchemaVersion) + "); update PhotoSearch");
+}
+
+}  // namespace
+
+PhotoCatalog::PhotoCatalog(const QString& path, Access access) : db_(openDatabase(path, access)) {
+    if (access == Access::ReadOnly) {
+        const int64_t version = db_->scalar("PRAGMA user_version");
+        checkVersion(*db_, version);
+        if (version < kSchemaVersion)
+            throw LibraryError(LibraryErrorKind::NoLibrary,
+                               path.toStdString() + ": not a PhotoSearch catalog yet (schema version " + std::to_string(version) +
+                                   "); index a folder into the library first");
+        db_->exec("PRAGMA foreign_keys=ON");
+        return;
+    }
+    // Switching to WAL takes an exclusive lock for a moment, and SQLite may answer busy at once when another
+    // process opens the same new library: retry within the connection's own patience.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            db_->exec("PRAGMA journal_mode=WAL");
+            break;
+        } catch (const LibraryError& e) {
+            if (e.kind() != LibraryErrorKind::Locked || attempt >= 200) throw;
+            QThread::msleep(50);
+        }
+    }
     // In WAL mode NORMAL loses no committed transaction when the application dies; only a power cut
     // can roll back the last few, and never corrupts the file.
     db_->exec("PRAGMA synchronous=NORMAL");
@@ -79,17 +122,16 @@ PhotoCatalog::PhotoCatalog(const QString& path) : db_(std::make_unique<SqliteDat
 }
 
 void PhotoCatalog::migrate() {
+    checkVersion(*db_, db_->scalar("PRAGMA user_version"));
+    // The version is read again inside the write transaction: two processes creating one new library
+    // at once must not both run the first migration ("table meta already exists").
+    SqliteTransaction t(*db_);
     const int64_t version = db_->scalar("PRAGMA user_version");
-    constexpr int64_t known = static_cast<int64_t>(sizeof(kMigrations) / sizeof(kMigrations[0]));
-    if (version > known)
-        throw AlignError(db_->path().toStdString() + ": the catalog has schema version " + std::to_string(version) +
-                         ", newer than this PhotoSearch understands (" + std::to_string(known) + "); update PhotoSearch");
-    for (int64_t v = version; v < known; ++v) {
-        SqliteTransaction t(*db_);
-        db_->exec(kMigrations[v]);
-        db_->exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
-        t.commit();
-    }
+    checkVersion(*db_, version);
+    if (version == kSchemaVersion) return;  // rolled back: nothing was written
+    for (int64_t v = version; v < kSchemaVersion; ++v) db_->exec(kMigrations[v]);
+    db_->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    t.commit();
 }
 
 QString PhotoCatalog::meta(const QString& key) const {

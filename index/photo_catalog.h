@@ -42,7 +42,10 @@ class PhotoCatalog {
 public:
     static constexpr int kSchemaVersion = 1;
 
-    explicit PhotoCatalog(const QString& databasePath);
+    // ReadOnly never writes: no schema, no journal mode; a catalog in a folder that cannot be written (a
+    // read-only mount, permissions) is opened as immutable. It must already be a PhotoSearch catalog.
+    enum class Access { ReadWrite, ReadOnly };
+    explicit PhotoCatalog(const QString& databasePath, Access access = Access::ReadWrite);
     SqliteDatabase& db() { return *db_; }
 
     QString meta(const QString& key) const;

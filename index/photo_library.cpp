@@ -5,6 +5,7 @@
 
 #include "align_embedder.h"
 #include "align_error.h"
+#include "library_error.h"
 #include "qt_image_fallback.h"
 
 #include <QCryptographicHash>
@@ -14,12 +15,15 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 
 #include <algorithm>
 #include <cmath>
 #include <future>
 #include <numeric>
 #include <set>
+
+Q_LOGGING_CATEGORY(lcLibrary, "photosearch.library", QtWarningMsg)
 
 namespace photosearch {
 
@@ -49,6 +53,17 @@ bool isUnder(const QString& path, const QString& folder) {
     return path.startsWith(folder) && (path.size() == folder.size() || path.at(folder.size()) == QLatin1Char('/') || folder.endsWith(QLatin1Char('/')));
 }
 
+// An emptied catalog beside a vector cache is a library that lost its catalog (truncated by a crash of
+// the file system, overwritten), never a new library: starting afresh would silently drop its folders.
+void refuseEmptiedCatalog(const QString& dir, const QString& catalogPath) {
+    const QFileInfo catalogFile(catalogPath);
+    if (catalogFile.isFile() && catalogFile.size() == 0 && QFileInfo::exists(dir + QLatin1Char('/') + QLatin1String(kVectorsFile)))
+        throw LibraryError(LibraryErrorKind::CatalogDamaged,
+                           catalogPath.toStdString() + ": the catalog is empty (0 bytes) but the library holds a vector cache: it was "
+                                                       "truncated or overwritten. Restore it from a backup, or move the library folder "
+                                                       "aside and index your folders again");
+}
+
 }  // namespace
 
 std::optional<int64_t> parseExifDateTime(const QString& value) {
@@ -64,21 +79,61 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
     auto lib = std::unique_ptr<PhotoLibrary>(new PhotoLibrary);
     lib->options_ = options;
     lib->dir_ = QDir::cleanPath(QFileInfo(options.libraryDir).absoluteFilePath());
-    if (!QDir().mkpath(lib->dir_)) throw AlignError(lib->dir_.toStdString() + ": cannot create the library folder");
-    if (options.writable) {
-        lib->lock_ = std::make_unique<QLockFile>(lib->dir_ + QStringLiteral("/writer.lock"));
-        lib->lock_->setStaleLockTime(0);  // a lock whose process died (kill -9) is stale at once
-        if (!lib->lock_->tryLock(0)) {
+    const std::string dir = lib->dir_.toStdString();
+    const QString catalogPath = lib->dir_ + QStringLiteral("/catalog.sqlite");
+    if (!options.writable) {
+        // Reading never creates a library: a mistyped --library must not answer "0 results".
+        if (!QFileInfo(catalogPath).isFile())
+            throw LibraryError(LibraryErrorKind::NoLibrary, dir + ": no PhotoSearch library here; index a folder into it first "
+                                                                  "(photosearch-cli index FOLDER --library " + dir + ")");
+        refuseEmptiedCatalog(lib->dir_, catalogPath);
+        lib->catalog_ = std::make_unique<PhotoCatalog>(catalogPath, PhotoCatalog::Access::ReadOnly);
+        lib->refreshPaths();
+        return lib;
+    }
+    if (!QDir().mkpath(lib->dir_)) {
+        const QFileInfo parent(QFileInfo(lib->dir_).absolutePath());
+        if (parent.exists() && !parent.isWritable())
+            throw LibraryError(LibraryErrorKind::ReadOnly, dir + ": cannot create the library folder: " + parent.absoluteFilePath().toStdString() +
+                                                               " is read-only");
+        throw AlignError(dir + ": cannot create the library folder");
+    }
+    const QString lockPath = lib->dir_ + QStringLiteral("/writer.lock");
+    lib->lock_ = std::make_unique<QLockFile>(lockPath);
+    lib->lock_->setStaleLockTime(0);  // a lock whose process died (kill -9) is stale at once
+    const bool lockWasThere = QFileInfo::exists(lockPath);
+    if (!lib->lock_->tryLock(0)) {
+        const QLockFile::LockError error = lib->lock_->error();
+        if (error == QLockFile::LockFailedError) {
             qint64 pid = 0;
             QString host, app;
             lib->lock_->getLockInfo(&pid, &host, &app);
-            throw AlignError(lib->dir_.toStdString() + ": the library is being changed by another PhotoSearch (" +
-                             app.toStdString() + ", process " + std::to_string(pid) + "); try again when it has finished");
+            throw LibraryError(LibraryErrorKind::Locked,
+                               dir + ": the library is being changed by another PhotoSearch (" + (app.isEmpty() ? "unknown program" : app.toStdString()) +
+                                   ", process " + std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
+                                   "); try again when it has finished");
         }
+        if (!QFileInfo(lib->dir_).isWritable() || error == QLockFile::PermissionError)
+            throw LibraryError(LibraryErrorKind::ReadOnly, dir + ": the library is read-only here (no permission to write " +
+                                                               lockPath.toStdString() + "); searching works, changing it needs write permission");
+        throw LibraryError(LibraryErrorKind::DiskFull, dir + ": cannot write the lock file " + lockPath.toStdString() +
+                                                           " (the disk may be full); free some space and run again");
     }
-    lib->catalog_ = std::make_unique<PhotoCatalog>(lib->dir_ + QStringLiteral("/catalog.sqlite"));
+    lib->removedStaleLock_ = lockWasThere;
+    refuseEmptiedCatalog(lib->dir_, catalogPath);
+    lib->catalog_ = std::make_unique<PhotoCatalog>(catalogPath);
     lib->refreshPaths();
     return lib;
+}
+
+std::shared_ptr<VectorIndex> PhotoLibrary::vectors() const {
+    std::lock_guard lock(vectorsMutex_);
+    return vectors_;
+}
+
+void PhotoLibrary::dropVectors() {
+    std::lock_guard lock(vectorsMutex_);
+    vectors_.reset();  // searches still holding the old snapshot finish with it
 }
 
 void PhotoLibrary::requireWritable() const {
@@ -111,17 +166,19 @@ QString PhotoLibrary::modelId() {
         QCryptographicHash::hash(configSha + weightsSha.toLatin1(), QCryptographicHash::Sha256).toHex().left(16));
     const QString stored = catalog_->meta(QStringLiteral("model_id"));
     if (!stored.isEmpty() && stored != id && catalog_->vectorCount() > 0)
-        throw AlignError(dir_.toStdString() + ": this library was indexed with another model (" +
+        throw LibraryError(LibraryErrorKind::ModelMismatch, dir_.toStdString() + ": this library was indexed with another model (" +
                          catalog_->meta(QStringLiteral("model_name")).toStdString() + ", id " + stored.toStdString() +
                          ") than " + options_.modelDir.toStdString() + " (id " + id.toStdString() +
                          "); vectors of two models never mix: use --model with the original model, or re-index "
                          "everything with this one (photosearch-cli index --reindex)");
     if (lock_) {
+        WriteTransaction tx(*this);
         catalog_->setMeta(QStringLiteral("weights_key"), key);
         catalog_->setMeta(QStringLiteral("weights_sha256"), weightsSha);
         catalog_->setMeta(QStringLiteral("model_id"), id);
         catalog_->setMeta(QStringLiteral("model_name"), QFileInfo(options_.modelDir).fileName());
         catalog_->setMeta(QStringLiteral("model_dim"), QString::number(e.config().projectionDim));
+        tx.commit();
     }
     modelId_ = id;
     return id;
@@ -129,53 +186,77 @@ QString PhotoLibrary::modelId() {
 
 void PhotoLibrary::resetVectors() {
     requireWritable();
-    SqliteTransaction t(catalog_->db());
+    std::lock_guard load(loadMutex_);
+    WriteTransaction t(*this);
     catalog_->deleteAllVectors();
     catalog_->setMeta(QStringLiteral("model_id"), QString());
     catalog_->bumpGeneration();
     t.commit();
     modelId_.clear();
-    vectors_.reset();
+    dropVectors();
 }
 
-void PhotoLibrary::ensureVectors() {
+std::shared_ptr<VectorIndex> PhotoLibrary::ensureVectors() {
     std::lock_guard lock(loadMutex_);
-    if (vectors_) return;
+    if (auto current = vectors()) return current;
+    // Writers add each batch to the current index right after committing it, holding writeMutex_: reading
+    // the catalog under the same lock means no batch is missed or added twice.
+    std::lock_guard write(writeMutex_);
     const QString id = modelId();
     const int dim = embedder().config().projectionDim;
     const QString file = dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile);
     const int64_t generation = catalog_->generation();
     const int64_t count = catalog_->vectorCount();
-    if (catalog_->meta(QStringLiteral("vectors_generation")).toLongLong() == generation) {
+    const QString sha = catalog_->meta(QStringLiteral("vectors_sha256"));
+    // Only a cache saved at this generation with a recorded checksum is trusted; anything else (damaged in
+    // the middle, copied from another library, a forged size, an older PhotoSearch's) is rebuilt.
+    if (catalog_->meta(QStringLiteral("vectors_generation")).toLongLong() == generation && !sha.isEmpty()) {
         try {
-            auto loaded = VectorIndex::load(file, dim);
+            auto loaded = VectorIndex::load(file, dim, sha, VectorIndex::maxFileBytes(count, dim));
             // The kind follows the library's size; an exact index that grew well past the limit, or an
             // approximate one that shrank well below it, is rebuilt as the other kind.
             const bool grew = loaded->kind() == VectorIndex::Kind::Exact && count > VectorIndex::kExactUpTo * 3 / 2;
             const bool shrank = loaded->kind() == VectorIndex::Kind::Approximate && count < VectorIndex::kExactUpTo / 2;
             if (loaded->size() == count && !grew && !shrank) {
+                std::lock_guard swap(vectorsMutex_);
                 vectors_ = std::move(loaded);
-                return;
+                return vectors_;
             }
-        } catch (const AlignError&) {
-            // Missing or unreadable: the cache is rebuilt from the catalog below.
+        } catch (const AlignError& e) {
+            qCInfo(lcLibrary, "rebuilding the vector cache from the catalog: %s", e.what());
         }
     }
     const QString dbPath = catalog_->db().path();
-    vectors_ = VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
+    std::shared_ptr<VectorIndex> built = VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
         catalog_->forEachVector(id, [&](int64_t photoId, const float* v, int d) {
             if (d != dim) throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) + " values, the model " + std::to_string(dim));
             visit(photoId, v);
         });
     });
+    {
+        std::lock_guard swap(vectorsMutex_);
+        vectors_ = built;
+    }
     if (lock_) saveVectors();
+    return built;
 }
 
 void PhotoLibrary::saveVectors() {
-    if (!vectors_ || !lock_) return;
+    const auto current = vectors();
+    if (!current || !lock_) return;
+    WriteTransaction tx(*this);  // no batch commits between reading the generation and writing the file
     const int64_t generation = catalog_->generation();
-    vectors_->save(dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile));
+    QString sha;
+    try {
+        sha = current->save(dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile));
+    } catch (const AlignError& e) {
+        // Only a cache: the catalog holds every vector, and the next start rebuilds it.
+        qCWarning(lcLibrary, "%s; the vector cache will be rebuilt from the catalog next time", e.what());
+        return;
+    }
     catalog_->setMeta(QStringLiteral("vectors_generation"), QString::number(generation));
+    catalog_->setMeta(QStringLiteral("vectors_sha256"), sha);
+    tx.commit();
 }
 
 void PhotoLibrary::refreshPaths() {
@@ -194,15 +275,20 @@ QString PhotoLibrary::addFolder(const QString& path) {
     const QString folder = canonicalFolder(path);
     if (isUnder(QFileInfo(dir_).canonicalFilePath(), folder) && folder == QFileInfo(dir_).canonicalFilePath())
         throw AlignError(path.toStdString() + ": is the library's own folder");
+    WriteTransaction tx(*this);
     catalog_->addFolder(folder);
+    tx.commit();
     return folder;
 }
 
 bool PhotoLibrary::removeFolder(const QString& path) {
     requireWritable();
+    WriteTransaction tx(*this);
     const bool removed = catalog_->removeFolder(canonicalFolder(path)) || catalog_->removeFolder(QDir::cleanPath(path));
+    if (removed) catalog_->bumpGeneration();
+    tx.commit();
     if (removed) {
-        vectors_.reset();  // rebuilt without the folder's photos on next use
+        dropVectors();  // rebuilt without the folder's photos on next use
         refreshPaths();
     }
     return removed;
@@ -229,17 +315,39 @@ std::vector<float> PhotoLibrary::queryVector(const QString& text, const SearchOp
 }
 
 std::vector<SearchResult> PhotoLibrary::rank(const std::vector<float>& query, const SearchOptions& o, int64_t excludeId) {
-    ensureVectors();
+    const std::shared_ptr<VectorIndex> vectors = ensureVectors();
+    if (o.minScore && !std::isfinite(*o.minScore)) throw LibraryError(LibraryErrorKind::InvalidRequest, "the minimum score is not a number");
+    if (!std::isfinite(o.notWeight)) throw LibraryError(LibraryErrorKind::InvalidRequest, "the weight of the \"not\" text is not a number");
     const QString folder = o.folder.isEmpty() ? QString() : canonicalFolder(o.folder);
+    // A filter naming what the library does not have is a mistake to report, not "no results".
+    if (!folder.isEmpty()) {
+        QStringList known;
+        bool inLibrary = false;
+        for (const FolderRecord& f : catalog_->folders()) {
+            known << f.path;
+            inLibrary |= isUnder(folder, f.path);
+        }
+        if (!inLibrary)
+            throw LibraryError(LibraryErrorKind::InvalidRequest,
+                               o.folder.toStdString() + ": not in the library (its folders: " +
+                                   (known.isEmpty() ? std::string("none yet") : known.join(QStringLiteral(", ")).toStdString()) + ")");
+    }
     std::set<int64_t> tagged;
-    if (!o.tag.isEmpty())
+    if (!o.tag.isEmpty()) {
         for (int64_t id : catalog_->photosTagged(o.tag)) tagged.insert(id);
+        if (tagged.empty()) {
+            const QStringList tags = allTags();
+            throw LibraryError(LibraryErrorKind::InvalidRequest,
+                               "no photo has the tag '" + o.tag.toStdString() + "' (tags in the library: " +
+                                   (tags.isEmpty() ? std::string("none yet") : tags.join(QStringLiteral(", ")).toStdString()) + ")");
+        }
+    }
     const bool filtered = !folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
     // Exact search is cheap enough to score every photo when filters may drop most of the best ones.
-    const int64_t k = filtered ? vectors_->size() : o.limit + (excludeId ? 1 : 0);
+    const int64_t k = filtered ? vectors->size() : o.limit + (excludeId ? 1 : 0);
     std::vector<SearchResult> out;
     std::lock_guard lock(pathsMutex_);
-    for (const ScoredId& hit : vectors_->search(query.data(), k)) {
+    for (const ScoredId& hit : vectors->search(query.data(), k)) {
         if (static_cast<int>(out.size()) >= o.limit) break;
         if (hit.id == excludeId) continue;
         if (o.minScore && hit.score < *o.minScore) break;
@@ -310,7 +418,7 @@ void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedP
             json.append(QJsonObject{{QStringLiteral("label"), label}, {QStringLiteral("probability"), p}});
         records.push_back({t.id, {labelSet, t.tag, QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact))}});
     }
-    SqliteTransaction tx(catalog_->db());
+    WriteTransaction tx(*this);
     catalog_->replaceTags(labelSet, records);
     tx.commit();
 }
@@ -347,7 +455,7 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
 }
 
 std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold) {
-    ensureVectors();
+    const std::shared_ptr<VectorIndex> vectors = ensureVectors();
     std::vector<int64_t> ids;
     {
         std::lock_guard lock(pathsMutex_);
@@ -362,8 +470,8 @@ std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold)
     };
     std::vector<float> v;
     for (int64_t id : ids) {
-        if (!vectors_->reconstruct(id, v)) continue;
-        for (const ScoredId& hit : vectors_->search(v.data(), 32)) {
+        if (!vectors->reconstruct(id, v)) continue;
+        for (const ScoredId& hit : vectors->search(v.data(), 32)) {
             if (hit.id == id || hit.score < threshold) continue;
             const int64_t a = find(id), b = find(hit.id);
             if (a != b) parent[std::max(a, b)] = std::min(a, b);
@@ -375,7 +483,7 @@ std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold)
     std::vector<float> rootVector;
     for (int64_t id : ids) {
         const int64_t root = find(id);
-        if (!vectors_->reconstruct(root, rootVector) || !vectors_->reconstruct(id, v)) continue;
+        if (!vectors->reconstruct(root, rootVector) || !vectors->reconstruct(id, v)) continue;
         const float score = static_cast<float>(std::inner_product(v.begin(), v.end(), rootVector.begin(), 0.0));
         groups[root].push_back({id, paths_[id].first, score});
     }
@@ -388,10 +496,16 @@ std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold)
 LibraryStatus PhotoLibrary::status() {
     LibraryStatus s;
     SqliteDatabase& db = catalog_->db();
-    s.photos = db.scalar("SELECT count(*) FROM photos");
-    s.indexed = db.scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
-    s.failed = db.scalar("SELECT count(*) FROM photos WHERE status = 'failed'");
-    s.offline = db.scalar("SELECT count(*) FROM photos WHERE status = 'offline'");
+    // One statement, so the counts come from one snapshot and add up.
+    {
+        SqliteStatement counts(db, "SELECT count(*), coalesce(sum(status = 'indexed'), 0), coalesce(sum(status = 'failed'), 0), "
+                                   "coalesce(sum(status = 'offline'), 0) FROM photos");
+        counts.step();
+        s.photos = counts.integer(0);
+        s.indexed = counts.integer(1);
+        s.failed = counts.integer(2);
+        s.offline = counts.integer(3);
+    }
     SqliteStatement q(db, "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path");
     while (q.step()) s.folders.emplace_back(q.text(0), q.integer(1));
     s.modelId = catalog_->meta(QStringLiteral("model_id"));

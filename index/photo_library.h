@@ -139,11 +139,29 @@ public:
     // The model this library's vectors come from; throws when it is not the model in use.
     QString modelId();
     const QString& dir() const { return dir_; }
-    const VectorIndex* vectors() const { return vectors_.get(); }
+    // The vector index as it stands now, or null before first use. A snapshot: it stays valid while held,
+    // even when the library drops it (a removed folder) and builds another.
+    std::shared_ptr<VectorIndex> vectors() const;
+    // The lock of a writer that died (kill -9, a crash) was found and removed when this library was opened.
+    bool removedStaleLock() const { return removedStaleLock_; }
 
 private:
     PhotoLibrary() = default;
-    void ensureVectors();
+    // Every write to the catalog (an index batch, tags, folders, a reset) holds writeMutex_ for its
+    // transaction, so writes from the window's threads never nest on the one connection, nor join a
+    // transaction another thread will roll back.
+    class WriteTransaction {
+    public:
+        explicit WriteTransaction(PhotoLibrary& library) : lock_(library.writeMutex_), tx_(library.catalog_->db()) {}
+        void commit() { tx_.commit(); }
+
+    private:
+        std::unique_lock<std::recursive_mutex> lock_;
+        SqliteTransaction tx_;
+    };
+    void indexInto(IndexReport& report, const IndexCallbacks& callbacks, IndexControl* control);
+    std::shared_ptr<VectorIndex> ensureVectors();
+    void dropVectors();
     void saveVectors();
     void requireWritable() const;
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
@@ -156,10 +174,14 @@ private:
     std::unique_ptr<QLockFile> lock_;
     std::unique_ptr<PhotoCatalog> catalog_;
     std::unique_ptr<AlignEmbedder> embedder_;
-    std::unique_ptr<VectorIndex> vectors_;
+    std::shared_ptr<VectorIndex> vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
+    mutable std::mutex vectorsMutex_;
     QString modelId_;
+    bool removedStaleLock_ = false;
     std::mutex pathsMutex_;
+    // Lock order: loadMutex_, then writeMutex_, then vectorsMutex_ or pathsMutex_.
     std::recursive_mutex loadMutex_;  // the model and the vector cache load once, whichever thread asks first
+    std::recursive_mutex writeMutex_;
     std::unordered_map<int64_t, std::pair<QString, int64_t>> paths_;  // id -> path, taken_at
 };
 

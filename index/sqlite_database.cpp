@@ -1,19 +1,30 @@
 #include "sqlite_database.h"
 
-#include "align_error.h"
+#include "library_error.h"
+
+#include <QFileInfo>
 
 #include <sqlite3.h>
 
 namespace photosearch {
 
-SqliteDatabase::SqliteDatabase(const QString& path) : path_(path) {
-    const int rc = sqlite3_open_v2(path.toUtf8().constData(), &db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+SqliteDatabase::SqliteDatabase(const QString& path, Mode mode) : path_(path) {
+    int flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
+    QByteArray name = path.toUtf8();
+    if (mode == Mode::ReadWrite) {
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    } else {
+        flags |= SQLITE_OPEN_READONLY;
+        // A URI, so any byte of the path is percent-encoded and never read as a query.
+        name = "file:" + name.toPercentEncoding("/") + (mode == Mode::Immutable ? "?immutable=1" : "");
+    }
+    const int rc = sqlite3_open_v2(name.constData(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        const int code = db_ ? sqlite3_extended_errcode(db_) : rc;
         sqlite3_close(db_);
         db_ = nullptr;
-        throw AlignError(path.toStdString() + ": cannot open the catalog: " + message);
+        throwError(code, "cannot open the catalog: " + message);
     }
     // Another process (an indexer, a second window) may hold the write lock for one batch.
     sqlite3_busy_timeout(db_, 10000);
@@ -21,16 +32,45 @@ SqliteDatabase::SqliteDatabase(const QString& path) : path_(path) {
 
 SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
 
-void SqliteDatabase::fail(const std::string& what) const {
-    throw AlignError(path_.toStdString() + ": " + what + ": " + sqlite3_errmsg(db_));
+void SqliteDatabase::fail(const std::string& what) const { throwError(sqlite3_extended_errcode(db_), what + ": " + sqlite3_errmsg(db_)); }
+
+void SqliteDatabase::throwError(int code, const std::string& detail) const {
+    const std::string file = path_.toStdString();
+    const std::string folder = QFileInfo(path_).absolutePath().toStdString();
+    switch (code & 0xff) {
+        case SQLITE_FULL:
+            throw LibraryError(LibraryErrorKind::DiskFull, "no space left on the disk holding " + folder + " (" + detail +
+                                                               "); free some space and run again");
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+            throw LibraryError(LibraryErrorKind::ReadOnly, folder + ": the library is read-only here (" + detail +
+                                                               "); searching works, changing it needs write permission");
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            throw LibraryError(LibraryErrorKind::CatalogDamaged,
+                               file + ": the catalog is damaged (" + detail + "). Restore it from a backup, or move the library "
+                                      "folder aside and index your folders again");
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            throw LibraryError(LibraryErrorKind::Locked, file + ": the catalog stayed locked by another PhotoSearch (" + detail +
+                                                             "); try again when it has finished");
+        case SQLITE_IOERR:
+            if (code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_TRUNCATE)
+                throw LibraryError(LibraryErrorKind::DiskFull, "cannot write to the disk holding " + folder + " (" + detail +
+                                                                   "); it may be full or failing: free some space and run again");
+            break;
+        default:
+            break;
+    }
+    throw AlignError(file + ": " + detail);
 }
 
 void SqliteDatabase::exec(const char* sql) {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
         const std::string message = error ? error : "unknown error";
         sqlite3_free(error);
-        throw AlignError(path_.toStdString() + ": " + message);
+        throwError(sqlite3_extended_errcode(db_), message);
     }
 }
 

@@ -45,10 +45,12 @@ private:
 };
 
 // A SQLite connection with the error handling we want: every failure is an AlignError naming the
-// database file and what SQLite said.
+// database file and what SQLite said, a LibraryError where a caller can act on its kind (disk full,
+// read-only, damaged, locked).
 class SqliteDatabase {
 public:
-    explicit SqliteDatabase(const QString& path);
+    enum class Mode { ReadWrite, ReadOnly, Immutable };  // Immutable: read-only media, no locks, no -shm file
+    explicit SqliteDatabase(const QString& path, Mode mode = Mode::ReadWrite);
     ~SqliteDatabase();
     SqliteDatabase(const SqliteDatabase&) = delete;
     SqliteDatabase& operator=(const SqliteDatabase&) = delete;
@@ -62,6 +64,8 @@ public:
     [[noreturn]] void fail(const std::string& what) const;
 
 private:
+    // A LibraryError of the kind SQLite's (extended) result code means, else an AlignError; both name the file.
+    [[noreturn]] void throwError(int code, const std::string& detail) const;
     QString path_;
     sqlite3* db_ = nullptr;
 };

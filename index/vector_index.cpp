@@ -1,5 +1,7 @@
 #include "vector_index.h"
 
+#include "file_hash.h"
+
 #include "align_error.h"
 
 #include <QFile>
@@ -241,7 +243,14 @@ bool VectorIndex::reconstruct(int64_t id, std::vector<float>& out) const {
     return true;
 }
 
-void VectorIndex::save(const QString& path) const {
+qint64 VectorIndex::maxFileBytes(int64_t count, int dim) {
+    // Exact: 4 bytes a value and an 8-byte id; approximate: less per vector, plus about 2 sqrt(n) centroids
+    // and per-value trained ranges. 64 bytes a vector and 16 MB cover headers and hash tables.
+    const int64_t cells = 2 * static_cast<int64_t>(std::sqrt(static_cast<double>(count))) + 64;
+    return count * (static_cast<int64_t>(dim) * 4 + 64) + cells * dim * 4 + 16 * 1024 * 1024;
+}
+
+QString VectorIndex::save(const QString& path) const {
     const QString temp = path + QStringLiteral(".tmp");
     const QByteArray tempName = QFile::encodeName(temp);
     FILE* f = std::fopen(tempName.constData(), "wb");
@@ -256,14 +265,35 @@ void VectorIndex::save(const QString& path) const {
     }
     const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     const bool closed = std::fclose(f) == 0;
-    if (!flushed || !closed || std::rename(tempName.constData(), QFile::encodeName(path).constData()) != 0) {
+    if (!flushed || !closed) {
         QFile::remove(temp);
         throw AlignError(path.toStdString() + ": cannot save the vector index (disk full?)");
     }
+    // The checksum of what is on disk (read back from the page cache), for load() to verify.
+    QString error;
+    const QString sha = Digest::sha256OfFile(temp, &error);
+    if (sha.isEmpty() || std::rename(tempName.constData(), QFile::encodeName(path).constData()) != 0) {
+        QFile::remove(temp);
+        throw AlignError(path.toStdString() + ": cannot save the vector index" + (error.isEmpty() ? std::string(" (disk full?)") : ": " + error.toStdString()));
+    }
+    return sha;
 }
 
-std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim) {
-    if (!QFileInfo::exists(path)) throw AlignError(path.toStdString() + ": not found");
+std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim, const QString& expectedSha256, qint64 maxBytes) {
+    const QFileInfo info(path);
+    if (!info.exists()) throw AlignError(path.toStdString() + ": not found");
+    // Checked before FAISS reads a byte: it allocates whatever sizes the file declares.
+    if (maxBytes >= 0 && info.size() > maxBytes)
+        throw AlignError(path.toStdString() + ": " + std::to_string(info.size()) + " bytes, more than the library's vectors can take (" +
+                         std::to_string(maxBytes) + "); not this library's cache");
+    if (!expectedSha256.isEmpty()) {
+        QString error;
+        const QString sha = Digest::sha256OfFile(path, &error);
+        if (sha != expectedSha256)
+            throw AlignError(path.toStdString() + (sha.isEmpty() ? ": unreadable: " + error.toStdString()
+                                                                 : std::string(": its checksum is not the one recorded when it was saved "
+                                                                               "(damaged, or another library's cache)")));
+    }
     std::unique_ptr<faiss::Index> raw;
     try {
         raw.reset(faiss::read_index(QFile::encodeName(path).constData()));

@@ -62,10 +62,14 @@ public:
     bool reconstruct(int64_t id, std::vector<float>& out) const;
 
     // Written to a temporary file beside `path`, flushed to disk, then renamed over it: a crash leaves
-    // the old file or the new one, never half of one.
-    void save(const QString& path) const;
-    // Throws AlignError when the file is missing, unreadable, not ours or of another dimension.
-    static std::unique_ptr<VectorIndex> load(const QString& path, int dim);
+    // the old file or the new one, never half of one. Returns the file's SHA-256 (hex), for load().
+    QString save(const QString& path) const;
+    // Throws AlignError when the file is missing, unreadable, not ours or of another dimension; with
+    // `expectedSha256`, also when its checksum differs (damaged, or copied from another library), and with
+    // `maxBytes`, when it is larger (checked before FAISS reads it, so a forged header allocates nothing).
+    static std::unique_ptr<VectorIndex> load(const QString& path, int dim, const QString& expectedSha256 = {}, qint64 maxBytes = -1);
+    // A generous bound on the file size of `count` vectors of `dim` values, of either kind.
+    static qint64 maxFileBytes(int64_t count, int dim);
 
 private:
     void removeLocked(const std::vector<int64_t>& ids);

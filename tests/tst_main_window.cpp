@@ -7,6 +7,8 @@
 #include "testutils.h"
 
 #include <QDropEvent>
+#include <QMenu>
+#include <QMenuBar>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
@@ -54,6 +56,21 @@ private slots:
         auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true, {}});
         lib->addFolder(tmp_->filePath(QStringLiteral("photos")));
         lib->index();
+    }
+
+    // No model: the window says where it looked and how to get one, and offers the way in its menu.
+    void noModelSaysWhatToDo() {
+        const QString missing = tmp_->filePath(QStringLiteral("no-model-here"));
+        MainWindow w(MainWindow::Options{library(), missing, {}, {}, false, {}});
+        w.show();
+        QTRY_VERIFY(!w.errorBanner().isEmpty());
+        QVERIFY2(w.errorBanner().startsWith(QStringLiteral("No ALIGN model at ") + missing), qPrintable(w.errorBanner()));
+        QVERIFY(w.errorBanner().contains(QStringLiteral("Library > Get the model...")));
+        bool offered = false;
+        for (QAction* a : w.menuBar()->actions())
+            if (a->menu())
+                for (QAction* item : a->menu()->actions()) offered |= item->text() == QStringLiteral("Get the model...");
+        QVERIFY(offered);
     }
 
     void typingAQueryFillsTheGridInRankedOrder() {

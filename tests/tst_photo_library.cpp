@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 using namespace photosearch;
@@ -256,6 +257,58 @@ private slots:
         QCOMPARE(empty->status, QStringLiteral("failed"));
         QVERIFY(empty->error.contains(QStringLiteral("empty")));
         QCOMPARE(lib->index().failed.size(), size_t(0));  // not retried until the file changes
+    }
+
+    // A cache FAISS would read without complaint but that does not hold this library's vectors: damaged in
+    // the middle, copied from another library of the same size, or declaring 2^40 vectors. Each would give
+    // wrong rankings (or allocate terabytes); the checksum recorded in the catalog catches all three.
+    void vectorCacheThatLiesIsRebuilt_data() {
+        QTest::addColumn<QString>("how");
+        QTest::newRow("damaged in the middle") << "middle";
+        QTest::newRow("another library's") << "foreign";
+        QTest::newRow("declares 2^40 vectors") << "forged";
+    }
+    void vectorCacheThatLiesIsRebuilt() {
+        QFETCH(QString, how);
+        makePhotos(path(QStringLiteral("photos")));
+        SearchOptions o;
+        o.limit = 100;
+        std::vector<SearchResult> before;
+        {
+            auto lib = open();
+            lib->addFolder(path(QStringLiteral("photos")));
+            lib->index();
+            before = lib->search(QStringLiteral("a rocket launch"), o);
+        }
+        const QString faiss = path(QStringLiteral("library/vectors.faiss"));
+        QByteArray bytes = test::readFile(faiss);
+        if (how == QLatin1String("middle")) {
+            for (int i = 0; i < 16; ++i) bytes[bytes.size() / 2 + i] = static_cast<char>(bytes[bytes.size() / 2 + i] ^ 0x5a);
+        } else if (how == QLatin1String("foreign")) {
+            test::makePhotos(path(QStringLiteral("other")), 1);
+            LibraryOptions other{path(QStringLiteral("other-library")), model(), QStringLiteral("cpu"), 2, true, {}};
+            auto lib = PhotoLibrary::open(other);
+            lib->addFolder(path(QStringLiteral("other")));
+            lib->index();
+            const QByteArray theirs = test::readFile(path(QStringLiteral("other-library/vectors.faiss")));
+            QCOMPARE(theirs.size(), bytes.size());
+            QVERIFY(theirs != bytes);
+            bytes = theirs;
+        } else {
+            // IndexIDMap2's header: "IxM2", d (int32), then ntotal (int64).
+            QVERIFY(bytes.startsWith("IxM2"));
+            const qint64 huge = qint64(1) << 40;
+            std::memcpy(bytes.data() + 8, &huge, sizeof huge);
+        }
+        test::writeFile(faiss, bytes);
+        auto lib = open(false);
+        const auto after = lib->search(QStringLiteral("a rocket launch"), o);
+        QCOMPARE(after.size(), before.size());
+        for (size_t i = 0; i < after.size(); ++i) {
+            QCOMPARE(after[i].path, before[i].path);
+            QCOMPARE(after[i].score, before[i].score);
+        }
+        QCOMPARE(lib->vectors()->size(), lib->catalog().vectorCount());
     }
 
     void vectorCacheDeletedOrCorruptedIsRebuilt_data() {

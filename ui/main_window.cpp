@@ -510,6 +510,8 @@ void MainWindow::searchSimilarTo(const QString& path) {
     runQuery();
 }
 
+QString MainWindow::errorBanner() const { return banner_->isVisible() ? banner_->text() : QString(); }
+
 void MainWindow::showError(const QString& message) {
     banner_->setText(message);
     banner_->setVisible(!message.isEmpty());

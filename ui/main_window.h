@@ -54,6 +54,7 @@ public:
     QListWidget* tagsList() const { return tags_; }
     QPushButton* cancelButton() const { return cancelButton_; }
     QString queryImage() const { return queryImage_; }
+    QString errorBanner() const;
     void searchSimilarTo(const QString& path);
     void openTagDialog(const QString& folder);
 

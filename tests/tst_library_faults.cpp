@@ -1,0 +1,264 @@
+// Faults a person's machine meets, through the real photosearch-cli process: a full disk, a read-only
+// library, a damaged or emptied catalog, several processes creating one library, Ctrl-C, hostile file names.
+// Each ends in a clear error with its own exit code, or a recovery; never an abort, never silence.
+#include "photo_catalog.h"
+#include "sqlite_database.h"
+#include "testutils.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <sys/mount.h>
+#include <unistd.h>
+
+using namespace photosearch;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    bool crashed = false;
+    QString out, err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
+    if (!p.waitForFinished(300000)) return {};
+    return {p.exitCode(), p.exitStatus() == QProcess::CrashExit, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString model() { return test::dataPath("align-tiny/model"); }
+
+// A small file system of its own (tmpfs), so "disk full" and "read-only" are real. Needs root (CI and
+// these machines run as root); elsewhere the tests that need one say why they cannot run.
+class Mount {
+public:
+    Mount(const QString& dir, const QString& options) : dir_(dir) {
+        QDir().mkpath(dir);
+        ok_ = ::mount("tmpfs", QFile::encodeName(dir).constData(), "tmpfs", 0, options.toLatin1().constData()) == 0;
+    }
+    ~Mount() {
+        if (ok_) ::umount2(QFile::encodeName(dir_).constData(), MNT_DETACH);
+    }
+    bool ok() const { return ok_; }
+    bool remountReadOnly() {
+        return ::mount("tmpfs", QFile::encodeName(dir_).constData(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+    }
+
+private:
+    QString dir_;
+    bool ok_ = false;
+};
+
+}  // namespace
+
+class TestLibraryFaults : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> tmp_;
+    QString path(const QString& p) const { return tmp_->filePath(p); }
+    QStringList lib(const QString& library) const { return {"--library", library, "--model", model(), "--threads", "1"}; }
+
+private slots:
+    void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
+
+    // The disk fills mid-run: exit 6 with what happened and what to do; what was committed stays, the lock
+    // is released (the next run says "disk full" again, not "another PhotoSearch"); never std::terminate.
+    void diskFullWhileIndexing() {
+        if (geteuid() != 0) QSKIP("mounting a small tmpfs to fill needs root; CI runs as root");
+        Mount disk(path(QStringLiteral("small")), QStringLiteral("size=600k"));
+        QVERIFY(disk.ok());
+        const QString photos = path(QStringLiteral("photos"));
+        for (int v = 0; v < 4; ++v) test::makePhotos(photos + QStringLiteral("/%1").arg(v), v);
+        const QString library = path(QStringLiteral("small/library"));
+        const Run r = cli(QStringList{"index", photos} + lib(library));
+        QVERIFY2(!r.crashed, qPrintable(r.err));
+        QCOMPARE(r.exitCode, 6);
+        QVERIFY2(r.err.startsWith(QStringLiteral("error: no space left on the disk holding ") + library), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("free some space and run again")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("photos were indexed in this run and are kept")), qPrintable(r.err));
+        QVERIFY(!r.err.contains(QStringLiteral("terminate")));
+
+        const Run again = cli(QStringList{"index", "--json"} + lib(library));
+        QVERIFY2(!again.crashed, qPrintable(again.err));
+        QVERIFY2(!again.err.contains(QStringLiteral("another PhotoSearch")), qPrintable(again.err));
+        QCOMPARE(again.json()["error"].toObject()["kind"].toString(), QStringLiteral("disk_full"));
+
+        // Reading still works, and the catalog is whole.
+        const Run status = cli(QStringList{"status", "--json"} + lib(library));
+        QCOMPARE(status.exitCode, 0);
+        PhotoCatalog catalog(library + QStringLiteral("/catalog.sqlite"), PhotoCatalog::Access::ReadOnly);
+        SqliteStatement check(catalog.db(), "PRAGMA integrity_check");
+        QVERIFY(check.step());
+        QCOMPARE(check.text(0), QStringLiteral("ok"));
+        QCOMPARE(int64_t(status.json()["indexed"].toInt()), catalog.vectorCount());
+    }
+
+    // A library on a read-only mount: searching and status work and write nothing; changing it says why not.
+    void readOnlyLibrarySearches() {
+        if (geteuid() != 0) QSKIP("a read-only mount needs root (permissions do not stop root); CI runs as root");
+        Mount disk(path(QStringLiteral("ro")), QStringLiteral("size=64m"));
+        QVERIFY(disk.ok());
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString library = path(QStringLiteral("ro/library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+        QVERIFY(disk.remountReadOnly());
+        const QStringList before = QDir(library).entryList(QDir::Files, QDir::Name);
+
+        const Run search = cli(QStringList{"search", "a cat", "--json"} + lib(library));
+        QCOMPARE(search.exitCode, 0);
+        QCOMPARE(search.json()["results"].toArray().size(), 12);
+        QCOMPARE(cli(QStringList{"status"} + lib(library)).exitCode, 0);
+        QCOMPARE(cli(QStringList{"similar", photos + QStringLiteral("/chelsea.jpg")} + lib(library)).exitCode, 0);
+
+        const Run index = cli(QStringList{"index"} + lib(library));
+        QCOMPARE(index.exitCode, 7);
+        QVERIFY2(index.err.contains(QStringLiteral("read-only")), qPrintable(index.err));
+        QCOMPARE(QDir(library).entryList(QDir::Files, QDir::Name), before);
+    }
+
+    // A damaged page: every command says so with exit 5 and what to do; an emptied catalog beside its
+    // vector cache is damage too, never a new empty library that forgot the folders.
+    void damagedCatalogIsReported_data() {
+        QTest::addColumn<QString>("how");
+        QTest::newRow("header overwritten") << "header";
+        QTest::newRow("truncated to 0 bytes") << "empty";
+    }
+    void damagedCatalogIsReported() {
+        QFETCH(QString, how);
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString library = path(QStringLiteral("library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+        const QString db = library + QStringLiteral("/catalog.sqlite");
+        QByteArray bytes = test::readFile(db);
+        if (how == QLatin1String("header")) bytes.replace(0, 100, QByteArray(100, 'x'));
+        else bytes.clear();
+        test::writeFile(db, bytes);
+        for (const QStringList& args : {QStringList{"status"}, QStringList{"search", "a cat"}, QStringList{"index"}}) {
+            const Run r = cli(args + lib(library));
+            QVERIFY2(!r.crashed, qPrintable(r.err));
+            QCOMPARE(r.exitCode, 5);
+            QVERIFY2(r.err.contains(QStringLiteral("catalog")) && r.err.contains(QStringLiteral("index your folders again")), qPrintable(r.err));
+        }
+        QCOMPARE(test::readFile(db), bytes);  // reported, not overwritten
+    }
+
+    // Several processes create one new library at once: each succeeds or is told another one writes (3);
+    // none fails on the schema ("table meta already exists") or an instant "database is locked".
+    void severalProcessesCreateOneLibrary() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos, 0);
+        for (int round = 0; round < 5; ++round) {
+            const QString library = path(QStringLiteral("new%1").arg(round));
+            std::vector<std::unique_ptr<QProcess>> procs;
+            for (int i = 0; i < 4; ++i) {
+                procs.push_back(std::make_unique<QProcess>());
+                procs.back()->start(QStringLiteral(PHOTOSEARCH_CLI), QStringList{"folders", "add", photos} + lib(library));
+            }
+            int succeeded = 0;
+            for (auto& p : procs) {
+                QVERIFY(p->waitForFinished(120000));
+                const QString err = QString::fromUtf8(p->readAllStandardError());
+                QVERIFY2(p->exitStatus() == QProcess::NormalExit, qPrintable(err));
+                QVERIFY2(p->exitCode() == 0 || p->exitCode() == 3, qPrintable(QStringLiteral("exit %1: %2").arg(p->exitCode()).arg(err)));
+                succeeded += p->exitCode() == 0;
+            }
+            QVERIFY(succeeded >= 1);
+            const Run folders = cli(QStringList{"folders", "list", "--json"} + lib(library));
+            QCOMPARE(folders.json()["folders"].toArray().size(), 1);
+        }
+    }
+
+    // Ctrl-C: the run stops within a batch, keeps what it committed, prints its summary and exits 130.
+    void interruptExits130() {
+        const QString photos = path(QStringLiteral("photos"));
+        for (int v = 0; v < 6; ++v) test::makePhotos(photos + QStringLiteral("/%1").arg(v), v);
+        const QString library = path(QStringLiteral("library"));
+        QProcess p;
+        p.start(QStringLiteral(PHOTOSEARCH_CLI), QStringList{"index", photos, "--json"} + lib(library));
+        QVERIFY(p.waitForStarted());
+        // Interrupt once the first photos are committed.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(library + QStringLiteral("/catalog.sqlite")), 60000);
+        bool some = false;
+        for (int i = 0; i < 600 && !some; ++i) {
+            QTest::qWait(50);
+            try {
+                PhotoCatalog catalog(library + QStringLiteral("/catalog.sqlite"), PhotoCatalog::Access::ReadOnly);
+                some = catalog.vectorCount() > 0;
+            } catch (const std::exception&) {
+            }
+        }
+        QVERIFY(some);
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        const QJsonObject summary = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        QCOMPARE(summary["cancelled"].toBool(), true);
+        QVERIFY(summary["indexed"].toInt() > 0);
+        QVERIFY(summary["indexed"].toInt() < 72);
+    }
+
+    // A file name carrying a terminal escape is printed escaped in plain text (kept as it is in JSON).
+    void controlCharactersInNamesAreEscaped() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString evil = photos + QStringLiteral("/red\x1b[31mcat.jpg");
+        QVERIFY(QFile::copy(photos + QStringLiteral("/chelsea.jpg"), evil));
+        const QString library = path(QStringLiteral("library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+        const Run plain = cli(QStringList{"search", "a cat", "--limit", "100"} + lib(library));
+        QCOMPARE(plain.exitCode, 0);
+        QVERIFY(!plain.out.contains(QChar(0x1b)));
+        QVERIFY2(plain.out.contains(QStringLiteral("/red\\x1b[31mcat.jpg")), qPrintable(plain.out));
+        const Run json = cli(QStringList{"search", "a cat", "--limit", "100", "--json"} + lib(library));
+        bool found = false;
+        for (const QJsonValue& v : json.json()["results"].toArray()) found |= v.toObject()["path"].toString() == evil;
+        QVERIFY(found);
+    }
+
+    // Read-only commands never create a library; filters naming what the library lacks are errors.
+    void mistakesAreErrorsNotEmptyResults() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString library = path(QStringLiteral("library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+
+        const Run typo = cli(QStringList{"search", "a cat"} + lib(path(QStringLiteral("typo"))));
+        QCOMPARE(typo.exitCode, 8);
+        QVERIFY2(typo.err.contains(QStringLiteral("no PhotoSearch library here")), qPrintable(typo.err));
+        QVERIFY(!QFileInfo::exists(path(QStringLiteral("typo"))));
+
+        struct Case {
+            QStringList args;
+            const char* mentions;
+        };
+        const Case cases[] = {
+            {{"search", "a cat", "--folder", "/nonexistent"}, "/nonexistent: not in the library"},
+            {{"search", "a cat", "--tag", "nosuch"}, "no photo has the tag 'nosuch'"},
+            {{"search", "a cat", "--min-score", "nan"}, "--min-score takes a number"},
+            {{"search", "a cat", "--not", "snow", "--not-weight", "nan"}, "--not-weight takes a number"},
+            {{"search", "a cat", "--threads", "100000"}, "more than this machine can use"},
+        };
+        for (const Case& c : cases) {
+            QStringList args = c.args + QStringList{"--library", library, "--model", model()};
+            const Run r = cli(args);
+            QVERIFY2(r.exitCode == 2, qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(" -> %1").arg(r.exitCode)));
+            QVERIFY2(r.err.contains(QLatin1String(c.mentions)), qPrintable(r.err));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLibraryFaults)
+#include "tst_library_faults.moc"
