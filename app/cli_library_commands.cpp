@@ -44,7 +44,11 @@ std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) 
     o.threads = p.value(QStringLiteral("threads")).toInt();
     o.precision = p.value(QStringLiteral("precision"));
     o.writable = writable;
-    return PhotoLibrary::open(o);
+    auto library = PhotoLibrary::open(o);
+    if (library->removedStaleLock())
+        QTextStream(stderr) << "note: removed the lock of a PhotoSearch that stopped without closing the library "
+                               "(a crash or kill); its committed work is kept\n";
+    return library;
 }
 
 void print(const QJsonObject& o) { QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n'; }

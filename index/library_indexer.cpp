@@ -221,9 +221,13 @@ void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callback
         WriteTransaction tx(*this);
         for (int64_t id : backOnline) catalog_->setStatus(id, QStringLiteral("indexed"));
         for (const PhotoRecord& p : goneOffline) catalog_->setStatus(p.id, QStringLiteral("offline"));
+        std::map<int64_t, bool> folderKept;
         for (size_t i = 0; i < candidates.size(); ++i) {
             const Candidate& c = candidates[i];
             const ScannedFile& f = c.file;
+            const auto kept = folderKept.try_emplace(f.folderId, false);
+            if (kept.second) kept.first->second = catalog_->hasFolder(f.folderId);
+            if (!kept.first->second) continue;  // removed from the library since the scan
             if (!c.error.isEmpty()) {
                 PhotoRecord r{0, f.path, f.folderId, f.size, f.mtimeMs, {}, 0, 0, f.mtimeMs / 1000, 1, {}, c.error};
                 catalog_->putFailed(r);
@@ -337,7 +341,14 @@ void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callback
         std::vector<float> data;
         WriteTransaction tx(*this);
         int64_t row = 0;
+        std::map<int64_t, bool> folderKept;  // a folder removed from the library while this run embedded its photos
         for (Prepared& b : batch) {
+            const auto kept = folderKept.try_emplace(b.record.folderId, false);
+            if (kept.second) kept.first->second = catalog_->hasFolder(b.record.folderId);
+            if (!kept.first->second) {
+                if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
+                continue;
+            }
             if (b.vanished) {  // the next run finds its folder offline, or the file deleted
                 ++report.offline;
                 continue;

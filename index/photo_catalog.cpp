@@ -155,13 +155,17 @@ int64_t PhotoCatalog::addFolder(const QString& path) {
 }
 
 bool PhotoCatalog::removeFolder(const QString& path) {
-    SqliteTransaction t(*db_);
     SqliteStatement s(*db_, "DELETE FROM folders WHERE path = ?");
     s.bind(1, path).run();
     const bool removed = db_->changes() > 0;
     if (removed) bumpGeneration();
-    t.commit();
     return removed;
+}
+
+bool PhotoCatalog::hasFolder(int64_t id) const {
+    SqliteStatement s(*db_, "SELECT 1 FROM folders WHERE id = ?");
+    s.bind(1, id);
+    return s.step();
 }
 
 std::vector<FolderRecord> PhotoCatalog::folders() const {
@@ -297,7 +301,9 @@ void PhotoCatalog::bumpGeneration() {
 }
 
 void PhotoCatalog::replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags) {
-    SqliteStatement s(*db_, "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) VALUES (?, ?, ?, ?)");
+    // A photo forgotten since its tags were computed (its folder removed meanwhile) gets none.
+    SqliteStatement s(*db_, "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
+                            "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
     for (const auto& [id, t] : tags) s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
 }
 

@@ -53,6 +53,7 @@ public:
 
     int64_t addFolder(const QString& path);
     bool removeFolder(const QString& path);
+    bool hasFolder(int64_t id) const;
     std::vector<FolderRecord> folders() const;
 
     std::vector<PhotoRecord> photos() const;

@@ -285,7 +285,6 @@ bool PhotoLibrary::removeFolder(const QString& path) {
     requireWritable();
     WriteTransaction tx(*this);
     const bool removed = catalog_->removeFolder(canonicalFolder(path)) || catalog_->removeFolder(QDir::cleanPath(path));
-    if (removed) catalog_->bumpGeneration();
     tx.commit();
     if (removed) {
         dropVectors();  // rebuilt without the folder's photos on next use

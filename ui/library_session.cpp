@@ -1,6 +1,7 @@
 #include "library_session.h"
 
 #include "align_error.h"
+#include "library_error.h"
 
 #include <QElapsedTimer>
 
@@ -33,9 +34,10 @@ QString LibrarySession::open(const LibraryOptions& options) {
         o.writable = true;
         library_ = PhotoLibrary::open(o);
         writable_ = true;
-    } catch (const AlignError& e) {
+    } catch (const LibraryError& e) {
+        // Another PhotoSearch writes, or this one may not: the window still searches, read-only.
         const QString message = QString::fromUtf8(e.what());
-        if (!message.contains(QStringLiteral("being changed by another"))) return message;
+        if (e.kind() != LibraryErrorKind::Locked && e.kind() != LibraryErrorKind::ReadOnly) return message;
         try {
             o.writable = false;
             library_ = PhotoLibrary::open(o);
@@ -44,6 +46,8 @@ QString LibrarySession::open(const LibraryOptions& options) {
         } catch (const AlignError& e2) {
             return QString::fromUtf8(e2.what());
         }
+    } catch (const AlignError& e) {
+        return QString::fromUtf8(e.what());
     }
     return {};
 }
@@ -58,8 +62,10 @@ int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
             QVector<SearchHit> hits;
             for (const SearchResult& r : query()) hits.push_back({r.path, r.score});
             emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
+        } catch (const LibraryError& e) {
+            emit searchFailed(id, QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);
         } catch (const std::exception& e) {
-            emit searchFailed(id, QString::fromUtf8(e.what()));
+            emit searchFailed(id, QString::fromUtf8(e.what()), false);
         }
     });
     return id;

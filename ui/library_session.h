@@ -55,7 +55,8 @@ public:
 
 signals:
     void searchFinished(int requestId, const QVector<photosearch::SearchHit>& hits, double elapsedMs);
-    void searchFailed(int requestId, const QString& error);
+    // modelMismatch: the library's vectors come from another model (offer to re-index).
+    void searchFailed(int requestId, const QString& error, bool modelMismatch);
     void indexingStarted();
     void indexProgress(qint64 done, qint64 total, double photosPerSecond, double etaSeconds);
     void indexFileFailed(const QString& path, const QString& error);

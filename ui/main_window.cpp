@@ -457,9 +457,9 @@ void MainWindow::start() {
         if (session_.isWritable() && !session_.folders().isEmpty()) session_.startIndexing();
         runQuery();
     }, Qt::SingleShotConnection);
-    connect(&session_, &LibrarySession::searchFailed, this, [this](int, const QString& e) {
+    connect(&session_, &LibrarySession::searchFailed, this, [this](int, const QString& e, bool modelMismatch) {
         if (modelReady_) return;
-        if (e.contains(QStringLiteral("indexed with another model")) &&
+        if (modelMismatch &&
             QMessageBox::question(this, tr("Another model"), tr("%1\n\nRe-index all photos with the current model now?").arg(e)) == QMessageBox::Yes) {
             session_.library()->resetVectors();
             modelReady_ = true;
