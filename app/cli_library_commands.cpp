@@ -150,7 +150,7 @@ int indexCommand(const QStringList& arguments) {
         err.flush();
     };
     callbacks.fileFailed = [&](const QString& path, const QString& error) {
-        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << printable(path) << ": " << printable(error) << '\n';
+        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << printable(path) << ": " << printable(error) << '\n' << Qt::flush;
     };
     const IndexReport r = library->index(callbacks, &control);
     gControl = nullptr;

@@ -2,7 +2,12 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 namespace photosearch {
 
@@ -52,6 +57,37 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
         }
         out.push_back(f);
     }
+    reportUnrepresentableNames(dir, folderId, out);
+}
+
+// Linux allows any bytes but '/' and NUL in a name; Qt turns names that are not UTF-8 into text that no
+// longer names the file, and leaves them out of its listings. Such photos and folders are listed here from
+// the raw directory, and recorded as failed with the reason, never skipped in silence.
+void PhotoScanner::reportUnrepresentableNames(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out) {
+    const QByteArray rawDir = QFile::encodeName(dir);
+    DIR* d = ::opendir(rawDir.constData());
+    if (!d) return;
+    while (const dirent* e = ::readdir(d)) {
+        const QByteArray raw(e->d_name);
+        if (raw.startsWith('.') || QFile::encodeName(QFile::decodeName(raw)) == raw) continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;
+        const bool folder = S_ISDIR(st.st_mode);
+        const QString shown = QFile::decodeName(raw);
+        if (!folder && !isPhotoName(shown)) continue;
+        ScannedFile f{dir + QLatin1Char('/') + shown, folderId, folder ? 0 : static_cast<int64_t>(st.st_size),
+                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, {}};
+        QString bytes;
+        for (const char c : raw) {
+            const auto u = static_cast<unsigned char>(c);
+            bytes += u >= 0x20 && u < 0x7f ? QString(QLatin1Char(c)) : QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+        }
+        f.problem = QStringLiteral("the %1 name \"%2\" is not valid UTF-8, so PhotoSearch cannot open it; rename it (for example "
+                                   "with convmv) and it will be indexed")
+                        .arg(folder ? QStringLiteral("folder") : QStringLiteral("file"), bytes);
+        out.push_back(f);
+    }
+    ::closedir(d);
 }
 
 }  // namespace photosearch

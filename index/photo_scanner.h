@@ -31,6 +31,7 @@ public:
 
 private:
     void visit(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out, const std::atomic<bool>* cancel);
+    void reportUnrepresentableNames(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out);
     QString excluded_;
     QSet<QString> visited_;  // canonical folder paths
 };

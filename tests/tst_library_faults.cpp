@@ -15,6 +15,8 @@
 #include <QTest>
 
 #include <csignal>
+#include <cstdio>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -226,6 +228,49 @@ private slots:
         bool found = false;
         for (const QJsonValue& v : json.json()["results"].toArray()) found |= v.toObject()["path"].toString() == evil;
         QVERIFY(found);
+    }
+
+    // Names Linux allows but that are not UTF-8 (a file "caf\xe9.png" from an old Latin-1 system, a folder
+    // "dir\xc3("): each is reported as failed with the reason and what to do, never skipped in silence.
+    void namesThatAreNotUtf8FailWithAReason() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QByteArray rawPhotos = QFile::encodeName(photos);
+        const QByteArray source = test::readFile(photos + QStringLiteral("/chelsea.jpg"));
+        auto writeRaw = [](const QByteArray& name, const QByteArray& bytes) {
+            FILE* f = std::fopen(name.constData(), "wb");
+            QVERIFY(f);
+            QCOMPARE(std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), f), static_cast<size_t>(bytes.size()));
+            std::fclose(f);
+        };
+        // QTemporaryDir cannot name these to delete them: they go by their bytes, however the test ends.
+        struct RemoveRaw {
+            QByteArray dir;
+            ~RemoveRaw() {
+                ::unlink((dir + "/caf\xe9.jpg").constData());
+                ::unlink((dir + "/dir\xc3(/inside.jpg").constData());
+                ::rmdir((dir + "/dir\xc3(").constData());
+            }
+        } removeRaw{rawPhotos};
+        writeRaw(rawPhotos + "/caf\xe9.jpg", source);
+        QCOMPARE(::mkdir((rawPhotos + "/dir\xc3(").constData(), 0755), 0);
+        writeRaw(rawPhotos + "/dir\xc3(/inside.jpg", source);
+        const QString library = path(QStringLiteral("library"));
+        const Run r = cli(QStringList{"index", photos, "--json"} + lib(library));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.json()["indexed"].toInt(), 12);
+        const QJsonArray failed = r.json()["failed"].toArray();
+        QCOMPARE(failed.size(), 2);
+        QStringList reasons;
+        for (const QJsonValue& v : failed) reasons << v.toObject()["error"].toString();
+        reasons.sort();
+        QVERIFY2(reasons[0].contains(QStringLiteral("file name \"caf\\xe9.jpg\" is not valid UTF-8")), qPrintable(reasons[0]));
+        QVERIFY2(reasons[1].contains(QStringLiteral("folder name \"dir\\xc3(\" is not valid UTF-8")), qPrintable(reasons[1]));
+        QVERIFY(reasons[0].contains(QStringLiteral("rename it")));
+        // Reported once; the next run finds nothing new.
+        const Run again = cli(QStringList{"index", "--json"} + lib(library));
+        QCOMPARE(again.json()["failed"].toArray().size(), 0);
+        QCOMPARE(cli(QStringList{"status", "--json"} + lib(library)).json()["failed"].toInt(), 2);
     }
 
     // Read-only commands never create a library; filters naming what the library lacks are errors.
