@@ -34,6 +34,7 @@ const Command kCommands[] = {
     {"duplicates", "Groups of near-identical photos.", duplicatesCommand},
     {"status", "What the library holds.", statusCommand},
     {"folders", "List, add or remove library folders.", foldersCommand},
+    {"repair", "Restore a damaged catalog from its last good copy.", repairCommand},
     {"model", "Download (fetch) or check (verify) the ALIGN model.", modelCommand},
     {"embed", "Print the ALIGN embeddings of images and texts.", embedCommand},
     {"classify", "Zero-shot classify an image against text labels.", classifyCommand},

@@ -58,6 +58,7 @@ int tagCommand(const QStringList& arguments);
 int duplicatesCommand(const QStringList& arguments);
 int statusCommand(const QStringList& arguments);
 int foldersCommand(const QStringList& arguments);
+int repairCommand(const QStringList& arguments);
 int modelCommand(const QStringList& arguments);
 int benchCommand(const QStringList& arguments);
 

@@ -2,6 +2,7 @@
 #include "align_error.h"
 #include "cli_commands.h"
 #include "library_paths.h"
+#include "library_repair.h"
 #include "photo_library.h"
 
 #include <QDateTime>
@@ -353,6 +354,40 @@ int foldersCommand(const QStringList& arguments) {
         if (!cl.json()) out << printable(f.path) << '\n';
     }
     if (cl.json()) print({{QStringLiteral("folders"), list}});
+    return Ok;
+}
+
+int repairCommand(const QStringList& arguments) {
+    CommandLine cl(QStringLiteral("repair"),
+                   QStringLiteral("Check the library's catalog; when it is damaged, move it aside, restore the copy kept after the "
+                                  "last successful run, and index again (re-using every vector the copy holds)."),
+                   QStringLiteral("[options]"));
+    cl.addModelOptions();
+    addLibraryOption(cl);
+    if (const int code = cl.parse(arguments); code >= 0) return code;
+    const QCommandLineParser& p = cl.parser();
+    const QString dir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
+    const RepairReport repaired = LibraryRepair::repair(dir);
+    QJsonObject json{{QStringLiteral("damaged"), repaired.wasDamaged}, {QStringLiteral("problem"), repaired.problem}};
+    if (!repaired.wasDamaged) {
+        if (cl.json()) print(json);
+        else QTextStream(stdout) << "the catalog is fine (quick_check: ok); nothing to repair\n";
+        return Ok;
+    }
+    QTextStream(stderr) << "the catalog was damaged (" << printable(repaired.problem) << "): moved to " << printable(repaired.movedAside)
+                        << ", restored " << printable(repaired.restoredFrom) << "; indexing again\n"
+                        << Qt::flush;
+    auto library = openLibrary(cl, true);
+    const IndexReport r = library->index();
+    json.insert(QStringLiteral("moved_aside"), repaired.movedAside);
+    json.insert(QStringLiteral("restored_from"), repaired.restoredFrom);
+    json.insert(QStringLiteral("indexed"), n(r.indexed));
+    json.insert(QStringLiteral("unchanged"), n(r.unchanged));
+    json.insert(QStringLiteral("total"), n(r.total));
+    if (cl.json()) print(json);
+    else
+        QTextStream(stdout) << QStringLiteral("repaired: %1 photos searchable (%2 unchanged since the copy, %3 indexed again)\n")
+                                   .arg(r.total).arg(r.unchanged).arg(r.indexed);
     return Ok;
 }
 

@@ -396,6 +396,7 @@ void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callback
         report.removed = static_cast<int64_t>(removed.size());
     }
     saveVectors();
+    keepBackup();
     refreshPaths();
     report.stages.write += lap();
     report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");

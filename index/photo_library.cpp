@@ -6,6 +6,8 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "library_error.h"
+#include "library_lock.h"
+#include "library_repair.h"
 #include "qt_image_fallback.h"
 
 #include <QCryptographicHash>
@@ -60,8 +62,8 @@ void refuseEmptiedCatalog(const QString& dir, const QString& catalogPath) {
     if (catalogFile.isFile() && catalogFile.size() == 0 && QFileInfo::exists(dir + QLatin1Char('/') + QLatin1String(kVectorsFile)))
         throw LibraryError(LibraryErrorKind::CatalogDamaged,
                            catalogPath.toStdString() + ": the catalog is empty (0 bytes) but the library holds a vector cache: it was "
-                                                       "truncated or overwritten. Restore it from a backup, or move the library folder "
-                                                       "aside and index your folders again");
+                                                       "truncated or overwritten; run 'photosearch-cli repair' to restore the copy kept "
+                                                       "after the last successful run");
 }
 
 }  // namespace
@@ -98,28 +100,7 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
                                                                " is read-only");
         throw AlignError(dir + ": cannot create the library folder");
     }
-    const QString lockPath = lib->dir_ + QStringLiteral("/writer.lock");
-    lib->lock_ = std::make_unique<QLockFile>(lockPath);
-    lib->lock_->setStaleLockTime(0);  // a lock whose process died (kill -9) is stale at once
-    const bool lockWasThere = QFileInfo::exists(lockPath);
-    if (!lib->lock_->tryLock(0)) {
-        const QLockFile::LockError error = lib->lock_->error();
-        if (error == QLockFile::LockFailedError) {
-            qint64 pid = 0;
-            QString host, app;
-            lib->lock_->getLockInfo(&pid, &host, &app);
-            throw LibraryError(LibraryErrorKind::Locked,
-                               dir + ": the library is being changed by another PhotoSearch (" + (app.isEmpty() ? "unknown program" : app.toStdString()) +
-                                   ", process " + std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
-                                   "); try again when it has finished");
-        }
-        if (!QFileInfo(lib->dir_).isWritable() || error == QLockFile::PermissionError)
-            throw LibraryError(LibraryErrorKind::ReadOnly, dir + ": the library is read-only here (no permission to write " +
-                                                               lockPath.toStdString() + "); searching works, changing it needs write permission");
-        throw LibraryError(LibraryErrorKind::DiskFull, dir + ": cannot write the lock file " + lockPath.toStdString() +
-                                                           " (the disk may be full); free some space and run again");
-    }
-    lib->removedStaleLock_ = lockWasThere;
+    lib->lock_ = acquireWriterLock(lib->dir_, &lib->removedStaleLock_);
     refuseEmptiedCatalog(lib->dir_, catalogPath);
     lib->catalog_ = std::make_unique<PhotoCatalog>(catalogPath);
     lib->refreshPaths();
@@ -239,6 +220,16 @@ std::shared_ptr<VectorIndex> PhotoLibrary::ensureVectors() {
     }
     if (lock_) saveVectors();
     return built;
+}
+
+void PhotoLibrary::keepBackup() {
+    if (!lock_) return;
+    std::lock_guard write(writeMutex_);
+    try {
+        catalog_->db().backupTo(LibraryRepair::backupPath(dir_));
+    } catch (const AlignError& e) {
+        qCWarning(lcLibrary, "%s; the previous backup is kept", e.what());
+    }
 }
 
 void PhotoLibrary::saveVectors() {
@@ -420,6 +411,7 @@ void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedP
     WriteTransaction tx(*this);
     catalog_->replaceTags(labelSet, records);
     tx.commit();
+    keepBackup();
 }
 
 std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {

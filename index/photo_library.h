@@ -163,6 +163,8 @@ private:
     std::shared_ptr<VectorIndex> ensureVectors();
     void dropVectors();
     void saveVectors();
+    // The catalog's last good copy (LibraryRepair), after a successful run or a saving of tags.
+    void keepBackup();
     void requireWritable() const;
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
     std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options, int64_t excludeId);

@@ -2,7 +2,11 @@
 
 #include "library_error.h"
 
+#include <QFile>
 #include <QFileInfo>
+#include <QStringList>
+
+#include <cstdio>
 
 #include <sqlite3.h>
 
@@ -48,8 +52,8 @@ void SqliteDatabase::throwError(int code, const std::string& detail) const {
         case SQLITE_CORRUPT:
         case SQLITE_NOTADB:
             throw LibraryError(LibraryErrorKind::CatalogDamaged,
-                               file + ": the catalog is damaged (" + detail + "). Restore it from a backup, or move the library "
-                                      "folder aside and index your folders again");
+                               file + ": the catalog is damaged (" + detail + "); run 'photosearch-cli repair' to restore the copy "
+                                      "kept after the last successful run");
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
             throw LibraryError(LibraryErrorKind::Locked, file + ": the catalog stayed locked by another PhotoSearch (" + detail +
@@ -77,6 +81,33 @@ void SqliteDatabase::exec(const char* sql) {
 int64_t SqliteDatabase::scalar(const char* sql) {
     SqliteStatement s(*this, sql);
     return s.step() ? s.integer(0) : 0;
+}
+
+void SqliteDatabase::backupTo(const QString& destination) {
+    const QString temp = destination + QStringLiteral(".tmp");
+    QFile::remove(temp);
+    sqlite3* out = nullptr;
+    if (sqlite3_open_v2(QFile::encodeName(temp).constData(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+        sqlite3_close(out);
+        throw AlignError(temp.toStdString() + ": cannot create the catalog's backup");
+    }
+    sqlite3_backup* b = sqlite3_backup_init(out, "main", db_, "main");
+    int rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(out);
+    if (b) sqlite3_backup_finish(b);
+    if (rc == SQLITE_DONE) rc = sqlite3_exec(out, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+    const std::string message = sqlite3_errmsg(out);
+    sqlite3_close(out);
+    if (rc != SQLITE_OK || std::rename(QFile::encodeName(temp).constData(), QFile::encodeName(destination).constData()) != 0) {
+        QFile::remove(temp);
+        throw AlignError(destination.toStdString() + ": cannot write the catalog's backup: " + message);
+    }
+}
+
+QString SqliteDatabase::quickCheck() {
+    QStringList problems;
+    SqliteStatement s(*this, "PRAGMA quick_check(5)");
+    while (s.step()) problems << s.text(0);
+    return problems.join(QStringLiteral("; "));
 }
 
 int64_t SqliteDatabase::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }

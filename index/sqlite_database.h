@@ -60,6 +60,11 @@ public:
     int64_t lastInsertId() const;
     int changes() const;
     const QString& path() const { return path_; }
+    // A consistent copy of the whole database at `destination` (SQLite's online backup), written beside it
+    // under a temporary name, flushed, then renamed over it.
+    void backupTo(const QString& destination);
+    // PRAGMA quick_check: "ok", or the first problems SQLite found.
+    QString quickCheck();
     sqlite3* handle() const { return db_; }
     [[noreturn]] void fail(const std::string& what) const;
 

@@ -151,9 +151,39 @@ private slots:
             const Run r = cli(args + lib(library));
             QVERIFY2(!r.crashed, qPrintable(r.err));
             QCOMPARE(r.exitCode, 5);
-            QVERIFY2(r.err.contains(QStringLiteral("catalog")) && r.err.contains(QStringLiteral("index your folders again")), qPrintable(r.err));
+            QVERIFY2(r.err.contains(QStringLiteral("catalog")) && r.err.contains(QStringLiteral("run 'photosearch-cli repair'")), qPrintable(r.err));
         }
         QCOMPARE(test::readFile(db), bytes);  // reported, not overwritten
+
+        // repair restores the copy kept after the last successful run and indexes again, re-using its vectors.
+        const Run repair = cli(QStringList{"repair", "--json"} + lib(library));
+        QCOMPARE(repair.exitCode, 0);
+        QCOMPARE(repair.json()["damaged"].toBool(), true);
+        QCOMPARE(repair.json()["total"].toInt(), 12);
+        QCOMPARE(repair.json()["unchanged"].toInt(), 12);
+        QCOMPARE(repair.json()["indexed"].toInt(), 0);
+        QCOMPARE(test::readFile(repair.json()["moved_aside"].toString()), bytes);  // kept for inspection
+        const Run search = cli(QStringList{"search", "a cat", "--json"} + lib(library));
+        QCOMPARE(search.exitCode, 0);
+        QCOMPARE(search.json()["results"].toArray().size(), 12);
+        // A sound catalog is left alone.
+        const Run again = cli(QStringList{"repair", "--json"} + lib(library));
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(again.json()["damaged"].toBool(), false);
+    }
+
+    // Damaged with no copy to restore: repair says what else to do, and changes nothing.
+    void repairWithoutABackupSaysWhatToDo() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString library = path(QStringLiteral("library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+        QVERIFY(QFile::remove(library + QStringLiteral("/catalog.backup.sqlite")));
+        test::writeFile(library + QStringLiteral("/catalog.sqlite"), QByteArray(8192, 'x'));
+        const Run r = cli(QStringList{"repair"} + lib(library));
+        QCOMPARE(r.exitCode, 5);
+        QVERIFY2(r.err.contains(QStringLiteral("no usable backup")) && r.err.contains(QStringLiteral("index your folders again")), qPrintable(r.err));
+        QCOMPARE(test::readFile(library + QStringLiteral("/catalog.sqlite")), QByteArray(8192, 'x'));
     }
 
     // Several processes create one new library at once: each succeeds or is told another one writes (3);
