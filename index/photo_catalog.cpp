@@ -323,4 +323,32 @@ std::vector<int64_t> PhotoCatalog::photosTagged(const QString& tag) const {
     return out;
 }
 
+QStringList PhotoCatalog::allTags() const {
+    QStringList out;
+    SqliteStatement s(*db_, "SELECT DISTINCT tag FROM tags ORDER BY tag");
+    while (s.step()) out << s.text(0);
+    return out;
+}
+
+PhotoCatalog::Counts PhotoCatalog::counts() const {
+    SqliteStatement s(*db_, "SELECT count(*), coalesce(sum(status = 'indexed'), 0), coalesce(sum(status = 'failed'), 0), "
+                            "coalesce(sum(status = 'offline'), 0) FROM photos");
+    s.step();
+    return {s.integer(0), s.integer(1), s.integer(2), s.integer(3)};
+}
+
+std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
+    std::vector<std::pair<QString, int64_t>> out;
+    SqliteStatement s(*db_, "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path");
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
+}
+
+std::unordered_map<int64_t, std::pair<QString, int64_t>> PhotoCatalog::pathsAndDates() const {
+    std::unordered_map<int64_t, std::pair<QString, int64_t>> out;
+    SqliteStatement s(*db_, "SELECT id, path, taken_at FROM photos");
+    while (s.step()) out.emplace(s.integer(0), std::make_pair(s.text(1), s.integer(2)));
+    return out;
+}
+
 }  // namespace photosearch

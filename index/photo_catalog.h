@@ -3,9 +3,11 @@
 #include "sqlite_database.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace photosearch {
@@ -82,6 +84,17 @@ public:
     void replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags);
     std::vector<TagRecord> tags(int64_t photoId) const;
     std::vector<int64_t> photosTagged(const QString& tag) const;
+    QStringList allTags() const;
+
+    // Photos by status, read in one statement so that they add up.
+    struct Counts {
+        int64_t photos = 0, indexed = 0, failed = 0, offline = 0;
+    };
+    Counts counts() const;
+    // Each folder with the number of photos under it, by path.
+    std::vector<std::pair<QString, int64_t>> folderCounts() const;
+    // Every photo's id with its path and the time it was taken.
+    std::unordered_map<int64_t, std::pair<QString, int64_t>> pathsAndDates() const;
 
 private:
     void migrate();

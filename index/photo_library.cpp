@@ -103,6 +103,9 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
     lib->lock_ = acquireWriterLock(lib->dir_, &lib->removedStaleLock_);
     refuseEmptiedCatalog(lib->dir_, catalogPath);
     lib->catalog_ = std::make_unique<PhotoCatalog>(catalogPath);
+    // Searches, status and tag previews read through their own connection: they see only committed data,
+    // never a batch the writer has not finished.
+    lib->reader_ = std::make_unique<PhotoCatalog>(catalogPath, PhotoCatalog::Access::ReadOnly);
     lib->refreshPaths();
     return lib;
 }
@@ -251,9 +254,7 @@ void PhotoLibrary::saveVectors() {
 }
 
 void PhotoLibrary::refreshPaths() {
-    std::unordered_map<int64_t, std::pair<QString, int64_t>> paths;
-    SqliteStatement s(catalog_->db(), "SELECT id, path, taken_at FROM photos");
-    while (s.step()) paths.emplace(s.integer(0), std::make_pair(s.text(1), s.integer(2)));
+    auto paths = reader().pathsAndDates();
     std::lock_guard lock(pathsMutex_);
     paths_ = std::move(paths);
 }
@@ -284,7 +285,9 @@ bool PhotoLibrary::removeFolder(const QString& path) {
     return removed;
 }
 
-std::vector<FolderRecord> PhotoLibrary::folders() const { return catalog_->folders(); }
+std::vector<FolderRecord> PhotoLibrary::folders() const { return reader().folders(); }
+
+PhotoCatalog& PhotoLibrary::reader() const { return reader_ ? *reader_ : *catalog_; }
 
 std::vector<float> PhotoLibrary::queryVector(const QString& text, const SearchOptions& o) {
     AlignEmbedder& e = embedder();
@@ -313,7 +316,7 @@ std::vector<SearchResult> PhotoLibrary::rank(const std::vector<float>& query, co
     if (!folder.isEmpty()) {
         QStringList known;
         bool inLibrary = false;
-        for (const FolderRecord& f : catalog_->folders()) {
+        for (const FolderRecord& f : reader().folders()) {
             known << f.path;
             inLibrary |= isUnder(folder, f.path);
         }
@@ -324,7 +327,7 @@ std::vector<SearchResult> PhotoLibrary::rank(const std::vector<float>& query, co
     }
     std::set<int64_t> tagged;
     if (!o.tag.isEmpty()) {
-        for (int64_t id : catalog_->photosTagged(o.tag)) tagged.insert(id);
+        for (int64_t id : reader().photosTagged(o.tag)) tagged.insert(id);
         if (tagged.empty()) {
             const QStringList tags = allTags();
             throw LibraryError(LibraryErrorKind::InvalidRequest,
@@ -363,10 +366,10 @@ std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const Searc
     const QString absolute = info.absoluteFilePath();
     int64_t self = 0;
     std::vector<float> query;
-    if (const auto known = catalog_->photoByPath(absolute);
+    if (const auto known = reader().photoByPath(absolute);
         known && known->size == info.size() && known->mtimeMs == info.lastModified().toMSecsSinceEpoch()) {
         self = known->id;
-        if (auto v = catalog_->vector(known->id)) query = std::move(*v);
+        if (auto v = reader().vector(known->id)) query = std::move(*v);
     }
     if (query.empty()) {
         modelId();
@@ -388,12 +391,7 @@ std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStr
     return tagged;
 }
 
-QStringList PhotoLibrary::allTags() const {
-    QStringList out;
-    SqliteStatement s(catalog_->db(), "SELECT DISTINCT tag FROM tags ORDER BY tag");
-    while (s.step()) out << s.text(0);
-    return out;
-}
+QStringList PhotoLibrary::allTags() const { return reader().allTags(); }
 
 void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
     requireWritable();
@@ -426,14 +424,14 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
     const torch::Tensor textFeatures = e.textFeatures(prompts);
 
     std::vector<PhotoRecord> photos;
-    for (const PhotoRecord& p : catalog_->photos())
+    for (const PhotoRecord& p : reader().photos())
         if (p.status == QLatin1String("indexed") && isUnder(p.path, folder)) photos.push_back(p);
     if (photos.empty()) throw AlignError(folderPath.toStdString() + ": no indexed photos under this folder (add it and run index first)");
 
     std::vector<TaggedPhoto> out;
     const auto textUnit = textFeatures / textFeatures.norm(2, -1, true);
     for (const PhotoRecord& p : photos) {
-        const auto v = catalog_->vector(p.id);
+        const auto v = reader().vector(p.id);
         if (!v) continue;
         const auto image = torch::from_blob(const_cast<float*>(v->data()), {1, static_cast<int64_t>(v->size())}).clone();
         const auto logits = torch::matmul(image / image.norm(2, -1, true), textUnit.t())[0] / e.temperature();
@@ -486,22 +484,16 @@ std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold)
 
 LibraryStatus PhotoLibrary::status() {
     LibraryStatus s;
-    SqliteDatabase& db = catalog_->db();
-    // One statement, so the counts come from one snapshot and add up.
-    {
-        SqliteStatement counts(db, "SELECT count(*), coalesce(sum(status = 'indexed'), 0), coalesce(sum(status = 'failed'), 0), "
-                                   "coalesce(sum(status = 'offline'), 0) FROM photos");
-        counts.step();
-        s.photos = counts.integer(0);
-        s.indexed = counts.integer(1);
-        s.failed = counts.integer(2);
-        s.offline = counts.integer(3);
-    }
-    SqliteStatement q(db, "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path");
-    while (q.step()) s.folders.emplace_back(q.text(0), q.integer(1));
-    s.modelId = catalog_->meta(QStringLiteral("model_id"));
-    s.modelName = catalog_->meta(QStringLiteral("model_name"));
-    s.dim = catalog_->meta(QStringLiteral("model_dim")).toInt();
+    const PhotoCatalog& catalog = reader();
+    const PhotoCatalog::Counts c = catalog.counts();
+    s.photos = c.photos;
+    s.indexed = c.indexed;
+    s.failed = c.failed;
+    s.offline = c.offline;
+    s.folders = catalog.folderCounts();
+    s.modelId = catalog.meta(QStringLiteral("model_id"));
+    s.modelName = catalog.meta(QStringLiteral("model_name"));
+    s.dim = catalog.meta(QStringLiteral("model_dim")).toInt();
     return s;
 }
 

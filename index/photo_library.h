@@ -174,7 +174,9 @@ private:
     LibraryOptions options_;
     QString dir_;
     std::unique_ptr<QLockFile> lock_;
-    std::unique_ptr<PhotoCatalog> catalog_;
+    std::unique_ptr<PhotoCatalog> catalog_;  // the writer's connection (the only one of a read-only library)
+    std::unique_ptr<PhotoCatalog> reader_;   // committed data only, for searches and status; null when read-only
+    PhotoCatalog& reader() const;
     std::unique_ptr<AlignEmbedder> embedder_;
     std::shared_ptr<VectorIndex> vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
     mutable std::mutex vectorsMutex_;
