@@ -18,11 +18,11 @@ enum class LibraryErrorKind {
 };
 
 class LibraryError : public AlignError {
-public:
+  public:
     LibraryError(LibraryErrorKind kind, const std::string& message) : AlignError(message), kind_(kind) {}
     LibraryErrorKind kind() const { return kind_; }
 
-private:
+  private:
     LibraryErrorKind kind_;
 };
 

@@ -1,4 +1,5 @@
-// PhotoLibrary::index: the incremental indexing pipeline.
+#include "library_indexer.h"
+
 #include "align_embedder.h"
 #include "align_error.h"
 #include "file_hash.h"
@@ -111,11 +112,7 @@ void parallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
     if (error) std::rethrow_exception(error);
 }
 
-struct Candidate {
-    ScannedFile file;
-    QString hash;
-    QString error;
-};
+using Candidate = LibraryIndexer::Candidate;
 
 struct Prepared {
     size_t index = 0;
@@ -132,8 +129,9 @@ QString hashFile(const QString& path, QString& error) { return Digest::sha256OfF
 IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* control) {
     requireWritable();
     IndexReport report;
+    IndexControl localControl;
     try {
-        indexInto(report, callbacks, control);
+        LibraryIndexer(*this, callbacks, control ? *control : localControl, report).run();
     } catch (const LibraryError& e) {
         if (e.kind() != LibraryErrorKind::DiskFull) throw;
         // Every batch committed before the disk filled stays; say how far the run got.
@@ -143,150 +141,157 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     return report;
 }
 
-void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callbacks, IndexControl* control) {
-    QElapsedTimer timer;
-    timer.start();
-    IndexControl localControl;
-    IndexControl& ctl = control ? *control : localControl;
-    QElapsedTimer stage;
-    stage.start();
-    auto lap = [&stage] { return static_cast<double>(stage.restart()) / 1e3; };  // seconds since the last lap
-    const QString model = modelId();
-    ensureVectors();
-    AlignEmbedder& e = embedder();
-    report.stages.loadModel = lap();
-    const int dim = e.config().projectionDim;
-    const int workers = std::max(1, QThread::idealThreadCount() - 1);
-    const int batchSize = batchSizeFor(e.device());
-    auto fail = [&](const QString& path, const QString& error) {
-        report.failed.emplace_back(path, error);
-        if (callbacks.fileFailed) callbacks.fileFailed(path, error);
-    };
+LibraryIndexer::LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& callbacks, IndexControl& control, IndexReport& report)
+    : lib_(library), callbacks_(callbacks), ctl_(control), report_(report) {}
 
+double LibraryIndexer::lap() { return static_cast<double>(stage_.restart()) / 1e3; }
+
+void LibraryIndexer::fail(const QString& path, const QString& error) {
+    report_.failed.emplace_back(path, error);
+    if (callbacks_.fileFailed) callbacks_.fileFailed(path, error);
+}
+
+void LibraryIndexer::run() {
+    timer_.start();
+    stage_.start();
+    model_ = lib_.modelId();
+    lib_.ensureVectors();
+    AlignEmbedder& e = lib_.embedder();
+    report_.stages.loadModel = lap();
+    dim_ = e.config().projectionDim;
+    workers_ = std::max(1, QThread::idealThreadCount() - 1);
+    batchSize_ = batchSizeFor(e.device());
+    scan();
+    compare();
+    report_.stages.scan = lap();
+    hashAndMatch();
+    report_.stages.hash = lap();
+    embed();
+    stage_.restart();
+    forgetDeleted();
+    finish();
+}
+
+void LibraryIndexer::scan() {
     // 1. What is on disk now. A folder that is not there (an unplugged drive) keeps its photos, offline.
-    PhotoScanner scanner(dir_);
-    std::vector<ScannedFile> files;
-    std::set<int64_t> offlineFolders;
-    for (const FolderRecord& f : catalog_->folders()) {
+    PhotoScanner scanner(lib_.dir_);
+    for (const FolderRecord& f : lib_.catalog_->folders()) {
         if (!QFileInfo(f.path).isDir()) {
-            offlineFolders.insert(f.id);
+            offlineFolders_.insert(f.id);
             continue;
         }
-        scanner.scan(f.path, f.id, files, &ctl.cancel);
+        scanner.scan(f.path, f.id, files_, &ctl_.cancel);
     }
+}
 
+void LibraryIndexer::compare() {
     // 2. Compare with the catalog: same size and time means unchanged.
-    std::map<QString, PhotoRecord> known;
-    for (PhotoRecord& p : catalog_->photos()) known.emplace(p.path, std::move(p));
-    std::vector<Candidate> candidates;
-    std::set<QString> seen;
-    std::vector<int64_t> backOnline;
-    for (const ScannedFile& f : files) {
+    for (PhotoRecord& p : lib_.catalog_->photos()) known_.emplace(p.path, std::move(p));
+    std::set<QString> seen;  // a path reached twice (through a link to a folder) counts once
+    for (const ScannedFile& f : files_) {
         if (!seen.insert(f.path).second) continue;
-        const auto it = known.find(f.path);
-        if (it != known.end() && it->second.size == f.size && it->second.mtimeMs == f.mtimeMs) {
-            if (it->second.status == QLatin1String("offline")) backOnline.push_back(it->second.id);
-            ++report.unchanged;
+        const auto it = known_.find(f.path);
+        if (it != known_.end() && it->second.size == f.size && it->second.mtimeMs == f.mtimeMs) {
+            if (it->second.status == QLatin1String("offline")) backOnline_.push_back(it->second.id);
+            ++report_.unchanged;
             continue;
         }
-        candidates.push_back({f, {}, {}});
+        candidates_.push_back({f, {}, {}});
     }
-    std::map<QString, std::vector<PhotoRecord>> missingByHash;
-    std::vector<PhotoRecord> missing, goneOffline;
-    for (const auto& [path, p] : known) {
+    for (const auto& [path, p] : known_) {
         if (seen.count(path)) continue;
-        if (offlineFolders.count(p.folderId)) {
-            if (p.status != QLatin1String("offline")) goneOffline.push_back(p);
-            ++report.offline;
+        if (offlineFolders_.count(p.folderId)) {
+            if (p.status != QLatin1String("offline")) goneOffline_.push_back(p);
+            ++report_.offline;
             continue;
         }
-        missing.push_back(p);
-        if (!p.contentHash.isEmpty()) missingByHash[p.contentHash].push_back(p);
+        missing_.push_back(p);
+        if (!p.contentHash.isEmpty()) missingByHash_[p.contentHash].push_back(p);
     }
+}
 
-    report.stages.scan = lap();
-
+void LibraryIndexer::hashAndMatch() {
     // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
-    parallelFor(candidates.size(), workers + 1, [&](size_t i) {
-        Candidate& c = candidates[i];
+    parallelFor(candidates_.size(), workers_ + 1, [&](size_t i) {
+        Candidate& c = candidates_[i];
         if (!c.file.problem.isEmpty()) c.error = c.file.problem;
-        else if (!ctl.cancel) c.hash = hashFile(c.file.path, c.error);
+        else if (!ctl_.cancel) c.hash = hashFile(c.file.path, c.error);
     });
 
-    std::vector<size_t> toEmbed;
-    std::set<int64_t> movedIds;
     std::vector<int64_t> copyIds;
     std::vector<float> copyVectors;
     {
-        WriteTransaction tx(*this);
-        for (int64_t id : backOnline) catalog_->setStatus(id, QStringLiteral("indexed"));
-        for (const PhotoRecord& p : goneOffline) catalog_->setStatus(p.id, QStringLiteral("offline"));
+        PhotoLibrary::WriteTransaction tx(lib_);
+        for (int64_t id : backOnline_) lib_.catalog_->setStatus(id, QStringLiteral("indexed"));
+        for (const PhotoRecord& p : goneOffline_) lib_.catalog_->setStatus(p.id, QStringLiteral("offline"));
         std::map<int64_t, bool> folderKept;
-        for (size_t i = 0; i < candidates.size(); ++i) {
-            const Candidate& c = candidates[i];
+        for (size_t i = 0; i < candidates_.size(); ++i) {
+            const Candidate& c = candidates_[i];
             const ScannedFile& f = c.file;
             const auto kept = folderKept.try_emplace(f.folderId, false);
-            if (kept.second) kept.first->second = catalog_->hasFolder(f.folderId);
+            if (kept.second) kept.first->second = lib_.catalog_->hasFolder(f.folderId);
             if (!kept.first->second) continue;  // removed from the library since the scan
             if (!c.error.isEmpty()) {
                 PhotoRecord r{0, f.path, f.folderId, f.size, f.mtimeMs, {}, 0, 0, f.mtimeMs / 1000, 1, {}, c.error};
-                catalog_->putFailed(r);
+                lib_.catalog_->putFailed(r);
                 fail(f.path, c.error);
                 continue;
             }
-            const auto same = known.find(f.path);
-            if (same != known.end() && same->second.contentHash == c.hash && same->second.status == QLatin1String("indexed")) {
-                catalog_->updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
-                ++report.unchanged;
+            const auto same = known_.find(f.path);
+            if (same != known_.end() && same->second.contentHash == c.hash && same->second.status == QLatin1String("indexed")) {
+                lib_.catalog_->updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
+                ++report_.unchanged;
                 continue;
             }
-            auto moved = missingByHash.find(c.hash);
-            if (moved != missingByHash.end() && !moved->second.empty() && same == known.end()) {
+            auto moved = missingByHash_.find(c.hash);
+            if (moved != missingByHash_.end() && !moved->second.empty() && same == known_.end()) {
                 const PhotoRecord from = moved->second.back();
                 moved->second.pop_back();
-                catalog_->updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
-                movedIds.insert(from.id);
-                ++report.moved;
+                lib_.catalog_->updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
+                movedIds_.insert(from.id);
+                ++report_.moved;
                 continue;
             }
             std::optional<std::vector<float>> reuse;
-            for (const PhotoRecord& twin : catalog_->photosWithHash(c.hash))
-                if (twin.status == QLatin1String("indexed") && twin.path != f.path && (reuse = catalog_->vector(twin.id))) {
+            for (const PhotoRecord& twin : lib_.catalog_->photosWithHash(c.hash))
+                if (twin.status == QLatin1String("indexed") && twin.path != f.path && (reuse = lib_.catalog_->vector(twin.id))) {
                     PhotoRecord r = twin;
                     r.id = 0;
                     r.path = f.path;
                     r.folderId = f.folderId;
                     r.size = f.size;
                     r.mtimeMs = f.mtimeMs;
-                    copyIds.push_back(catalog_->putIndexed(r, model, *reuse));
+                    copyIds.push_back(lib_.catalog_->putIndexed(r, model_, *reuse));
                     copyVectors.insert(copyVectors.end(), reuse->begin(), reuse->end());
-                    ++report.copies;
+                    ++report_.copies;
                     break;
                 }
-            if (!reuse) toEmbed.push_back(i);
+            if (!reuse) toEmbed_.push_back(i);
         }
-        catalog_->bumpGeneration();
+        lib_.catalog_->bumpGeneration();
         tx.commit();
-        if (const auto v = vectors()) v->add(copyIds, copyVectors);
+        if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
     }
-    report.stages.hash = lap();
+}
 
+void LibraryIndexer::embed() {
+    AlignEmbedder& e = lib_.embedder();
     // 4. Decode and preprocess on worker threads; embed in batches; one transaction per batch.
-    BoundedQueue<Prepared> queue(static_cast<size_t>(std::max(4, batchSize * 3)));
+    BoundedQueue<Prepared> queue(static_cast<size_t>(std::max(4, batchSize_ * 3)));
     std::atomic<size_t> next{0};
-    std::atomic<int> running{workers};
+    std::atomic<int> running{workers_};
     std::atomic<bool> stop{false};
     std::atomic<int64_t> decodeNs{0}, preprocessNs{0};
     ThreadPool pool([&] {
         stop = true;
         queue.close();
     });
-    for (int w = 0; w < workers; ++w)
+    for (int w = 0; w < workers_; ++w)
         pool.start([&] {
-            for (size_t k; !stop && (k = next++) < toEmbed.size();) {
-                const Candidate& c = candidates[toEmbed[k]];
+            for (size_t k; !stop && (k = next++) < toEmbed_.size();) {
+                const Candidate& c = candidates_[toEmbed_[k]];
                 Prepared p;
-                p.index = toEmbed[k];
+                p.index = toEmbed_[k];
                 p.record = {0, c.file.path, c.file.folderId, c.file.size, c.file.mtimeMs, c.hash, 0, 0, c.file.mtimeMs / 1000, 1, {}, {}};
                 try {
                     QElapsedTimer t;
@@ -313,21 +318,21 @@ void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callback
     QElapsedTimer embedTimer;
     embedTimer.start();
     IndexProgress progress;
-    progress.total = static_cast<int64_t>(toEmbed.size());
+    progress.total = static_cast<int64_t>(toEmbed_.size());
     bool more = true;
     while (more) {
-        while (ctl.pause && !ctl.cancel) QThread::msleep(50);
-        if (ctl.cancel) {
-            report.cancelled = true;
+        while (ctl_.pause && !ctl_.cancel) QThread::msleep(50);
+        if (ctl_.cancel) {
+            report_.cancelled = true;
             break;
         }
         std::vector<Prepared> batch;
         Prepared p;
         if (!(more = queue.pop(p))) break;
         batch.push_back(std::move(p));
-        while (static_cast<int>(batch.size()) < batchSize && queue.tryPop(p)) batch.push_back(std::move(p));
-        // Wait for a full batch unless the workers are done.
-        while (static_cast<int>(batch.size()) < batchSize && (more = queue.pop(p))) batch.push_back(std::move(p));
+        while (static_cast<int>(batch.size()) < batchSize_ && queue.tryPop(p)) batch.push_back(std::move(p));
+        // Wait for a full batch unless the workers_ are done.
+        while (static_cast<int>(batch.size()) < batchSize_ && (more = queue.pop(p))) batch.push_back(std::move(p));
 
         std::vector<PixelValues> pixels;
         for (const Prepared& b : batch)
@@ -335,72 +340,76 @@ void PhotoLibrary::indexInto(IndexReport& report, const IndexCallbacks& callback
         QElapsedTimer t;
         t.start();
         const torch::Tensor features = e.imageFeatures(pixels);
-        report.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
+        report_.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
         t.restart();
         std::vector<int64_t> ids;
         std::vector<float> data;
-        WriteTransaction tx(*this);
+        PhotoLibrary::WriteTransaction tx(lib_);
         int64_t row = 0;
         std::map<int64_t, bool> folderKept;  // a folder removed from the library while this run embedded its photos
         for (Prepared& b : batch) {
             const auto kept = folderKept.try_emplace(b.record.folderId, false);
-            if (kept.second) kept.first->second = catalog_->hasFolder(b.record.folderId);
+            if (kept.second) kept.first->second = lib_.catalog_->hasFolder(b.record.folderId);
             if (!kept.first->second) {
                 if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
                 continue;
             }
             if (b.vanished) {  // the next run finds its folder offline, or the file deleted
-                ++report.offline;
+                ++report_.offline;
                 continue;
             }
             if (!b.error.isEmpty()) {
                 b.record.error = b.error;
-                catalog_->putFailed(b.record);
+                lib_.catalog_->putFailed(b.record);
                 fail(b.record.path, b.error);
                 continue;
             }
-            const std::vector<float> v = unitVector(features[row++].contiguous().data_ptr<float>(), dim);
-            ids.push_back(catalog_->putIndexed(b.record, model, v));
+            const std::vector<float> v = unitVector(features[row++].contiguous().data_ptr<float>(), dim_);
+            ids.push_back(lib_.catalog_->putIndexed(b.record, model_, v));
             data.insert(data.end(), v.begin(), v.end());
-            ++report.indexed;
+            ++report_.indexed;
         }
-        catalog_->bumpGeneration();
+        lib_.catalog_->bumpGeneration();
         tx.commit();
-        if (const auto v = vectors()) v->add(ids, data);
-        report.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
+        if (const auto v = lib_.vectors()) v->add(ids, data);
+        report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 
         progress.done += static_cast<int64_t>(batch.size());
         const double seconds = embedTimer.elapsed() / 1000.0;
         progress.photosPerSecond = seconds > 0 ? progress.done / seconds : 0;
         progress.etaSeconds = progress.photosPerSecond > 0 ? (progress.total - progress.done) / progress.photosPerSecond : -1;
         progress.currentPath = batch.back().record.path;
-        if (callbacks.progress) callbacks.progress(progress);
+        if (callbacks_.progress) callbacks_.progress(progress);
     }
     pool.join();
-    report.stages.decode = static_cast<double>(decodeNs) / 1e9;
-    report.stages.preprocess = static_cast<double>(preprocessNs) / 1e9;
-    stage.restart();
+    report_.stages.decode = static_cast<double>(decodeNs) / 1e9;
+    report_.stages.preprocess = static_cast<double>(preprocessNs) / 1e9;
+}
 
+void LibraryIndexer::forgetDeleted() {
     // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
-    if (!report.cancelled) {
+    if (!report_.cancelled) {
         std::vector<int64_t> removed;
-        WriteTransaction tx(*this);
-        for (const PhotoRecord& p : missing)
-            if (!movedIds.count(p.id)) {
-                catalog_->removePhoto(p.id);
+        PhotoLibrary::WriteTransaction tx(lib_);
+        for (const PhotoRecord& p : missing_)
+            if (!movedIds_.count(p.id)) {
+                lib_.catalog_->removePhoto(p.id);
                 removed.push_back(p.id);
             }
-        catalog_->bumpGeneration();
+        lib_.catalog_->bumpGeneration();
         tx.commit();
-        if (const auto v = vectors()) v->remove(removed);
-        report.removed = static_cast<int64_t>(removed.size());
+        if (const auto v = lib_.vectors()) v->remove(removed);
+        report_.removed = static_cast<int64_t>(removed.size());
     }
-    saveVectors();
-    keepBackup();
-    refreshPaths();
-    report.stages.write += lap();
-    report.total = catalog_->db().scalar("SELECT count(*) FROM photos WHERE status = 'indexed'");
-    report.elapsedSeconds = timer.elapsed() / 1000.0;
+}
+
+void LibraryIndexer::finish() {
+    lib_.saveVectors();
+    lib_.keepBackup();
+    lib_.refreshPaths();
+    report_.stages.write += lap();
+    report_.total = lib_.catalog_->counts().indexed;
+    report_.elapsedSeconds = timer_.elapsed() / 1000.0;
     memory::releaseFreeMemory();  // the activations' blocks, kept for reuse while indexing
 }
 

@@ -22,15 +22,19 @@ std::unique_ptr<QLockFile> acquireWriterLock(const QString& libraryDir, bool* re
         QString host, app;
         lock->getLockInfo(&pid, &host, &app);
         throw LibraryError(LibraryErrorKind::Locked,
-                           dir + ": the library is being changed by another PhotoSearch (" + (app.isEmpty() ? "unknown program" : app.toStdString()) +
-                               ", process " + std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
+                           dir + ": the library is being changed by another PhotoSearch (" +
+                               (app.isEmpty() ? "unknown program" : app.toStdString()) + ", process " +
+                               std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
                                "); try again when it has finished");
     }
     if (!QFileInfo(libraryDir).isWritable() || error == QLockFile::PermissionError)
-        throw LibraryError(LibraryErrorKind::ReadOnly, dir + ": the library is read-only here (no permission to write " + lockPath.toStdString() +
-                                                           "); searching works, changing it needs write permission");
+        throw LibraryError(LibraryErrorKind::ReadOnly,
+                           dir + ": the library is read-only here (no permission to write " +
+                               lockPath.toStdString() +
+                               "); searching works, changing it needs write permission");
     throw LibraryError(LibraryErrorKind::DiskFull,
-                       dir + ": cannot write the lock file " + lockPath.toStdString() + " (the disk may be full); free some space and run again");
+                       dir + ": cannot write the lock file " + lockPath.toStdString() +
+                           " (the disk may be full); free some space and run again");
 }
 
 }  // namespace photosearch

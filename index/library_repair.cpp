@@ -30,7 +30,9 @@ QString check(const QString& path) {
 
 }  // namespace
 
-QString LibraryRepair::backupPath(const QString& libraryDir) { return libraryDir + QStringLiteral("/catalog.backup.sqlite"); }
+QString LibraryRepair::backupPath(const QString& libraryDir) {
+    return libraryDir + QStringLiteral("/catalog.backup.sqlite");
+}
 
 RepairReport LibraryRepair::repair(const QString& libraryDirectory) {
     const QString dir = QDir::cleanPath(QFileInfo(libraryDirectory).absoluteFilePath());
@@ -44,17 +46,21 @@ RepairReport LibraryRepair::repair(const QString& libraryDirectory) {
     report.wasDamaged = true;
     const QString backup = backupPath(dir);
     if (check(backup) != QLatin1String("ok"))
-        throw LibraryError(LibraryErrorKind::CatalogDamaged,
-                           catalog.toStdString() + ": damaged (" + report.problem.toStdString() +
-                               ") and there is no usable backup beside it. Move the library folder aside and index your folders "
-                               "again (photosearch-cli index FOLDER...); the photos themselves are untouched");
+        throw LibraryError(
+            LibraryErrorKind::CatalogDamaged,
+            catalog.toStdString() + ": damaged (" + report.problem.toStdString() +
+                ") and there is no usable backup beside it. Move the library folder aside and index your "
+                "folders "
+                "again (photosearch-cli index FOLDER...); the photos themselves are untouched");
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     report.movedAside = dir + QStringLiteral("/catalog.damaged-%1.sqlite").arg(stamp);
     if (QFileInfo::exists(catalog) && !QFile::rename(catalog, report.movedAside))
         throw AlignError(catalog.toStdString() + ": cannot move the damaged catalog aside");
     for (const char* suffix : {"-wal", "-shm"})
-        if (QFileInfo::exists(catalog + QLatin1String(suffix))) QFile::rename(catalog + QLatin1String(suffix), report.movedAside + QLatin1String(suffix));
-    if (!QFile::copy(backup, catalog)) throw AlignError(catalog.toStdString() + ": cannot restore the backup (disk full?)");
+        if (QFileInfo::exists(catalog + QLatin1String(suffix)))
+            QFile::rename(catalog + QLatin1String(suffix), report.movedAside + QLatin1String(suffix));
+    if (!QFile::copy(backup, catalog))
+        throw AlignError(catalog.toStdString() + ": cannot restore the backup (disk full?)");
     QFile(catalog).setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
     QFile::remove(dir + QStringLiteral("/vectors.faiss"));  // rebuilt from the restored catalog
     report.restoredFrom = backup;

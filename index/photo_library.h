@@ -159,7 +159,6 @@ private:
         std::unique_lock<std::recursive_mutex> lock_;
         SqliteTransaction tx_;
     };
-    void indexInto(IndexReport& report, const IndexCallbacks& callbacks, IndexControl* control);
     std::shared_ptr<VectorIndex> ensureVectors();
     void dropVectors();
     void saveVectors();

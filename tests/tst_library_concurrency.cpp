@@ -20,14 +20,19 @@ using namespace photosearch;
 class TestLibraryConcurrency : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void threadsIndexTagFoldersAndSearchTogether() {
         QTemporaryDir tmp;
         const QString root = tmp.filePath(QStringLiteral("photos"));
         const QString extra = tmp.filePath(QStringLiteral("extra"));
         test::makePhotos(root + QStringLiteral("/0"), 0);
         test::makePhotos(extra, 9);
-        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 1, true, {}});
+        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")),
+                                       test::dataPath("align-tiny/model"),
+                                       QStringLiteral("cpu"),
+                                       1,
+                                       true,
+                                       {}});
         lib->addFolder(root);
         lib->index();
         const QStringList labels{QStringLiteral("cat"), QStringLiteral("rocket")};
@@ -69,8 +74,10 @@ private slots:
             int churn = 0;
             while (!done || churn < 2) {
                 try {
-                    if (churn % 2 == 0) lib->addFolder(extra);
-                    else lib->removeFolder(extra);
+                    if (churn % 2 == 0)
+                        lib->addFolder(extra);
+                    else
+                        lib->removeFolder(extra);
                     ++churn;
                     const auto tagged = lib->computeTags(root + QStringLiteral("/0"), labels);
                     lib->saveTags(labels, tagged);
@@ -93,8 +100,11 @@ private slots:
             QVERIFY(check.step());
             QCOMPARE(check.text(0), QStringLiteral("ok"));
             QCOMPARE(db.scalar("SELECT count(*) - count(DISTINCT path) FROM photos"), int64_t(0));
-            QCOMPARE(db.scalar("SELECT count(*) FROM photos WHERE status = 'indexed' AND id NOT IN (SELECT photo_id FROM vectors)"), int64_t(0));
-            // Every photo under the root is indexed once; the extra folder's only if it is in the library now.
+            QCOMPARE(db.scalar("SELECT count(*) FROM photos WHERE status = 'indexed' AND id NOT IN (SELECT "
+                               "photo_id FROM vectors)"),
+                     int64_t(0));
+            // Every photo under the root is indexed once; the extra folder's only if it is in the library
+            // now.
             const bool extraIn = churn % 2 == 1;
             const int64_t expected = 12 * (round + 1) + (extraIn ? 12 : 0);
             QCOMPARE(db.scalar("SELECT count(*) FROM photos WHERE status = 'indexed'"), expected);
@@ -104,7 +114,8 @@ private slots:
             QCOMPARE(int64_t(results.size()), expected);
             QCOMPARE(lib->vectors()->size(), expected);
             // The last acknowledged save of the tags is there for every photo of the folder.
-            QCOMPARE(db.scalar("SELECT count(*) FROM tags t JOIN photos p ON p.id = t.photo_id"), int64_t(12));
+            QCOMPARE(db.scalar("SELECT count(*) FROM tags t JOIN photos p ON p.id = t.photo_id"),
+                     int64_t(12));
         }
     }
 };

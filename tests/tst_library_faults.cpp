@@ -14,11 +14,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
-#include <sys/stat.h>
-#include <sys/mount.h>
-#include <unistd.h>
 
 using namespace photosearch;
 
@@ -44,20 +44,22 @@ QString model() { return test::dataPath("align-tiny/model"); }
 // A small file system of its own (tmpfs), so "disk full" and "read-only" are real. Needs root (CI and
 // these machines run as root); elsewhere the tests that need one say why they cannot run.
 class Mount {
-public:
+  public:
     Mount(const QString& dir, const QString& options) : dir_(dir) {
         QDir().mkpath(dir);
-        ok_ = ::mount("tmpfs", QFile::encodeName(dir).constData(), "tmpfs", 0, options.toLatin1().constData()) == 0;
+        ok_ = ::mount("tmpfs", QFile::encodeName(dir).constData(), "tmpfs", 0,
+                      options.toLatin1().constData()) == 0;
     }
     ~Mount() {
         if (ok_) ::umount2(QFile::encodeName(dir_).constData(), MNT_DETACH);
     }
     bool ok() const { return ok_; }
     bool remountReadOnly() {
-        return ::mount("tmpfs", QFile::encodeName(dir_).constData(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+        return ::mount("tmpfs", QFile::encodeName(dir_).constData(), "tmpfs", MS_REMOUNT | MS_RDONLY,
+                       nullptr) == 0;
     }
 
-private:
+  private:
     QString dir_;
     bool ok_ = false;
 };
@@ -68,9 +70,11 @@ class TestLibraryFaults : public QObject {
     Q_OBJECT
     std::unique_ptr<QTemporaryDir> tmp_;
     QString path(const QString& p) const { return tmp_->filePath(p); }
-    QStringList lib(const QString& library) const { return {"--library", library, "--model", model(), "--threads", "1"}; }
+    QStringList lib(const QString& library) const {
+        return {"--library", library, "--model", model(), "--threads", "1"};
+    }
 
-private slots:
+  private slots:
     void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
 
     // The disk fills mid-run: exit 6 with what happened and what to do; what was committed stays, the lock
@@ -85,9 +89,11 @@ private slots:
         const Run r = cli(QStringList{"index", photos} + lib(library));
         QVERIFY2(!r.crashed, qPrintable(r.err));
         QCOMPARE(r.exitCode, 6);
-        QVERIFY2(r.err.startsWith(QStringLiteral("error: no space left on the disk holding ") + library), qPrintable(r.err));
+        QVERIFY2(r.err.startsWith(QStringLiteral("error: no space left on the disk holding ") + library),
+                 qPrintable(r.err));
         QVERIFY2(r.err.contains(QStringLiteral("free some space and run again")), qPrintable(r.err));
-        QVERIFY2(r.err.contains(QStringLiteral("photos were indexed in this run and are kept")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("photos were indexed in this run and are kept")),
+                 qPrintable(r.err));
         QVERIFY(!r.err.contains(QStringLiteral("terminate")));
 
         const Run again = cli(QStringList{"index", "--json"} + lib(library));
@@ -107,7 +113,8 @@ private slots:
 
     // A library on a read-only mount: searching and status work and write nothing; changing it says why not.
     void readOnlyLibrarySearches() {
-        if (geteuid() != 0) QSKIP("a read-only mount needs root (permissions do not stop root); CI runs as root");
+        if (geteuid() != 0)
+            QSKIP("a read-only mount needs root (permissions do not stop root); CI runs as root");
         Mount disk(path(QStringLiteral("ro")), QStringLiteral("size=64m"));
         QVERIFY(disk.ok());
         const QString photos = path(QStringLiteral("photos"));
@@ -121,7 +128,8 @@ private slots:
         QCOMPARE(search.exitCode, 0);
         QCOMPARE(search.json()["results"].toArray().size(), 12);
         QCOMPARE(cli(QStringList{"status"} + lib(library)).exitCode, 0);
-        QCOMPARE(cli(QStringList{"similar", photos + QStringLiteral("/chelsea.jpg")} + lib(library)).exitCode, 0);
+        QCOMPARE(cli(QStringList{"similar", photos + QStringLiteral("/chelsea.jpg")} + lib(library)).exitCode,
+                 0);
 
         const Run index = cli(QStringList{"index"} + lib(library));
         QCOMPARE(index.exitCode, 7);
@@ -144,18 +152,24 @@ private slots:
         QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
         const QString db = library + QStringLiteral("/catalog.sqlite");
         QByteArray bytes = test::readFile(db);
-        if (how == QLatin1String("header")) bytes.replace(0, 100, QByteArray(100, 'x'));
-        else bytes.clear();
+        if (how == QLatin1String("header"))
+            bytes.replace(0, 100, QByteArray(100, 'x'));
+        else
+            bytes.clear();
         test::writeFile(db, bytes);
-        for (const QStringList& args : {QStringList{"status"}, QStringList{"search", "a cat"}, QStringList{"index"}}) {
+        for (const QStringList& args :
+             {QStringList{"status"}, QStringList{"search", "a cat"}, QStringList{"index"}}) {
             const Run r = cli(args + lib(library));
             QVERIFY2(!r.crashed, qPrintable(r.err));
             QCOMPARE(r.exitCode, 5);
-            QVERIFY2(r.err.contains(QStringLiteral("catalog")) && r.err.contains(QStringLiteral("run 'photosearch-cli repair'")), qPrintable(r.err));
+            QVERIFY2(r.err.contains(QStringLiteral("catalog")) &&
+                         r.err.contains(QStringLiteral("run 'photosearch-cli repair'")),
+                     qPrintable(r.err));
         }
         QCOMPARE(test::readFile(db), bytes);  // reported, not overwritten
 
-        // repair restores the copy kept after the last successful run and indexes again, re-using its vectors.
+        // repair restores the copy kept after the last successful run and indexes again, re-using its
+        // vectors.
         const Run repair = cli(QStringList{"repair", "--json"} + lib(library));
         QCOMPARE(repair.exitCode, 0);
         QCOMPARE(repair.json()["damaged"].toBool(), true);
@@ -182,7 +196,9 @@ private slots:
         test::writeFile(library + QStringLiteral("/catalog.sqlite"), QByteArray(8192, 'x'));
         const Run r = cli(QStringList{"repair"} + lib(library));
         QCOMPARE(r.exitCode, 5);
-        QVERIFY2(r.err.contains(QStringLiteral("no usable backup")) && r.err.contains(QStringLiteral("index your folders again")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("no usable backup")) &&
+                     r.err.contains(QStringLiteral("index your folders again")),
+                 qPrintable(r.err));
         QCOMPARE(test::readFile(library + QStringLiteral("/catalog.sqlite")), QByteArray(8192, 'x'));
     }
 
@@ -196,14 +212,16 @@ private slots:
             std::vector<std::unique_ptr<QProcess>> procs;
             for (int i = 0; i < 4; ++i) {
                 procs.push_back(std::make_unique<QProcess>());
-                procs.back()->start(QStringLiteral(PHOTOSEARCH_CLI), QStringList{"folders", "add", photos} + lib(library));
+                procs.back()->start(QStringLiteral(PHOTOSEARCH_CLI),
+                                    QStringList{"folders", "add", photos} + lib(library));
             }
             int succeeded = 0;
             for (auto& p : procs) {
                 QVERIFY(p->waitForFinished(120000));
                 const QString err = QString::fromUtf8(p->readAllStandardError());
                 QVERIFY2(p->exitStatus() == QProcess::NormalExit, qPrintable(err));
-                QVERIFY2(p->exitCode() == 0 || p->exitCode() == 3, qPrintable(QStringLiteral("exit %1: %2").arg(p->exitCode()).arg(err)));
+                QVERIFY2(p->exitCode() == 0 || p->exitCode() == 3,
+                         qPrintable(QStringLiteral("exit %1: %2").arg(p->exitCode()).arg(err)));
                 succeeded += p->exitCode() == 0;
             }
             QVERIFY(succeeded >= 1);
@@ -226,7 +244,8 @@ private slots:
         for (int i = 0; i < 600 && !some; ++i) {
             QTest::qWait(50);
             try {
-                PhotoCatalog catalog(library + QStringLiteral("/catalog.sqlite"), PhotoCatalog::Access::ReadOnly);
+                PhotoCatalog catalog(library + QStringLiteral("/catalog.sqlite"),
+                                     PhotoCatalog::Access::ReadOnly);
                 some = catalog.vectorCount() > 0;
             } catch (const std::exception&) {
             }
@@ -256,7 +275,8 @@ private slots:
         QVERIFY2(plain.out.contains(QStringLiteral("/red\\x1b[31mcat.jpg")), qPrintable(plain.out));
         const Run json = cli(QStringList{"search", "a cat", "--limit", "100", "--json"} + lib(library));
         bool found = false;
-        for (const QJsonValue& v : json.json()["results"].toArray()) found |= v.toObject()["path"].toString() == evil;
+        for (const QJsonValue& v : json.json()["results"].toArray())
+            found |= v.toObject()["path"].toString() == evil;
         QVERIFY(found);
     }
 
@@ -270,7 +290,8 @@ private slots:
         auto writeRaw = [](const QByteArray& name, const QByteArray& bytes) {
             FILE* f = std::fopen(name.constData(), "wb");
             QVERIFY(f);
-            QCOMPARE(std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), f), static_cast<size_t>(bytes.size()));
+            QCOMPARE(std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), f),
+                     static_cast<size_t>(bytes.size()));
             std::fclose(f);
         };
         // QTemporaryDir cannot name these to delete them: they go by their bytes, however the test ends.
@@ -294,8 +315,10 @@ private slots:
         QStringList reasons;
         for (const QJsonValue& v : failed) reasons << v.toObject()["error"].toString();
         reasons.sort();
-        QVERIFY2(reasons[0].contains(QStringLiteral("file name \"caf\\xe9.jpg\" is not valid UTF-8")), qPrintable(reasons[0]));
-        QVERIFY2(reasons[1].contains(QStringLiteral("folder name \"dir\\xc3(\" is not valid UTF-8")), qPrintable(reasons[1]));
+        QVERIFY2(reasons[0].contains(QStringLiteral("file name \"caf\\xe9.jpg\" is not valid UTF-8")),
+                 qPrintable(reasons[0]));
+        QVERIFY2(reasons[1].contains(QStringLiteral("folder name \"dir\\xc3(\" is not valid UTF-8")),
+                 qPrintable(reasons[1]));
         QVERIFY(reasons[0].contains(QStringLiteral("rename it")));
         // Reported once; the next run finds nothing new.
         const Run again = cli(QStringList{"index", "--json"} + lib(library));
@@ -329,7 +352,8 @@ private slots:
         for (const Case& c : cases) {
             QStringList args = c.args + QStringList{"--library", library, "--model", model()};
             const Run r = cli(args);
-            QVERIFY2(r.exitCode == 2, qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(" -> %1").arg(r.exitCode)));
+            QVERIFY2(r.exitCode == 2,
+                     qPrintable(args.join(QLatin1Char(' ')) + QStringLiteral(" -> %1").arg(r.exitCode)));
             QVERIFY2(r.err.contains(QLatin1String(c.mentions)), qPrintable(r.err));
         }
     }

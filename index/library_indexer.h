@@ -1,0 +1,65 @@
+#pragma once
+
+#include "photo_catalog.h"
+#include "photo_library.h"
+#include "photo_scanner.h"
+
+#include <QElapsedTimer>
+
+#include <map>
+#include <set>
+#include <vector>
+
+namespace photosearch {
+
+// One incremental index run of a PhotoLibrary, as named stages:
+//  1. scan: what is on disk now; a folder that is not there (an unplugged drive) keeps its photos, offline;
+//  2. compare: with the catalog; same size and time means unchanged;
+//  3. hashAndMatch: content hashes of what changed, so a moved or copied photo is not embedded again;
+//  4. embed: decode and preprocess on worker threads, embed in batches, one transaction per batch;
+//  5. forgetDeleted: what is gone (not on a cancelled run: its scan may be incomplete);
+//  then finish: the vector cache saved, the catalog's backup kept.
+// Every write goes through the library's write lock, so searches and other writers interleave safely
+// between batches; a run stops within a batch when cancelled and waits while paused.
+class LibraryIndexer {
+  public:
+    LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& callbacks, IndexControl& control,
+                   IndexReport& report);
+    void run();
+
+    struct Candidate {
+        ScannedFile file;
+        QString hash;
+        QString error;
+    };
+
+  private:
+    void scan();
+    void compare();
+    void hashAndMatch();
+    void embed();
+    void forgetDeleted();
+    void finish();
+    void fail(const QString& path, const QString& error);
+    double lap();  // seconds since the last lap
+
+    PhotoLibrary& lib_;
+    const IndexCallbacks& callbacks_;
+    IndexControl& ctl_;
+    IndexReport& report_;
+    QElapsedTimer timer_, stage_;
+    QString model_;
+    int dim_ = 0, workers_ = 1, batchSize_ = 1;
+
+    std::vector<ScannedFile> files_;
+    std::set<int64_t> offlineFolders_;
+    std::map<QString, PhotoRecord> known_;
+    std::vector<Candidate> candidates_;
+    std::vector<int64_t> backOnline_;
+    std::map<QString, std::vector<PhotoRecord>> missingByHash_;
+    std::vector<PhotoRecord> missing_, goneOffline_;
+    std::vector<size_t> toEmbed_;
+    std::set<int64_t> movedIds_;
+};
+
+}  // namespace photosearch
