@@ -2,6 +2,7 @@
 
 #include "library_error.h"
 
+#include <QDateTime>
 #include <QFileInfo>
 
 namespace photosearch {
@@ -16,10 +17,21 @@ std::unique_ptr<QLockFile> acquireWriterLock(const QString& libraryDir, bool* re
         if (removedStale) *removedStale = wasThere;
         return lock;
     }
-    const QLockFile::LockError error = lock->error();
+    QLockFile::LockError error = lock->error();
+    qint64 pid = 0;
+    QString host, app;
+    // A lock file that names no process (left empty or cut short when the disk filled) can never be found
+    // stale by its process: once it is older than the moment a writer takes to fill it in, it is garbage.
+    const QFileInfo lockInfo(lockPath);
+    if (error == QLockFile::LockFailedError && !lock->getLockInfo(&pid, &host, &app) && lockInfo.exists() &&
+        lockInfo.lastModified().secsTo(QDateTime::currentDateTime()) > 5 && lock->removeStaleLockFile()) {
+        if (lock->tryLock(0)) {
+            if (removedStale) *removedStale = true;
+            return lock;
+        }
+        error = lock->error();
+    }
     if (error == QLockFile::LockFailedError) {
-        qint64 pid = 0;
-        QString host, app;
         lock->getLockInfo(&pid, &host, &app);
         throw LibraryError(LibraryErrorKind::Locked,
                            dir + ": the library is being changed by another PhotoSearch (" +

@@ -58,6 +58,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
 }
 
 Qt::ItemFlags ResultsModel::flags(const QModelIndex& index) const {
+    // Only real rows can be dragged out; the root has no flags (QAbstractItemModelTester holds us to it).
+    if (!index.isValid()) return Qt::NoItemFlags;
     return QAbstractListModel::flags(index) | Qt::ItemIsDragEnabled;
 }
 

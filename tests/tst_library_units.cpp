@@ -1,0 +1,215 @@
+// The library's units on their own, with real files and a real SQLite file: the catalog (schema, records,
+// counts, tags, backup), the scanner (what counts as a photo, hidden files, links, loops), the hashing
+// (known SHA-256 and SHA-1 answers), the writer lock (holder named, stale lock taken over).
+#include "file_hash.h"
+#include "library_error.h"
+#include "library_lock.h"
+#include "photo_catalog.h"
+#include "photo_scanner.h"
+#include "testutils.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace photosearch;
+
+class TestLibraryUnits : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> tmp_;
+    QString path(const QString& p) const { return tmp_->filePath(p); }
+
+  private slots:
+    void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
+
+    void catalogRecordsCountsAndTags() {
+        PhotoCatalog c(path(QStringLiteral("catalog.sqlite")));
+        QCOMPARE(c.db().scalar("PRAGMA user_version"), int64_t(PhotoCatalog::kSchemaVersion));
+        const int64_t folder = c.addFolder(QStringLiteral("/photos"));
+        QCOMPARE(c.addFolder(QStringLiteral("/photos")), folder);  // once
+        QVERIFY(c.hasFolder(folder));
+        PhotoRecord a{
+            0, QStringLiteral("/photos/a.jpg"), folder, 10, 1000, QStringLiteral("h1"), 4, 3, 1, 1, {}, {}};
+        PhotoRecord b{
+            0, QStringLiteral("/photos/b.jpg"), folder, 20, 2000, QStringLiteral("h2"), 4, 3, 2, 1, {}, {}};
+        PhotoRecord bad{0,  QStringLiteral("/photos/bad.jpg"), folder, 5, 3000, {}, 0, 0, 3, 1,
+                        {}, QStringLiteral("truncated")};
+        int64_t ida = 0, idb = 0;
+        {
+            SqliteTransaction t(c.db());
+            ida = c.putIndexed(a, QStringLiteral("m"), {1, 0, 0});
+            idb = c.putIndexed(b, QStringLiteral("m"), {0, 1, 0});
+            c.putFailed(bad);
+            t.commit();
+        }
+        const PhotoCatalog::Counts n = c.counts();
+        QCOMPARE(n.photos, int64_t(3));
+        QCOMPARE(n.indexed, int64_t(2));
+        QCOMPARE(n.failed, int64_t(1));
+        QCOMPARE(c.vectorCount(), int64_t(2));
+        QCOMPARE(*c.vector(idb), (std::vector<float>{0, 1, 0}));
+        QCOMPARE(c.photoByPath(QStringLiteral("/photos/bad.jpg"))->error, QStringLiteral("truncated"));
+        QCOMPARE(c.photosWithHash(QStringLiteral("h1")).size(), size_t(1));
+        QCOMPARE(c.folderCounts(),
+                 (std::vector<std::pair<QString, int64_t>>{{QStringLiteral("/photos"), 3}}));
+
+        c.replaceTags(
+            QStringLiteral("cat\ndog"),
+            {{ida, {QStringLiteral("cat\ndog"), QStringLiteral("cat"), QStringLiteral("[]")}},
+             {int64_t(999), {QStringLiteral("cat\ndog"), QStringLiteral("dog"), QStringLiteral("[]")}}});
+        QCOMPARE(c.allTags(), QStringList{QStringLiteral("cat")});  // a photo that is gone gets no tag
+        QCOMPARE(c.photosTagged(QStringLiteral("cat")), std::vector<int64_t>{ida});
+
+        // Removing the folder forgets its photos, vectors and tags, and changes the generation.
+        const int64_t generation = c.generation();
+        QVERIFY(c.removeFolder(QStringLiteral("/photos")));
+        QVERIFY(c.generation() > generation);
+        QCOMPARE(c.counts().photos, int64_t(0));
+        QCOMPARE(c.vectorCount(), int64_t(0));
+        QVERIFY(c.allTags().isEmpty());
+    }
+
+    // A read-only catalog never writes (not even the schema) and refuses a file that is not a catalog yet.
+    void readOnlyCatalogWritesNothing() {
+        const QString file = path(QStringLiteral("catalog.sqlite"));
+        test::writeFile(file, {});
+        try {
+            PhotoCatalog c(file, PhotoCatalog::Access::ReadOnly);
+            QFAIL("an empty file was taken for a catalog");
+        } catch (const LibraryError& e) {
+            QCOMPARE(e.kind(), LibraryErrorKind::NoLibrary);
+        }
+        QCOMPARE(QFileInfo(file).size(), qint64(0));
+        { PhotoCatalog writer(file); }
+        PhotoCatalog reader(file, PhotoCatalog::Access::ReadOnly);
+        QVERIFY_THROWS_EXCEPTION(LibraryError, reader.setMeta(QStringLiteral("k"), QStringLiteral("v")));
+    }
+
+    // The backup is a whole, standalone copy, readable without the original's WAL.
+    void catalogBackupIsWhole() {
+        PhotoCatalog c(path(QStringLiteral("catalog.sqlite")));
+        const int64_t folder = c.addFolder(QStringLiteral("/p"));
+        {
+            SqliteTransaction t(c.db());
+            for (int i = 0; i < 50; ++i)
+                c.putIndexed({0,
+                              QStringLiteral("/p/%1.jpg").arg(i),
+                              folder,
+                              i,
+                              i,
+                              QString::number(i),
+                              1,
+                              1,
+                              0,
+                              1,
+                              {},
+                              {}},
+                             QStringLiteral("m"), std::vector<float>(64, float(i)));
+            t.commit();
+        }
+        c.db().backupTo(path(QStringLiteral("copy.sqlite")));
+        QVERIFY(!QFileInfo::exists(path(QStringLiteral("copy.sqlite-wal"))));
+        PhotoCatalog copy(path(QStringLiteral("copy.sqlite")), PhotoCatalog::Access::ReadOnly);
+        QCOMPARE(copy.db().quickCheck(), QStringLiteral("ok"));
+        QCOMPARE(copy.vectorCount(), int64_t(50));
+        QCOMPARE(*copy.vector(copy.photoByPath(QStringLiteral("/p/7.jpg"))->id),
+                 std::vector<float>(64, 7.0f));
+    }
+
+    void scannerFindsPhotosAndSaysWhatItCannotRead() {
+        const QString root = path(QStringLiteral("root"));
+        QDir().mkpath(root + QStringLiteral("/sub/deeper"));
+        QDir().mkpath(root + QStringLiteral("/.hidden"));
+        QDir().mkpath(root + QStringLiteral("/folder.jpg"));
+        for (const char* name : {"a.JPG", "b.jpeg", "c.png", "d.webp", "e.tif", "f.bmp", "g.gif", "notes.txt",
+                                 "sub/deeper/h.tiff", ".hidden/i.jpg", ".dot.jpg"})
+            test::writeFile(root + QLatin1Char('/') + QLatin1String(name), "x");
+        QVERIFY(QFile::link(root + QStringLiteral("/nowhere.jpg"), root + QStringLiteral("/broken.jpg")));
+        QVERIFY(
+            QFile::link(root, root + QStringLiteral("/sub/loop")));  // a link back up: never followed twice
+        PhotoScanner scanner;
+        std::vector<ScannedFile> found;
+        scanner.scan(root, 7, found);
+        QStringList names;
+        for (const ScannedFile& f : found) {
+            QCOMPARE(f.folderId, int64_t(7));
+            names << QFileInfo(f.path).fileName() + (f.problem.isEmpty() ? QString() : QStringLiteral("!"));
+        }
+        names.sort();
+        QCOMPARE(names, (QStringList{"a.JPG", "b.jpeg", "broken.jpg!", "c.png", "d.webp", "e.tif", "f.bmp",
+                                     "g.gif", "h.tiff"}));
+        for (const ScannedFile& f : found)
+            if (!f.problem.isEmpty())
+                QVERIFY2(f.problem.contains(QStringLiteral("broken symbolic link")), qPrintable(f.problem));
+    }
+
+    // Known answers (FIPS 180 examples), and a file hashes as its bytes do.
+    void hashing() {
+        Digest sha256;
+        sha256.add(QByteArray("abc"));
+        QCOMPARE(sha256.hex(),
+                 QByteArray("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        Digest sha1(Digest::Sha1);
+        sha1.add(QByteArray("abc"));
+        QCOMPARE(sha1.hex(), QByteArray("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        QByteArray big(3 * (1 << 20) + 17, Qt::Uninitialized);  // more than one read buffer
+        for (qsizetype i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 + 7);
+        test::writeFile(path(QStringLiteral("big.bin")), big);
+        QCOMPARE(Digest::sha256OfFile(path(QStringLiteral("big.bin"))).toLatin1(),
+                 QCryptographicHash::hash(big, QCryptographicHash::Sha256).toHex());
+        QString error;
+        QVERIFY(Digest::sha256OfFile(path(QStringLiteral("missing.bin")), &error).isEmpty());
+        QVERIFY(error.startsWith(QStringLiteral("cannot read")));
+    }
+
+    // The writer lock names its holder, and a lock left by a process that died is taken over and said so.
+    void writerLock() {
+        const QString dir = path(QStringLiteral("library"));
+        QDir().mkpath(dir);
+        bool stale = true;
+        {
+            auto held = acquireWriterLock(dir, &stale);
+            QVERIFY(!stale);
+            try {
+                acquireWriterLock(dir);
+                QFAIL("a second writer got the lock");
+            } catch (const LibraryError& e) {
+                QCOMPARE(e.kind(), LibraryErrorKind::Locked);
+                QVERIFY2(QString(e.what()).contains(
+                             QStringLiteral("process %1").arg(QCoreApplication::applicationPid())),
+                         e.what());
+            }
+        }
+        // A lock file whose process is gone: a child that exits at once leaves its PID behind.
+        QProcess child;
+        child.start(QStringLiteral("true"));
+        QVERIFY(child.waitForStarted());
+        const qint64 deadPid = child.processId();
+        QVERIFY(child.waitForFinished());
+        // (The layout QLockFile writes: PID, program, host name, machine id, boot id.)
+        test::writeFile(dir + QStringLiteral("/writer.lock"),
+                        QByteArray::number(deadPid) + "\ntrue\n" + QSysInfo::machineHostName().toUtf8() +
+                            '\n' + QSysInfo::machineUniqueId() + '\n' + QSysInfo::bootUniqueId() + '\n');
+        {
+            auto taken = acquireWriterLock(dir, &stale);
+            QVERIFY(stale);
+        }
+        // A lock file that says nothing (written when the disk was full): no process can be holding it once
+        // it is older than a moment, and it must not lock the library out for good ("process 0").
+        test::writeFile(dir + QStringLiteral("/writer.lock"), {});
+        QFile old(dir + QStringLiteral("/writer.lock"));
+        QVERIFY(old.open(QIODevice::ReadWrite));
+        QVERIFY(
+            old.setFileTime(QDateTime::currentDateTime().addSecs(-60), QFileDevice::FileModificationTime));
+        old.close();
+        auto taken = acquireWriterLock(dir, &stale);
+        QVERIFY(stale);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLibraryUnits)
+#include "tst_library_units.moc"
