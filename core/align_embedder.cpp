@@ -194,6 +194,27 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
     return features;
 }
 
+namespace {
+
+std::vector<std::vector<float>> unitRows(const torch::Tensor& features) {
+    const auto unit = (features / features.norm(2, -1, true).clamp_min(1e-12)).contiguous().to(torch::kFloat32);
+    std::vector<std::vector<float>> out(static_cast<size_t>(unit.size(0)));
+    const int64_t dim = unit.size(1);
+    for (int64_t i = 0; i < unit.size(0); ++i) {
+        const float* row = unit[i].data_ptr<float>();
+        out[static_cast<size_t>(i)].assign(row, row + dim);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> AlignEmbedder::imageEmbeddings(const std::vector<PixelValues>& images) {
+    return unitRows(imageFeatures(images));
+}
+
+std::vector<std::vector<float>> AlignEmbedder::textEmbeddings(const std::vector<QString>& texts) { return unitRows(textFeatures(texts)); }
+
 torch::Tensor AlignEmbedder::logitsPerImage(const torch::Tensor& image, const torch::Tensor& text) const {
     torch::InferenceMode guard;
     const auto i = image / image.norm(2, -1, true);

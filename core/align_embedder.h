@@ -47,6 +47,12 @@ public:
     // one BLAS thread unless images are being embedded at the same time, and its result is remembered
     // (the last kTextCacheSize queries: typing back and forth costs nothing).
     torch::Tensor textFeatures(const std::vector<QString>& texts);
+    // The same, as the photo library takes them: one unit-length float vector per image or text (no tensor
+    // leaves core/). Cosine similarity is then a dot product.
+    std::vector<std::vector<float>> imageEmbeddings(const std::vector<PixelValues>& images);
+    std::vector<std::vector<float>> textEmbeddings(const std::vector<QString>& texts);
+    // Whether the model runs on a GPU (which wants batches; the CPU embeds one photo at a time).
+    bool prefersBatches() const { return device_.is_cuda(); }
     // logits_per_image for the given raw features, [images, texts] = cosine / temperature.
     torch::Tensor logitsPerImage(const torch::Tensor& imageFeatures, const torch::Tensor& textFeatures) const;
 

@@ -26,7 +26,7 @@ namespace {
 // Measured with photosearch-cli bench (align-base, 2 cores, LibTorch 1.13 CPU): the image model runs
 // 5.35 images/s at batch 1 but 1.43 at batch 4 and 0.73 at batch 8, so the CPU embeds one photo at a
 // time; a GPU wants batches.
-int batchSizeFor(const torch::Device& device) { return device.is_cuda() ? 16 : 1; }
+int batchSizeFor(const AlignEmbedder& e) { return e.prefersBatches() ? 16 : 1; }
 
 // A small bounded queue: decode workers produce, the embedding loop consumes.
 template <typename T>
@@ -160,7 +160,7 @@ void LibraryIndexer::run() {
     report_.stages.loadModel = lap();
     dim_ = e.config().projectionDim;
     workers_ = std::max(1, QThread::idealThreadCount() - 1);
-    batchSize_ = batchSizeFor(e.device());
+    batchSize_ = batchSizeFor(e);
     scan();
     compare();
     report_.stages.scan = lap();
@@ -339,7 +339,7 @@ void LibraryIndexer::embed() {
             if (b.error.isEmpty()) pixels.push_back(b.pixels);
         QElapsedTimer t;
         t.start();
-        const torch::Tensor features = e.imageFeatures(pixels);
+        const std::vector<std::vector<float>> features = e.imageEmbeddings(pixels);
         report_.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
         t.restart();
         std::vector<int64_t> ids;
@@ -364,7 +364,7 @@ void LibraryIndexer::embed() {
                 fail(b.record.path, b.error);
                 continue;
             }
-            const std::vector<float> v = unitVector(features[row++].contiguous().data_ptr<float>(), dim_);
+            const std::vector<float>& v = features[row++];
             ids.push_back(lib_.catalog_->putIndexed(b.record, model_, v));
             data.insert(data.end(), v.begin(), v.end());
             ++report_.indexed;

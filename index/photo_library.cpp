@@ -33,10 +33,6 @@ namespace {
 
 const char* kVectorsFile = "vectors.faiss";
 
-std::vector<float> normalized(const torch::Tensor& row) {
-    const auto r = row.contiguous().to(torch::kFloat32);
-    return unitVector(r.data_ptr<float>(), static_cast<int>(r.numel()));
-}
 
 QByteArray sha256OfFile(const QString& path) {
     QString error;
@@ -296,14 +292,14 @@ std::vector<float> PhotoLibrary::queryVector(const QString& text, const SearchOp
     auto addScaled = [&](const std::vector<float>& v, float w) {
         for (int i = 0; i < dim; ++i) q[i] += w * v[i];
     };
-    if (!text.trimmed().isEmpty()) addScaled(normalized(e.textFeatures({text})[0]), o.textWeight);
-    if (!o.imagePath.isEmpty()) addScaled(normalized(e.imageFeatures({e.processor().preprocessFile(o.imagePath)})[0]), o.imageWeight);
+    if (!text.trimmed().isEmpty()) addScaled(e.textEmbeddings({text})[0], o.textWeight);
+    if (!o.imagePath.isEmpty()) addScaled(e.imageEmbeddings({e.processor().preprocessFile(o.imagePath)})[0], o.imageWeight);
     double norm = 0;
     for (float x : q) norm += double(x) * x;
     if (norm == 0) throw AlignError("nothing to search for: give a text or an image");
     for (float& x : q) x = static_cast<float>(x / std::sqrt(norm));
     // Scores become cos(photo, query) - w * cos(photo, not): a linear query, so one inner product.
-    if (!o.notText.trimmed().isEmpty()) addScaled(normalized(e.textFeatures({o.notText})[0]), -o.notWeight);
+    if (!o.notText.trimmed().isEmpty()) addScaled(e.textEmbeddings({o.notText})[0], -o.notWeight);
     return q;
 }
 
@@ -374,11 +370,11 @@ std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const Searc
     if (query.empty()) {
         modelId();
         AlignEmbedder& e = embedder();
-        query = normalized(e.imageFeatures({e.processor().preprocessFile(absolute)})[0]);
+        query = e.imageEmbeddings({e.processor().preprocessFile(absolute)})[0];
     }
     SearchOptions o = options;
     if (!o.notText.trimmed().isEmpty()) {
-        std::vector<float> n = normalized(embedder().textFeatures({o.notText})[0]);
+        const std::vector<float> n = embedder().textEmbeddings({o.notText})[0];
         for (size_t i = 0; i < query.size(); ++i) query[i] -= o.notWeight * n[i];
     }
     return rank(query, o, self);
@@ -421,7 +417,7 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
     std::vector<QString> prompts;
     for (const QString& l : labels)
         prompts.push_back(promptTemplate.contains(QStringLiteral("{}")) ? QString(promptTemplate).replace(QStringLiteral("{}"), l) : l);
-    const torch::Tensor textFeatures = e.textFeatures(prompts);
+    const std::vector<std::vector<float>> text = e.textEmbeddings(prompts);
 
     std::vector<PhotoRecord> photos;
     for (const PhotoRecord& p : reader().photos())
@@ -429,15 +425,26 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
     if (photos.empty()) throw AlignError(folderPath.toStdString() + ": no indexed photos under this folder (add it and run index first)");
 
     std::vector<TaggedPhoto> out;
-    const auto textUnit = textFeatures / textFeatures.norm(2, -1, true);
+    const double temperature = e.temperature();
     for (const PhotoRecord& p : photos) {
         const auto v = reader().vector(p.id);
         if (!v) continue;
-        const auto image = torch::from_blob(const_cast<float*>(v->data()), {1, static_cast<int64_t>(v->size())}).clone();
-        const auto logits = torch::matmul(image / image.norm(2, -1, true), textUnit.t())[0] / e.temperature();
-        const auto probs = torch::softmax(logits, 0);
-        TaggedPhoto t{p.id, p.path, labels[static_cast<int>(probs.argmax().item<int64_t>())], {}};
-        for (int i = 0; i < labels.size(); ++i) t.probabilities.emplace_back(labels[i], probs[i].item<float>());
+        // softmax(cos / temperature), as logits_per_image and classify compute it; the stored vectors are unit.
+        double norm = 0;
+        for (float x : *v) norm += double(x) * x;
+        norm = std::sqrt(norm);
+        std::vector<double> logits;
+        for (const std::vector<float>& t : text) {
+            double dot = 0;
+            for (size_t k = 0; k < t.size() && k < v->size(); ++k) dot += double((*v)[k]) * t[k];
+            logits.push_back(dot / (norm > 0 ? norm : 1) / temperature);
+        }
+        const double top = *std::max_element(logits.begin(), logits.end());
+        double sum = 0;
+        for (double& l : logits) sum += (l = std::exp(l - top));
+        const size_t best = static_cast<size_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        TaggedPhoto t{p.id, p.path, labels[static_cast<int>(best)], {}};
+        for (int i = 0; i < labels.size(); ++i) t.probabilities.emplace_back(labels[i], static_cast<float>(logits[static_cast<size_t>(i)] / sum));
         out.push_back(std::move(t));
     }
     return out;
