@@ -192,7 +192,7 @@ void LibraryIndexer::compare() {
         if (!seen.insert(f.path).second) continue;
         const auto it = known_.find(f.path);
         if (it != known_.end() && it->second.size == f.size && it->second.mtimeMs == f.mtimeMs) {
-            if (it->second.status == QLatin1String("offline")) backOnline_.push_back(it->second.id);
+            if (it->second.status == PhotoStatus::Offline) backOnline_.push_back(it->second.id);
             ++report_.unchanged;
             continue;
         }
@@ -201,7 +201,7 @@ void LibraryIndexer::compare() {
     for (const auto& [path, p] : known_) {
         if (seen.count(path)) continue;
         if (offlineFolders_.count(p.folderId)) {
-            if (p.status != QLatin1String("offline")) goneOffline_.push_back(p);
+            if (p.status != PhotoStatus::Offline) goneOffline_.push_back(p);
             ++report_.offline;
             continue;
         }
@@ -222,8 +222,8 @@ void LibraryIndexer::hashAndMatch() {
     std::vector<float> copyVectors;
     {
         PhotoLibrary::WriteTransaction tx(lib_);
-        for (int64_t id : backOnline_) lib_.catalog_->setStatus(id, QStringLiteral("indexed"));
-        for (const PhotoRecord& p : goneOffline_) lib_.catalog_->setStatus(p.id, QStringLiteral("offline"));
+        for (int64_t id : backOnline_) lib_.catalog_->setStatus(id, PhotoStatus::Indexed);
+        for (const PhotoRecord& p : goneOffline_) lib_.catalog_->setStatus(p.id, PhotoStatus::Offline);
         std::map<int64_t, bool> folderKept;
         for (size_t i = 0; i < candidates_.size(); ++i) {
             const Candidate& c = candidates_[i];
@@ -238,7 +238,7 @@ void LibraryIndexer::hashAndMatch() {
                 continue;
             }
             const auto same = known_.find(f.path);
-            if (same != known_.end() && same->second.contentHash == c.hash && same->second.status == QLatin1String("indexed")) {
+            if (same != known_.end() && same->second.contentHash == c.hash && same->second.status == PhotoStatus::Indexed) {
                 lib_.catalog_->updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
                 ++report_.unchanged;
                 continue;
@@ -254,7 +254,7 @@ void LibraryIndexer::hashAndMatch() {
             }
             std::optional<std::vector<float>> reuse;
             for (const PhotoRecord& twin : lib_.catalog_->photosWithHash(c.hash))
-                if (twin.status == QLatin1String("indexed") && twin.path != f.path && (reuse = lib_.catalog_->vector(twin.id))) {
+                if (twin.status == PhotoStatus::Indexed && twin.path != f.path && (reuse = lib_.catalog_->vector(twin.id))) {
                     PhotoRecord r = twin;
                     r.id = 0;
                     r.path = f.path;

@@ -55,6 +55,21 @@ const char* kPhotoColumns =
 
 }  // namespace
 
+const char* toString(PhotoStatus status) {
+    switch (status) {
+        case PhotoStatus::Indexed: return "indexed";
+        case PhotoStatus::Failed: return "failed";
+        case PhotoStatus::Offline: return "offline";
+    }
+    return "failed";
+}
+
+PhotoStatus photoStatusFromString(const QString& text) {
+    if (text == QLatin1String("indexed")) return PhotoStatus::Indexed;
+    if (text == QLatin1String("offline")) return PhotoStatus::Offline;
+    return PhotoStatus::Failed;  // the schema allows nothing else
+}
+
 PhotoRecord readPhoto(const SqliteStatement& s) {
     PhotoRecord p;
     p.id = s.integer(0);
@@ -67,7 +82,7 @@ PhotoRecord readPhoto(const SqliteStatement& s) {
     p.height = static_cast<int>(s.integer(7));
     p.takenAt = s.integer(8);
     p.orientation = static_cast<int>(s.integer(9));
-    p.status = s.text(10);
+    p.status = photoStatusFromString(s.text(10));
     p.error = s.text(11);
     return p;
 }
@@ -251,9 +266,9 @@ void PhotoCatalog::updateFile(int64_t id, const QString& path, int64_t folderId,
     s.bind(1, path).bind(2, folderId).bind(3, size).bind(4, mtimeMs).bind(5, id).run();
 }
 
-void PhotoCatalog::setStatus(int64_t id, const QString& status) {
+void PhotoCatalog::setStatus(int64_t id, PhotoStatus status) {
     SqliteStatement s(*db_, "UPDATE photos SET status = ? WHERE id = ?");
-    s.bind(1, status).bind(2, id).run();
+    s.bind(1, QString::fromLatin1(toString(status))).bind(2, id).run();
 }
 
 void PhotoCatalog::removePhoto(int64_t id) {

@@ -17,6 +17,12 @@ struct FolderRecord {
     QString path;
 };
 
+// Where a photo stands: embedded and searchable; failed (its error says why; retried when the file changes);
+// offline (under a folder that is not there now, an unplugged drive; kept with its vector).
+enum class PhotoStatus { Indexed, Failed, Offline };
+const char* toString(PhotoStatus status);  // the catalog's spelling: "indexed", "failed", "offline"
+PhotoStatus photoStatusFromString(const QString& text);
+
 struct PhotoRecord {
     int64_t id = 0;
     QString path;
@@ -28,7 +34,7 @@ struct PhotoRecord {
     int height = 0;
     int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
     int orientation = 1;
-    QString status;       // indexed, failed, offline
+    PhotoStatus status = PhotoStatus::Indexed;
     QString error;
 };
 
@@ -68,7 +74,7 @@ public:
     int64_t putFailed(const PhotoRecord& photo);
     // A photo that moved or was touched: new path / size / time, same vector and tags.
     void updateFile(int64_t id, const QString& path, int64_t folderId, int64_t size, int64_t mtimeMs);
-    void setStatus(int64_t id, const QString& status);
+    void setStatus(int64_t id, PhotoStatus status);
     void removePhoto(int64_t id);
 
     std::optional<std::vector<float>> vector(int64_t photoId) const;

@@ -421,7 +421,7 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
 
     std::vector<PhotoRecord> photos;
     for (const PhotoRecord& p : reader().photos())
-        if (p.status == QLatin1String("indexed") && isUnder(p.path, folder)) photos.push_back(p);
+        if (p.status == PhotoStatus::Indexed && isUnder(p.path, folder)) photos.push_back(p);
     if (photos.empty()) throw AlignError(folderPath.toStdString() + ": no indexed photos under this folder (add it and run index first)");
 
     std::vector<TaggedPhoto> out;

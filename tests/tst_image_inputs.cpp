@@ -172,7 +172,7 @@ private slots:
         for (const auto& [name, mentions] : expected) {
             const auto photo = lib->catalog().photoByPath(dir + QLatin1Char('/') + name);
             QVERIFY2(photo, qPrintable(name));
-            QCOMPARE(photo->status, QStringLiteral("failed"));
+            QVERIFY(photo->status == PhotoStatus::Failed);
             QVERIFY2(photo->error.contains(mentions, Qt::CaseInsensitive), qPrintable(name + QStringLiteral(": ") + photo->error));
         }
         QCOMPARE(lib->index().failed.size(), size_t(0));  // not retried until the file changes

@@ -254,7 +254,7 @@ private slots:
         QCOMPARE(r.indexed, int64_t(12));
         QCOMPARE(r.failed.size(), size_t(2));
         const auto empty = lib->catalog().photoByPath(dir + QStringLiteral("/empty.png"));
-        QCOMPARE(empty->status, QStringLiteral("failed"));
+        QVERIFY(empty->status == PhotoStatus::Failed);
         QVERIFY(empty->error.contains(QStringLiteral("empty")));
         QCOMPARE(lib->index().failed.size(), size_t(0));  // not retried until the file changes
     }
