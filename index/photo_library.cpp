@@ -8,6 +8,7 @@
 #include "library_error.h"
 #include "library_lock.h"
 #include "library_repair.h"
+#include "model_identity.h"
 #include "qt_image_fallback.h"
 
 #include <QCryptographicHash>
@@ -32,14 +33,6 @@ namespace photosearch {
 namespace {
 
 const char* kVectorsFile = "vectors.faiss";
-
-
-QByteArray sha256OfFile(const QString& path) {
-    QString error;
-    const QString sha = Digest::sha256OfFile(path, &error);
-    if (sha.isEmpty()) throw AlignError((path + QStringLiteral(": ") + error).toStdString());
-    return sha.toLatin1();
-}
 
 QString canonicalFolder(const QString& path) {
     const QFileInfo info(path);
@@ -129,21 +122,11 @@ AlignEmbedder& PhotoLibrary::embedder() {
 QString PhotoLibrary::modelId() {
     std::lock_guard lock(loadMutex_);
     if (!modelId_.isEmpty()) return modelId_;
-    const QDir modelDir(options_.modelDir);
-    const QFileInfo weights(ModelWeights::weightsFileIn(options_.modelDir));
-    // Hashing 690 MB takes 0.7 s: remember the checksum for this exact file (path, size, time), and
-    // compute it on another core while the model loads.
-    const QString key = weights.absoluteFilePath() + QLatin1Char('|') + QString::number(weights.size()) + QLatin1Char('|') +
-                        QString::number(weights.lastModified().toMSecsSinceEpoch());
-    QString weightsSha = catalog_->meta(QStringLiteral("weights_key")) == key ? catalog_->meta(QStringLiteral("weights_sha256")) : QString();
-    std::future<QByteArray> hashing;
-    if (weightsSha.isEmpty() && weights.isFile())
-        hashing = std::async(std::launch::async, [path = weights.absoluteFilePath()] { return sha256OfFile(path); });
-    AlignEmbedder& e = embedder();
-    if (hashing.valid()) weightsSha = QString::fromLatin1(hashing.get());
-    const QByteArray configSha = sha256OfFile(modelDir.filePath(QStringLiteral("config.json")));
-    const QString id = QString::fromLatin1(
-        QCryptographicHash::hash(configSha + weightsSha.toLatin1(), QCryptographicHash::Sha256).toHex().left(16));
+    AlignEmbedder* e = nullptr;
+    const ModelIdentity::Result identity =
+        ModelIdentity::compute(options_.modelDir, catalog_->meta(QStringLiteral("weights_key")), catalog_->meta(QStringLiteral("weights_sha256")),
+                               [&] { e = &embedder(); });
+    const QString& id = identity.id;
     const QString stored = catalog_->meta(QStringLiteral("model_id"));
     if (!stored.isEmpty() && stored != id && catalog_->vectorCount() > 0)
         throw LibraryError(LibraryErrorKind::ModelMismatch, dir_.toStdString() + ": this library was indexed with another model (" +
@@ -153,11 +136,11 @@ QString PhotoLibrary::modelId() {
                          "everything with this one (photosearch-cli index --reindex)");
     if (lock_) {
         WriteTransaction tx(*this);
-        catalog_->setMeta(QStringLiteral("weights_key"), key);
-        catalog_->setMeta(QStringLiteral("weights_sha256"), weightsSha);
+        catalog_->setMeta(QStringLiteral("weights_key"), identity.weightsKey);
+        catalog_->setMeta(QStringLiteral("weights_sha256"), identity.weightsSha);
         catalog_->setMeta(QStringLiteral("model_id"), id);
         catalog_->setMeta(QStringLiteral("model_name"), QFileInfo(options_.modelDir).fileName());
-        catalog_->setMeta(QStringLiteral("model_dim"), QString::number(e.config().projectionDim));
+        catalog_->setMeta(QStringLiteral("model_dim"), QString::number(e->config().projectionDim));
         tx.commit();
     }
     modelId_ = id;
