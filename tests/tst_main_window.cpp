@@ -72,6 +72,14 @@ private slots:
             if (a->menu())
                 for (QAction* item : a->menu()->actions()) offered |= item->text() == QStringLiteral("Get the model...");
         QVERIFY(offered);
+        // Adding a folder, tagging or searching before there is a library says so (it used to crash).
+        QVERIFY(w.session()->addFolder(tmp_->filePath(QStringLiteral("photos"))).contains(QStringLiteral("not open yet")));
+        QVERIFY(w.session()->removeFolder(tmp_->filePath(QStringLiteral("photos"))).contains(QStringLiteral("not open yet")));
+        QVERIFY(w.session()->saveTags({QStringLiteral("cat")}, {}).contains(QStringLiteral("not open yet")));
+        QSignalSpy failed(w.session(), &LibrarySession::searchFailed);
+        w.session()->search(QStringLiteral("a cat"), SearchOptions{});
+        QVERIFY(failed.wait(10000));
+        QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("not open yet")));
     }
 
     void typingAQueryFillsTheGridInRankedOrder() {

@@ -72,11 +72,17 @@ int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
 }
 
 int LibrarySession::search(const QString& text, const SearchOptions& options) {
-    return submit([this, text, options] { return library_->search(text, options); });
+    return submit([this, text, options] {
+        if (!library_) throw AlignError(notOpenMessage().toStdString());
+        return library_->search(text, options);
+    });
 }
 
 int LibrarySession::similar(const QString& path, const SearchOptions& options) {
-    return submit([this, path, options] { return library_->similar(path, options); });
+    return submit([this, path, options] {
+        if (!library_) throw AlignError(notOpenMessage().toStdString());
+        return library_->similar(path, options);
+    });
 }
 
 void LibrarySession::startIndexing() {
@@ -124,7 +130,12 @@ QStringList LibrarySession::folders() const {
     return out;
 }
 
+QString LibrarySession::notOpenMessage() const {
+    return tr("The library is not open yet: PhotoSearch needs its model first (Library > Get the model...).");
+}
+
 QString LibrarySession::addFolder(const QString& path) {
+    if (!library_) return notOpenMessage();
     try {
         library_->addFolder(path);
         emit libraryChanged();
@@ -135,7 +146,7 @@ QString LibrarySession::addFolder(const QString& path) {
 }
 
 QString LibrarySession::removeFolder(const QString& path) {
-    if (indexing_) return tr("Wait for indexing to finish before removing a folder.");
+    if (!library_) return notOpenMessage();
     try {
         library_->removeFolder(path);
         emit libraryChanged();
@@ -149,6 +160,7 @@ QStringList LibrarySession::tags() const { return library_ ? library_->allTags()
 
 void LibrarySession::computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate) {
     QMetaObject::invokeMethod(searchContext_, [this, folder, labels, promptTemplate] {
+        if (!library_) return emit failed(notOpenMessage());
         try {
             emit tagsComputed(labels, library_->computeTags(folder, labels, promptTemplate));
         } catch (const std::exception& e) {
@@ -158,6 +170,7 @@ void LibrarySession::computeTags(const QString& folder, const QStringList& label
 }
 
 QString LibrarySession::saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
+    if (!library_) return notOpenMessage();
     try {
         library_->saveTags(labels, tagged);
         emit libraryChanged();

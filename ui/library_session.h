@@ -67,6 +67,7 @@ signals:
 
 private:
     int submit(std::function<std::vector<SearchResult>()> query);
+    QString notOpenMessage() const;
     std::unique_ptr<PhotoLibrary> library_;
     bool writable_ = false;
     QThread searchThread_, indexThread_;
