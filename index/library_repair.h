@@ -13,7 +13,7 @@ struct RepairReport {
 };
 
 // The catalog's last good copy, kept beside it (catalog.backup.sqlite) after each successful index run
-// and each saving of tags, and the way back to it. Repair takes the writer lock, checks the catalog
+// and tag run, and the way back to it. Repair takes the writer lock, checks the catalog
 // (PRAGMA quick_check); when it is damaged it moves it (with its -wal and -shm) aside, restores the backup
 // and drops the vector cache. The caller then indexes, which re-checks the folders and re-uses every vector
 // the backup holds. Throws LibraryError (CatalogDamaged) when there is no usable backup, saying what to do.

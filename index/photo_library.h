@@ -162,7 +162,7 @@ private:
     std::shared_ptr<VectorIndex> ensureVectors();
     void dropVectors();
     void saveVectors();
-    // The catalog's last good copy (LibraryRepair), after a successful run or a saving of tags.
+    // The catalog's last good copy (LibraryRepair), after a successful index run or tag run.
     void keepBackup();
     void requireWritable() const;
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
