@@ -1,6 +1,7 @@
 #include "qt_image_fallback.h"
 #include "library_paths.h"
 #include "main_window.h"
+#include "window_automation.h"
 #include "memory_tuning.h"
 
 #include <QApplication>
@@ -79,8 +80,9 @@ int main(int argc, char** argv) {
     if (modelDir.isEmpty()) modelDir = photosearch::LibraryPaths::defaultModelDir();
     const QString libraryDir = parser.isSet(options.library) ? parser.value(options.library) : photosearch::LibraryPaths::defaultLibraryDir();
 
-    photosearch::MainWindow window({libraryDir, modelDir, parser.value(options.query), parser.value(options.screenshot), true,
-                                    parser.value(options.typeQuery)});
+    const QString typeQuery = parser.value(options.typeQuery), screenshot = parser.value(options.screenshot);
+    photosearch::MainWindow window({libraryDir, modelDir, parser.value(options.query), true, typeQuery.isEmpty()});
+    if (!typeQuery.isEmpty() || !screenshot.isEmpty()) new photosearch::WindowAutomation(&window, typeQuery, screenshot);
     window.show();
     return app.exec();
 }

@@ -33,7 +33,7 @@ class TestMainWindow : public QObject {
     QString model() const { return test::dataPath("align-tiny/model"); }
 
     std::unique_ptr<MainWindow> openWindow() {
-        auto w = std::make_unique<MainWindow>(MainWindow::Options{library(), model(), {}, {}, false, {}});
+        auto w = std::make_unique<MainWindow>(MainWindow::Options{library(), model(), {}, false});
         w->show();
         // Ready once the model is loaded and the start-up re-scan has finished.
         QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
@@ -62,7 +62,7 @@ private slots:
     // No model: the window says where it looked and how to get one, and offers the way in its menu.
     void noModelSaysWhatToDo() {
         const QString missing = tmp_->filePath(QStringLiteral("no-model-here"));
-        MainWindow w(MainWindow::Options{library(), missing, {}, {}, false, {}});
+        MainWindow w(MainWindow::Options{library(), missing, {}, false});
         w.show();
         QTRY_VERIFY(!w.errorBanner().isEmpty());
         QVERIFY2(w.errorBanner().startsWith(QStringLiteral("No ALIGN model at ") + missing), qPrintable(w.errorBanner()));

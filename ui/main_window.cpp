@@ -42,33 +42,9 @@
 #include <QUrl>
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
-#include <fstream>
-#include <unistd.h>
 #include <QVBoxLayout>
 
 namespace photosearch {
-
-namespace {
-
-qint64 nowNs() {
-    timespec t{};
-    clock_gettime(CLOCK_BOOTTIME, &t);
-    return qint64(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-// Milliseconds since this process started (the kernel's start time, before any library was loaded).
-double msSinceProcessStart() {
-    std::ifstream stat("/proc/self/stat");
-    std::string field;
-    for (int i = 0; i < 22 && stat >> field; ++i) {
-    }
-    const double startNs = std::stod(field.empty() ? std::string("0") : field) / static_cast<double>(sysconf(_SC_CLK_TCK)) * 1e9;
-    return (static_cast<double>(nowNs()) - startNs) / 1e6;
-}
-
-}  // namespace
 
 namespace {
 QString duration(double seconds) {
@@ -200,28 +176,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     connect(&session_, &LibrarySession::searchFinished, this, [this](int id, const QVector<SearchHit>& hits, double ms) {
         if (id != latestRequest_) return;  // an older query finished after a newer one was asked
         model_->setResults(hits);
-        if (!options_.typeQuery.isEmpty() && modelReady_ && lastEditNs_ > 0) {
-            const double ms = static_cast<double>(nowNs() - lastEditNs_) / 1e6;
-            typingLatencies_.push_back(ms);
-            std::fprintf(stderr, "timing: \"%s\": results shown %.0f ms after the keystroke\n", qPrintable(search_->text()), ms);
-            lastEditNs_ = 0;
-            if (search_->text() == options_.typeQuery) {
-                std::sort(typingLatencies_.begin(), typingLatencies_.end());
-                std::fprintf(stderr, "timing: keystroke to results over %zu keystrokes: median %.0f ms, worst %.0f ms\n", typingLatencies_.size(),
-                             typingLatencies_[typingLatencies_.size() / 2], typingLatencies_.back());
-                QTimer::singleShot(0, this, &QWidget::close);
-            } else {
-                QTimer::singleShot(0, this, &MainWindow::typeNextCharacter);
-            }
-        }
         statusText_->setText(tr("%n photo(s) in %1 ms", nullptr, static_cast<int>(hits.size())).arg(ms, 0, 'f', 0));
-        if (!options_.screenshotPath.isEmpty() && !hits.isEmpty() && !screenshotTaken_) {
-            screenshotTaken_ = true;
-            QTimer::singleShot(2500, this, [this] {  // let the thumbnails arrive
-                grab().save(options_.screenshotPath);
-                close();
-            });
-        }
+        emit resultsShown(static_cast<int>(hits.size()));
     });
     connect(&session_, &LibrarySession::searchFailed, this, [this](int id, const QString& error) {
         if (id == latestRequest_) showError(error);
@@ -282,21 +238,6 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
 }
 
 MainWindow::~MainWindow() = default;
-
-
-void MainWindow::showEvent(QShowEvent* event) {
-    QMainWindow::showEvent(event);
-    if (shownOnce_) return;
-    shownOnce_ = true;
-    if (!options_.typeQuery.isEmpty()) std::fprintf(stderr, "timing: window shown %.0f ms after the process started\n", msSinceProcessStart());
-}
-
-void MainWindow::typeNextCharacter() {
-    const QString typed = search_->text();
-    if (typed.size() >= options_.typeQuery.size()) return;
-    lastEditNs_ = nowNs();
-    search_->setText(options_.typeQuery.left(typed.size() + 1));
-}
 
 QWidget* MainWindow::buildSidePanel() {
     auto* panel = new QWidget(this);
@@ -448,12 +389,8 @@ void MainWindow::start() {
         if (modelReady_) return;
         modelReady_ = true;
         statusText_->setText(tr("Ready"));
-        if (!options_.typeQuery.isEmpty()) {
-            std::fprintf(stderr, "timing: model loaded and searchable %.0f ms after the process started\n", msSinceProcessStart());
-            search_->clear();
-            QTimer::singleShot(150, this, &MainWindow::typeNextCharacter);
-            return;
-        }
+        emit modelReady();
+        if (!options_.startWork) return;
         if (session_.isWritable() && !session_.folders().isEmpty()) session_.startIndexing();
         runQuery();
     }, Qt::SingleShotConnection);

@@ -33,12 +33,10 @@ public:
         QString libraryDir;
         QString modelDir;
         QString initialQuery;
-        QString screenshotPath;  // grab the window once results show, save it, quit (for docs and tests)
         bool askForModel = true;
-        // Measurement (docs/performance.md): once the model is ready, type this text into the search field
-        // a character every 150 ms, as a person does, print when the window showed, when the model was
-        // ready and how long after each keystroke its results showed, then quit.
-        QString typeQuery;
+        // Once the model is ready: re-scan the folders and run the initial query. WindowAutomation's typing
+        // measurement turns it off, to time the search alone.
+        bool startWork = true;
     };
 
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -57,6 +55,10 @@ public:
     QString errorBanner() const;
     void searchSimilarTo(const QString& path);
     void openTagDialog(const QString& folder);
+
+signals:
+    void modelReady();              // the model is loaded and a search has run
+    void resultsShown(int count);   // the grid shows the results of the latest search
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -108,14 +110,8 @@ private:
     QString queryImage_;
     QString activeTag_;
     int latestRequest_ = 0;
-    void showEvent(QShowEvent* event) override;
-    void typeNextCharacter();
 
     bool modelReady_ = false;
-    bool shownOnce_ = false;
-    qint64 lastEditNs_ = 0;
-    std::vector<double> typingLatencies_;
-    bool screenshotTaken_ = false;
 };
 
 }  // namespace photosearch

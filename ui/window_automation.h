@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <vector>
+
+namespace photosearch {
+
+class MainWindow;
+
+// The window's measurement and documentation modes, kept out of the window itself: they watch it through
+// its signals and drive its search field as a person would.
+//  - typeQuery (docs/performance.md): once the model is ready, type the text a character every 150 ms, print
+//    when the window showed, when the model was ready and how long after each keystroke its results showed,
+//    then close the window;
+//  - screenshotPath (the README's screenshot, tests/gui_screenshot.sh): once results show, let the thumbnails
+//    arrive, save a picture of the window and close it.
+class WindowAutomation : public QObject {
+    Q_OBJECT
+  public:
+    WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath);
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+    // Milliseconds since this process started (the kernel's start time, before any library was loaded).
+    static double msSinceProcessStart();
+
+  private:
+    void typeNextCharacter();
+    void onResults(int count);
+
+    MainWindow* window_;
+    QString typeQuery_, screenshotPath_;
+    bool ready_ = false, shown_ = false, screenshotTaken_ = false;
+    qint64 lastEditNs_ = 0;
+    std::vector<double> latencies_;
+};
+
+}  // namespace photosearch
