@@ -36,7 +36,7 @@ void addLibraryOption(CommandLine& cl) {
                            QStringLiteral("DIR")});
 }
 
-std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) {
+std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable, bool verifyCatalog = false) {
     const QCommandLineParser& p = cl.parser();
     LibraryOptions o;
     o.libraryDir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
@@ -45,6 +45,7 @@ std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable) 
     o.threads = p.value(QStringLiteral("threads")).toInt();
     o.precision = p.value(QStringLiteral("precision"));
     o.writable = writable;
+    o.verifyCatalog = verifyCatalog;
     auto library = PhotoLibrary::open(o);
     if (library->removedStaleLock())
         QTextStream(stderr) << "note: removed the lock of a PhotoSearch that stopped without closing the library "
@@ -124,7 +125,7 @@ int indexCommand(const QStringList& arguments) {
     addLibraryOption(cl);
     cl.parser().addOption({QStringLiteral("reindex"), QStringLiteral("Drop every vector and embed everything again (after changing the model).")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
-    auto library = openLibrary(cl, true);
+    auto library = openLibrary(cl, true, /*verifyCatalog=*/true);
     for (const QString& folder : cl.parser().positionalArguments()) library->addFolder(folder);
     if (library->folders().empty()) {
         QTextStream(stderr) << "error: the library has no folders yet: photosearch-cli index FOLDER\n";

@@ -92,6 +92,11 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
     lib->lock_ = acquireWriterLock(lib->dir_, &lib->removedStaleLock_);
     refuseEmptiedCatalog(lib->dir_, catalogPath);
     lib->catalog_ = std::make_unique<PhotoCatalog>(catalogPath);
+    if (options.verifyCatalog)
+        if (const QString problems = lib->catalog_->db().quickCheck(); problems != QLatin1String("ok"))
+            throw LibraryError(LibraryErrorKind::CatalogDamaged,
+                               catalogPath.toStdString() + ": the catalog is damaged (" + problems.left(300).toStdString() +
+                                   "); run 'photosearch-cli repair' to restore the copy kept after the last successful run");
     // Searches, status and tag previews read through their own connection: they see only committed data,
     // never a batch the writer has not finished.
     lib->reader_ = std::make_unique<PhotoCatalog>(catalogPath, PhotoCatalog::Access::ReadOnly);

@@ -26,6 +26,10 @@ struct LibraryOptions {
     int threads = 0;
     bool writable = false;  // takes the writer lock: index, tag, folders
     QString precision;  // EmbedderOptions::precision; empty: $PHOTOSEARCH_PRECISION, else auto
+    // Check every page of the catalog at open (PRAGMA quick_check): damage anywhere is reported before a run
+    // builds on it. About a second for 100,000 photos, so the command line's index run asks for it and the
+    // window does not (damage it reads later is reported then).
+    bool verifyCatalog = false;
 };
 
 struct IndexProgress {
