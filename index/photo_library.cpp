@@ -9,7 +9,6 @@
 #include "library_lock.h"
 #include "library_repair.h"
 #include "model_identity.h"
-#include "qt_image_fallback.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -66,7 +65,6 @@ std::optional<int64_t> parseExifDateTime(const QString& value) {
 PhotoLibrary::~PhotoLibrary() = default;
 
 std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) {
-    installQtImageFallback();
     auto lib = std::unique_ptr<PhotoLibrary>(new PhotoLibrary);
     lib->options_ = options;
     lib->dir_ = QDir::cleanPath(QFileInfo(options.libraryDir).absoluteFilePath());

@@ -4,6 +4,7 @@
 #include "align_error.h"
 #include "image_decoder.h"
 #include "photo_library.h"
+#include "qt_image_fallback.h"
 #include "testutils.h"
 
 #include <QDir>
@@ -59,6 +60,8 @@ class TestPhotoLibrary : public QObject {
     }
 
 private slots:
+    // As both programs' main() does, once per process: GIF through Qt's plug-in (OpenCV 4.6 reads none).
+    void initTestCase() { installQtImageFallback(); }
     void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
 
     // Search ranks exactly as the cosine of `embed`'s outputs ranks.
