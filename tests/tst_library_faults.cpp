@@ -166,7 +166,8 @@ class TestLibraryFaults : public QObject {
         }
         test::writeFile(db, bytes);
         for (const QString& command : commands) {
-            const QStringList args = command == QLatin1String("search") ? QStringList{"search", "a cat"} : QStringList{command};
+            const QStringList args =
+                command == QLatin1String("search") ? QStringList{"search", "a cat"} : QStringList{command};
             const Run r = cli(args + lib(library));
             QVERIFY2(!r.crashed, qPrintable(r.err));
             QCOMPARE(r.exitCode, 5);
