@@ -26,7 +26,7 @@ IndexControl* gControl = nullptr;
 QJsonValue n(int64_t v) { return QJsonValue(static_cast<qint64>(v)); }
 
 void onInterrupt(int) {
-    if (gControl) gControl->cancel = true;  // the run stops after the current batch, everything committed kept
+    if (gControl) gControl->cancelFromSignalHandler();  // the run stops after the current batch, everything committed kept
 }
 
 void addLibraryOption(CommandLine& cl) {

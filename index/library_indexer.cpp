@@ -5,6 +5,7 @@
 #include "file_hash.h"
 #include "image_decoder.h"
 #include "library_error.h"
+#include "library_writer.h"
 #include "memory_tuning.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
@@ -126,6 +127,33 @@ QString hashFile(const QString& path, QString& error) { return Digest::sha256OfF
 
 }  // namespace
 
+void IndexControl::setPaused(bool paused) {
+    {
+        std::lock_guard lock(mutex_);
+        paused_ = paused;
+    }
+    resumed_.notify_all();
+}
+
+void IndexControl::cancel() {
+    {
+        std::lock_guard lock(mutex_);
+        cancelled_ = true;
+    }
+    resumed_.notify_all();
+}
+
+void IndexControl::reset() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = false;
+    paused_ = false;
+}
+
+void IndexControl::waitWhilePaused() {
+    std::unique_lock lock(mutex_);
+    resumed_.wait(lock, [this] { return !paused_ || cancelled_; });
+}
+
 IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* control) {
     requireWritable();
     IndexReport report;
@@ -175,18 +203,18 @@ void LibraryIndexer::run() {
 void LibraryIndexer::scan() {
     // 1. What is on disk now. A folder that is not there (an unplugged drive) keeps its photos, offline.
     PhotoScanner scanner(lib_.dir_);
-    for (const FolderRecord& f : lib_.catalog_->folders()) {
+    for (const FolderRecord& f : lib_.catalog().folders()) {
         if (!QFileInfo(f.path).isDir()) {
             offlineFolders_.insert(f.id);
             continue;
         }
-        scanner.scan(f.path, f.id, files_, &ctl_.cancel);
+        scanner.scan(f.path, f.id, files_, &ctl_.cancelFlag());
     }
 }
 
 void LibraryIndexer::compare() {
     // 2. Compare with the catalog: same size and time means unchanged.
-    for (PhotoRecord& p : lib_.catalog_->photos()) known_.emplace(p.path, std::move(p));
+    for (PhotoRecord& p : lib_.catalog().photos()) known_.emplace(p.path, std::move(p));
     std::set<QString> seen;  // a path reached twice (through a link to a folder) counts once
     for (const ScannedFile& f : files_) {
         if (!seen.insert(f.path).second) continue;
@@ -215,31 +243,32 @@ void LibraryIndexer::hashAndMatch() {
     parallelFor(candidates_.size(), workers_ + 1, [&](size_t i) {
         Candidate& c = candidates_[i];
         if (!c.file.problem.isEmpty()) c.error = c.file.problem;
-        else if (!ctl_.cancel) c.hash = hashFile(c.file.path, c.error);
+        else if (!ctl_.isCancelled()) c.hash = hashFile(c.file.path, c.error);
     });
 
     std::vector<int64_t> copyIds;
     std::vector<float> copyVectors;
-    {
-        PhotoLibrary::WriteTransaction tx(lib_);
-        for (int64_t id : backOnline_) lib_.catalog_->setStatus(id, PhotoStatus::Indexed);
-        for (const PhotoRecord& p : goneOffline_) lib_.catalog_->setStatus(p.id, PhotoStatus::Offline);
+    std::vector<std::pair<QString, QString>> failed;
+    lib_.writer_->write(
+        [&](PhotoCatalog& catalog) {
+        for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
+        for (const PhotoRecord& p : goneOffline_) catalog.setStatus(p.id, PhotoStatus::Offline);
         std::map<int64_t, bool> folderKept;
         for (size_t i = 0; i < candidates_.size(); ++i) {
             const Candidate& c = candidates_[i];
             const ScannedFile& f = c.file;
             const auto kept = folderKept.try_emplace(f.folderId, false);
-            if (kept.second) kept.first->second = lib_.catalog_->hasFolder(f.folderId);
+            if (kept.second) kept.first->second = catalog.hasFolder(f.folderId);
             if (!kept.first->second) continue;  // removed from the library since the scan
             if (!c.error.isEmpty()) {
                 PhotoRecord r{0, f.path, f.folderId, f.size, f.mtimeMs, {}, 0, 0, f.mtimeMs / 1000, 1, {}, c.error};
-                lib_.catalog_->putFailed(r);
-                fail(f.path, c.error);
+                catalog.putFailed(r);
+                failed.emplace_back(f.path, c.error);
                 continue;
             }
             const auto same = known_.find(f.path);
             if (same != known_.end() && same->second.contentHash == c.hash && same->second.status == PhotoStatus::Indexed) {
-                lib_.catalog_->updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
+                catalog.updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
                 ++report_.unchanged;
                 continue;
             }
@@ -247,31 +276,33 @@ void LibraryIndexer::hashAndMatch() {
             if (moved != missingByHash_.end() && !moved->second.empty() && same == known_.end()) {
                 const PhotoRecord from = moved->second.back();
                 moved->second.pop_back();
-                lib_.catalog_->updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
+                catalog.updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
                 movedIds_.insert(from.id);
                 ++report_.moved;
                 continue;
             }
             std::optional<std::vector<float>> reuse;
-            for (const PhotoRecord& twin : lib_.catalog_->photosWithHash(c.hash))
-                if (twin.status == PhotoStatus::Indexed && twin.path != f.path && (reuse = lib_.catalog_->vector(twin.id))) {
+            for (const PhotoRecord& twin : catalog.photosWithHash(c.hash))
+                if (twin.status == PhotoStatus::Indexed && twin.path != f.path && (reuse = catalog.vector(twin.id))) {
                     PhotoRecord r = twin;
                     r.id = 0;
                     r.path = f.path;
                     r.folderId = f.folderId;
                     r.size = f.size;
                     r.mtimeMs = f.mtimeMs;
-                    copyIds.push_back(lib_.catalog_->putIndexed(r, model_, *reuse));
+                    copyIds.push_back(catalog.putIndexed(r, model_, *reuse));
                     copyVectors.insert(copyVectors.end(), reuse->begin(), reuse->end());
                     ++report_.copies;
                     break;
                 }
             if (!reuse) toEmbed_.push_back(i);
         }
-        lib_.catalog_->bumpGeneration();
-        tx.commit();
-        if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
-    }
+        catalog.bumpGeneration();
+        },
+        [&] {
+            if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
+        });
+    for (const auto& [path, error] : failed) fail(path, error);
 }
 
 void LibraryIndexer::embed() {
@@ -321,8 +352,8 @@ void LibraryIndexer::embed() {
     progress.total = static_cast<int64_t>(toEmbed_.size());
     bool more = true;
     while (more) {
-        while (ctl_.pause && !ctl_.cancel) QThread::msleep(50);
-        if (ctl_.cancel) {
+        ctl_.waitWhilePaused();
+        if (ctl_.isCancelled()) {
             report_.cancelled = true;
             break;
         }
@@ -344,12 +375,14 @@ void LibraryIndexer::embed() {
         t.restart();
         std::vector<int64_t> ids;
         std::vector<float> data;
-        PhotoLibrary::WriteTransaction tx(lib_);
+        std::vector<std::pair<QString, QString>> failed;
+        lib_.writer_->write(
+            [&](PhotoCatalog& catalog) {
         int64_t row = 0;
         std::map<int64_t, bool> folderKept;  // a folder removed from the library while this run embedded its photos
         for (Prepared& b : batch) {
             const auto kept = folderKept.try_emplace(b.record.folderId, false);
-            if (kept.second) kept.first->second = lib_.catalog_->hasFolder(b.record.folderId);
+            if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
             if (!kept.first->second) {
                 if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
                 continue;
@@ -360,18 +393,21 @@ void LibraryIndexer::embed() {
             }
             if (!b.error.isEmpty()) {
                 b.record.error = b.error;
-                lib_.catalog_->putFailed(b.record);
-                fail(b.record.path, b.error);
+                catalog.putFailed(b.record);
+                failed.emplace_back(b.record.path, b.error);
                 continue;
             }
             const std::vector<float>& v = features[row++];
-            ids.push_back(lib_.catalog_->putIndexed(b.record, model_, v));
+            ids.push_back(catalog.putIndexed(b.record, model_, v));
             data.insert(data.end(), v.begin(), v.end());
             ++report_.indexed;
         }
-        lib_.catalog_->bumpGeneration();
-        tx.commit();
-        if (const auto v = lib_.vectors()) v->add(ids, data);
+        catalog.bumpGeneration();
+            },
+            [&] {
+                if (const auto v = lib_.vectors()) v->add(ids, data);
+            });
+        for (const auto& [path, error] : failed) fail(path, error);
         report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 
         progress.done += static_cast<int64_t>(batch.size());
@@ -390,15 +426,18 @@ void LibraryIndexer::forgetDeleted() {
     // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
     if (!report_.cancelled) {
         std::vector<int64_t> removed;
-        PhotoLibrary::WriteTransaction tx(lib_);
-        for (const PhotoRecord& p : missing_)
-            if (!movedIds_.count(p.id)) {
-                lib_.catalog_->removePhoto(p.id);
-                removed.push_back(p.id);
-            }
-        lib_.catalog_->bumpGeneration();
-        tx.commit();
-        if (const auto v = lib_.vectors()) v->remove(removed);
+        lib_.writer_->write(
+            [&](PhotoCatalog& catalog) {
+                for (const PhotoRecord& p : missing_)
+                    if (!movedIds_.count(p.id)) {
+                        catalog.removePhoto(p.id);
+                        removed.push_back(p.id);
+                    }
+                catalog.bumpGeneration();
+            },
+            [&] {
+                if (const auto v = lib_.vectors()) v->remove(removed);
+            });
         report_.removed = static_cast<int64_t>(removed.size());
     }
 }
@@ -406,9 +445,9 @@ void LibraryIndexer::forgetDeleted() {
 void LibraryIndexer::finish() {
     lib_.saveVectors();
     lib_.keepBackup();
-    lib_.refreshPaths();
+    lib_.search_->refreshPaths();
     report_.stages.write += lap();
-    report_.total = lib_.catalog_->counts().indexed;
+    report_.total = lib_.catalog().counts().indexed;
     report_.elapsedSeconds = timer_.elapsed() / 1000.0;
     memory::releaseFreeMemory();  // the activations' blocks, kept for reuse while indexing
 }

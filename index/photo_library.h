@@ -1,6 +1,8 @@
 #pragma once
 
+#include "library_search.h"
 #include "photo_catalog.h"
+#include "zero_shot_tagger.h"
 #include "vector_index.h"
 
 #include <QLockFile>
@@ -8,16 +10,18 @@
 #include <QStringList>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace photosearch {
 
 class AlignEmbedder;
+class LibrarySearch;
+class LibraryWriter;
 
 struct LibraryOptions {
     QString libraryDir;
@@ -64,42 +68,33 @@ struct IndexReport {
     } stages;
 };
 
-// Pause, resume and cancel an index run from another thread; each takes effect within one batch.
-struct IndexControl {
-    std::atomic<bool> cancel{false};
-    std::atomic<bool> pause{false};
+// Pause, resume and cancel an index run from another thread; each takes effect within one batch. A paused
+// run sleeps until it is resumed or cancelled (no polling).
+class IndexControl {
+public:
+    void setPaused(bool paused);
+    void cancel();
+    // For a signal handler (Ctrl-C): only sets the flag, which is async-signal-safe; the run sees it at the
+    // next batch. (The command line never pauses, so nothing waits to be woken.)
+    void cancelFromSignalHandler() noexcept { cancelled_.store(true); }
+    // Ready for a new run: neither paused nor cancelled.
+    void reset();
+    bool isCancelled() const { return cancelled_.load(); }
+    bool isPaused() const { return paused_.load(); }
+    // Returns at once unless paused; then when resumed or cancelled.
+    void waitWhilePaused();
+    const std::atomic<bool>& cancelFlag() const { return cancelled_; }
+
+private:
+    std::atomic<bool> cancelled_{false};
+    std::atomic<bool> paused_{false};
+    std::mutex mutex_;
+    std::condition_variable resumed_;
 };
 
 struct IndexCallbacks {
     std::function<void(const IndexProgress&)> progress;
     std::function<void(const QString& path, const QString& error)> fileFailed;
-};
-
-struct SearchOptions {
-    int limit = 20;
-    std::optional<float> minScore;
-    QString folder;                 // only photos under this folder
-    std::optional<int64_t> after;   // taken at or after (seconds since the epoch)
-    std::optional<int64_t> before;  // taken before
-    QString tag;
-    QString notText;                // push results away from this concept
-    float notWeight = 0.5f;
-    QString imagePath;              // combine the text with an image
-    float textWeight = 1.0f;
-    float imageWeight = 1.0f;
-};
-
-struct SearchResult {
-    int64_t id = 0;
-    QString path;
-    float score = 0;
-};
-
-struct TaggedPhoto {
-    int64_t id = 0;
-    QString path;
-    QString tag;
-    std::vector<std::pair<QString, float>> probabilities;  // in the order the labels were given
 };
 
 struct LibraryStatus {
@@ -138,7 +133,10 @@ public:
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
     LibraryStatus status();
 
-    PhotoCatalog& catalog() { return *catalog_; }
+    // The catalog as committed, through the read-only connection searches use. Writes go through writer().
+    PhotoCatalog& catalog() const { return *reader_; }
+    // The library's one writer; null when the library was opened read-only.
+    LibraryWriter* writer() const { return writer_.get(); }
     AlignEmbedder& embedder();
     // The model this library's vectors come from; throws when it is not the model in use.
     QString modelId();
@@ -146,50 +144,36 @@ public:
     // The vector index as it stands now, or null before first use. A snapshot: it stays valid while held,
     // even when the library drops it (a removed folder) and builds another.
     std::shared_ptr<VectorIndex> vectors() const;
+    // The vector index, loaded from the cache or built from the catalog on first use.
+    std::shared_ptr<VectorIndex> ensureVectors();
     // The lock of a writer that died (kill -9, a crash) was found and removed when this library was opened.
     bool removedStaleLock() const { return removedStaleLock_; }
 
 private:
     PhotoLibrary() = default;
-    // Every write to the catalog (an index batch, tags, folders, a reset) holds writeMutex_ for its
-    // transaction, so writes from the window's threads never nest on the one connection, nor join a
-    // transaction another thread will roll back.
-    class WriteTransaction {
-    public:
-        explicit WriteTransaction(PhotoLibrary& library) : lock_(library.writeMutex_), tx_(library.catalog_->db()) {}
-        void commit() { tx_.commit(); }
-
-    private:
-        std::unique_lock<std::recursive_mutex> lock_;
-        SqliteTransaction tx_;
-    };
-    std::shared_ptr<VectorIndex> ensureVectors();
+    // The cache when it is trusted, else built from `catalog`; published as the current index. `built` says which.
+    std::shared_ptr<VectorIndex> loadOrBuildVectors(PhotoCatalog& catalog, const QString& modelId, int dim, bool* built);
     void dropVectors();
     void saveVectors();
     // The catalog's last good copy (LibraryRepair), after a successful index run or tag run.
     void keepBackup();
     void requireWritable() const;
-    std::vector<float> queryVector(const QString& text, const SearchOptions& options);
-    std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options, int64_t excludeId);
-    void refreshPaths();
     friend class LibraryIndexer;
 
     LibraryOptions options_;
     QString dir_;
     std::unique_ptr<QLockFile> lock_;
-    std::unique_ptr<PhotoCatalog> catalog_;  // the writer's connection (the only one of a read-only library)
-    std::unique_ptr<PhotoCatalog> reader_;   // committed data only, for searches and status; null when read-only
-    PhotoCatalog& reader() const;
+    std::unique_ptr<LibraryWriter> writer_;  // owns the write connection; null when read-only
+    std::unique_ptr<PhotoCatalog> reader_;   // committed data only, for searches, status and the indexer's diff
+    std::unique_ptr<LibrarySearch> search_;
     std::unique_ptr<AlignEmbedder> embedder_;
     std::shared_ptr<VectorIndex> vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
     mutable std::mutex vectorsMutex_;
     QString modelId_;
     bool removedStaleLock_ = false;
-    std::mutex pathsMutex_;
-    // Lock order: loadMutex_, then writeMutex_, then vectorsMutex_ or pathsMutex_.
+    // Lock order: loadMutex_, then (waiting for) the writer, then vectorsMutex_. Commands running on the
+    // writer thread take vectorsMutex_ only.
     std::recursive_mutex loadMutex_;  // the model and the vector cache load once, whichever thread asks first
-    std::recursive_mutex writeMutex_;
-    std::unordered_map<int64_t, std::pair<QString, int64_t>> paths_;  // id -> path, taken_at
 };
 
 // "YYYY:MM:DD HH:MM:SS" (EXIF, local time) to seconds since the epoch; nullopt when malformed.

@@ -1,9 +1,12 @@
 // The library's units on their own, with real files and a real SQLite file: the catalog (schema, records,
 // counts, tags, backup), the scanner (what counts as a photo, hidden files, links, loops), the hashing
-// (known SHA-256 and SHA-1 answers), the writer lock (holder named, stale lock taken over).
+// (known SHA-256 and SHA-1 answers), the writer lock (holder named, stale lock taken over), the one writer
+// (order, rollback, nesting) and the index run's pause (woken, not polled).
 #include "file_hash.h"
 #include "library_error.h"
 #include "library_lock.h"
+#include "library_writer.h"
+#include "photo_library.h"
 #include "photo_catalog.h"
 #include "photo_scanner.h"
 #include "testutils.h"
@@ -15,6 +18,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <atomic>
+#include <thread>
 
 using namespace photosearch;
 
@@ -167,6 +173,68 @@ class TestLibraryUnits : public QObject {
     }
 
     // The writer lock names its holder, and a lock left by a process that died is taken over and said so.
+    // Commands from many threads run one at a time on the writer's thread, each whole or not at all: a
+    // command that throws leaves nothing behind and its caller gets the exception; a command that asks the
+    // writer again runs inside the same transaction instead of waiting for itself.
+    void writerRunsCommandsInOrderWholeOrNotAtAll() {
+        const QString file = path(QStringLiteral("catalog.sqlite"));
+        auto writer = std::make_unique<LibraryWriter>(std::make_unique<PhotoCatalog>(file));
+        const int64_t folder = writer->write([](PhotoCatalog& c) { return c.addFolder(QStringLiteral("/photos")); });
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        const std::thread::id caller = std::this_thread::get_id();
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 25; ++i) {
+                    const QString name = QStringLiteral("/photos/%1-%2.jpg").arg(t).arg(i);
+                    try {
+                        writer->write([&](PhotoCatalog& c) {
+                            if (std::this_thread::get_id() == caller) throw std::logic_error("ran on the caller's thread");
+                            c.putIndexed({0, name, folder, 1, 1, {}, 1, 1, 1, 1, {}, {}}, QStringLiteral("m"), {1, 0});
+                            // Every third command fails after writing: its row must not survive.
+                            if (i % 3 == 0) throw LibraryError(LibraryErrorKind::DiskFull, "no space left (a test)");
+                        });
+                    } catch (const LibraryError& e) {
+                        if (e.kind() == LibraryErrorKind::DiskFull) ++failures;
+                    }
+                }
+            });
+        for (std::thread& t : threads) t.join();
+        QCOMPARE(failures.load(), 4 * 9);  // i = 0, 3, ..., 24
+        const int nested = writer->write([&](PhotoCatalog& c) {
+            c.setMeta(QStringLiteral("outer"), QStringLiteral("1"));
+            return writer->write([](PhotoCatalog& inner) { return inner.meta(QStringLiteral("outer")).toInt(); });
+        });
+        QCOMPARE(nested, 1);
+        writer.reset();  // drains and stops
+        PhotoCatalog reader(file, PhotoCatalog::Access::ReadOnly);
+        QCOMPARE(reader.counts().photos, int64_t(4 * 16));
+        QVERIFY(!reader.photoByPath(QStringLiteral("/photos/2-3.jpg")));
+        QVERIFY(reader.photoByPath(QStringLiteral("/photos/2-4.jpg")));
+    }
+
+    // A paused run sleeps until resumed or cancelled; it does not poll.
+    void pausedRunWakesOnResumeAndOnCancel() {
+        for (const bool byCancel : {false, true}) {
+            IndexControl control;
+            control.setPaused(true);
+            std::atomic<bool> woke{false};
+            std::thread run([&] {
+                control.waitWhilePaused();
+                woke = true;
+            });
+            QTest::qWait(100);
+            QVERIFY(!woke);
+            if (byCancel) control.cancel();
+            else control.setPaused(false);
+            run.join();
+            QVERIFY(woke);
+            QCOMPARE(control.isCancelled(), byCancel);
+            control.reset();
+            QVERIFY(!control.isCancelled() && !control.isPaused());
+        }
+    }
+
     void writerLock() {
         const QString dir = path(QStringLiteral("library"));
         QDir().mkpath(dir);

@@ -162,9 +162,11 @@ private slots:
         w->close();
         w.reset();  // joins the worker
         auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true, {}});  // the lock was released
-        SqliteStatement check(lib->catalog().db(), "PRAGMA integrity_check");
-        QVERIFY(check.step());
-        QCOMPARE(check.text(0), QStringLiteral("ok"));
+        {
+            SqliteStatement check(lib->catalog().db(), "PRAGMA integrity_check");
+            QVERIFY(check.step());
+            QCOMPARE(check.text(0), QStringLiteral("ok"));
+        }  // finished: an open statement would hold the reading connection's snapshot
         const IndexReport rest = lib->index();
         QCOMPARE(rest.total, int64_t(60));
     }

@@ -3,6 +3,7 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "image_decoder.h"
+#include "library_writer.h"
 #include "photo_library.h"
 #include "qt_image_fallback.h"
 #include "testutils.h"
@@ -493,8 +494,10 @@ private slots:
     void duplicatesGroupCloseVectors() {
         auto lib = open();
         const QString id = lib->modelId();
-        const int64_t folder = lib->catalog().addFolder(path(QStringLiteral("photos")));
-        auto put = [&](const char* name, std::vector<float> v) {
+        QDir().mkpath(path(QStringLiteral("photos")));
+        lib->addFolder(path(QStringLiteral("photos")));
+        const int64_t folder = lib->folders().front().id;
+        auto put = [&](PhotoCatalog& catalog, const char* name, std::vector<float> v) {
             double n = 0;
             for (float x : v) n += double(x) * x;
             for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
@@ -502,17 +505,15 @@ private slots:
             PhotoRecord r;
             r.path = path(QString::fromLatin1(name));
             r.folderId = folder;
-            lib->catalog().putIndexed(r, id, v);
+            catalog.putIndexed(r, id, v);
         };
-        {
-            SqliteTransaction t(lib->catalog().db());
-            put("a.jpg", {1, 0, 0, 0});
-            put("a2.jpg", {1, 0.1f, 0, 0});
-            put("b.jpg", {0, 0, 1, 0});
-            put("b2.jpg", {0, 0, 1, 0.5f});
-            lib->catalog().bumpGeneration();
-            t.commit();
-        }
+        lib->writer()->write([&](PhotoCatalog& catalog) {
+            put(catalog, "a.jpg", {1, 0, 0, 0});
+            put(catalog, "a2.jpg", {1, 0.1f, 0, 0});
+            put(catalog, "b.jpg", {0, 0, 1, 0});
+            put(catalog, "b2.jpg", {0, 0, 1, 0.5f});
+            catalog.bumpGeneration();
+        });
         auto reopened = open(false);
         auto groups = reopened->duplicates(0.95f);
         QCOMPARE(groups.size(), size_t(1));
@@ -540,16 +541,16 @@ private slots:
             QVERIFY(p.total == 48);
             QVERIFY(p.photosPerSecond > 0);
             if (doneAtProgress.size() == 1) {
-                control.pause = true;
+                control.setPaused(true);
                 // Released from another thread after a moment; nothing may be embedded meanwhile.
                 releaser = std::thread([&] {
                     QThread::msleep(400);
                     PhotoCatalog reader(path(QStringLiteral("library/catalog.sqlite")));
                     vectorsWhilePaused = reader.vectorCount();
-                    control.pause = false;
+                    control.setPaused(false);
                 });
             }
-            if (doneAtProgress.size() == 2) control.cancel = true;
+            if (doneAtProgress.size() == 2) control.cancel();
         };
         const IndexReport r = lib->index(callbacks, &control);
         releaser.join();

@@ -87,8 +87,7 @@ int LibrarySession::similar(const QString& path, const SearchOptions& options) {
 
 void LibrarySession::startIndexing() {
     if (!library_ || !writable_ || indexing_.exchange(true)) return;
-    control_.cancel = false;
-    control_.pause = false;
+    control_.reset();
     emit indexingStarted();
     QMetaObject::invokeMethod(indexContext_, [this] {
         IndexCallbacks callbacks;
@@ -113,12 +112,11 @@ void LibrarySession::startIndexing() {
     });
 }
 
-void LibrarySession::setPaused(bool paused) { control_.pause = paused; }
-void LibrarySession::cancelIndexing() { control_.cancel = true; }
+void LibrarySession::setPaused(bool paused) { control_.setPaused(paused); }
+void LibrarySession::cancelIndexing() { control_.cancel(); }
 
 void LibrarySession::shutdown() {
-    control_.cancel = true;
-    control_.pause = false;
+    control_.cancel();
     indexThread_.quit();
     indexThread_.wait();
 }

@@ -1,0 +1,184 @@
+#include "library_search.h"
+
+#include "align_embedder.h"
+#include "align_error.h"
+#include "library_error.h"
+#include "photo_library.h"
+#include "vector_index.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace photosearch {
+
+QString canonicalFolder(const QString& path) {
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
+}
+
+bool isUnderFolder(const QString& path, const QString& folder) {
+    return path.startsWith(folder) &&
+           (path.size() == folder.size() || path.at(folder.size()) == QLatin1Char('/') ||
+            folder.endsWith(QLatin1Char('/')));
+}
+
+void LibrarySearch::refreshPaths() {
+    auto paths = library_.catalog().pathsAndDates();
+    std::lock_guard lock(pathsMutex_);
+    paths_ = std::move(paths);
+}
+
+std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchOptions& o) {
+    AlignEmbedder& e = library_.embedder();
+    const int dim = e.config().projectionDim;
+    std::vector<float> q(static_cast<size_t>(dim), 0.0f);
+    auto addScaled = [&](const std::vector<float>& v, float w) {
+        for (int i = 0; i < dim; ++i) q[i] += w * v[i];
+    };
+    if (!text.trimmed().isEmpty()) addScaled(e.textEmbeddings({text})[0], o.textWeight);
+    if (!o.imagePath.isEmpty())
+        addScaled(e.imageEmbeddings({e.processor().preprocessFile(o.imagePath)})[0], o.imageWeight);
+    double norm = 0;
+    for (float x : q) norm += double(x) * x;
+    if (norm == 0) throw AlignError("nothing to search for: give a text or an image");
+    for (float& x : q) x = static_cast<float>(x / std::sqrt(norm));
+    // Scores become cos(photo, query) - w * cos(photo, not): a linear query, so one inner product.
+    if (!o.notText.trimmed().isEmpty()) addScaled(e.textEmbeddings({o.notText})[0], -o.notWeight);
+    return q;
+}
+
+std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, const SearchOptions& o,
+                                              int64_t excludeId) {
+    const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
+    const PhotoCatalog& catalog = library_.catalog();
+    if (o.minScore && !std::isfinite(*o.minScore))
+        throw LibraryError(LibraryErrorKind::InvalidRequest, "the minimum score is not a number");
+    if (!std::isfinite(o.notWeight))
+        throw LibraryError(LibraryErrorKind::InvalidRequest,
+                           "the weight of the \"not\" text is not a number");
+    const QString folder = o.folder.isEmpty() ? QString() : canonicalFolder(o.folder);
+    // A filter naming what the library does not have is a mistake to report, not "no results".
+    if (!folder.isEmpty()) {
+        QStringList known;
+        bool inLibrary = false;
+        for (const FolderRecord& f : catalog.folders()) {
+            known << f.path;
+            inLibrary |= isUnderFolder(folder, f.path);
+        }
+        if (!inLibrary)
+            throw LibraryError(LibraryErrorKind::InvalidRequest,
+                               o.folder.toStdString() + ": not in the library (its folders: " +
+                                   (known.isEmpty() ? std::string("none yet")
+                                                    : known.join(QStringLiteral(", ")).toStdString()) +
+                                   ")");
+    }
+    std::set<int64_t> tagged;
+    if (!o.tag.isEmpty()) {
+        for (int64_t id : catalog.photosTagged(o.tag)) tagged.insert(id);
+        if (tagged.empty()) {
+            const QStringList tags = catalog.allTags();
+            throw LibraryError(LibraryErrorKind::InvalidRequest,
+                               "no photo has the tag '" + o.tag.toStdString() + "' (tags in the library: " +
+                                   (tags.isEmpty() ? std::string("none yet")
+                                                   : tags.join(QStringLiteral(", ")).toStdString()) +
+                                   ")");
+        }
+    }
+    const bool filtered = !folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
+    // Exact search is cheap enough to score every photo when filters may drop most of the best ones.
+    const int64_t k = filtered ? vectors->size() : o.limit + (excludeId ? 1 : 0);
+    std::vector<SearchResult> out;
+    std::lock_guard lock(pathsMutex_);
+    for (const ScoredId& hit : vectors->search(query.data(), k)) {
+        if (static_cast<int>(out.size()) >= o.limit) break;
+        if (hit.id == excludeId) continue;
+        if (o.minScore && hit.score < *o.minScore) break;
+        const auto it = paths_.find(hit.id);
+        if (it == paths_.end()) continue;
+        const auto& [path, takenAt] = it->second;
+        if (!folder.isEmpty() && !isUnderFolder(path, folder)) continue;
+        if (o.after && takenAt < *o.after) continue;
+        if (o.before && takenAt >= *o.before) continue;
+        if (!o.tag.isEmpty() && !tagged.count(hit.id)) continue;
+        out.push_back({hit.id, path, hit.score});
+    }
+    return out;
+}
+
+std::vector<SearchResult> LibrarySearch::search(const QString& text, const SearchOptions& options) {
+    return rank(queryVector(text, options), options, 0);
+}
+
+std::vector<SearchResult> LibrarySearch::similar(const QString& path, const SearchOptions& options) {
+    const QFileInfo info(path);
+    if (!info.exists()) throw AlignError(path.toStdString() + ": file not found");
+    const QString absolute = info.absoluteFilePath();
+    int64_t self = 0;
+    std::vector<float> query;
+    const PhotoCatalog& catalog = library_.catalog();
+    if (const auto known = catalog.photoByPath(absolute);
+        known && known->size == info.size() && known->mtimeMs == info.lastModified().toMSecsSinceEpoch()) {
+        self = known->id;
+        if (auto v = catalog.vector(known->id)) query = std::move(*v);
+    }
+    if (query.empty()) {
+        library_.modelId();
+        AlignEmbedder& e = library_.embedder();
+        query = e.imageEmbeddings({e.processor().preprocessFile(absolute)})[0];
+    }
+    if (!options.notText.trimmed().isEmpty()) {
+        const std::vector<float> n = library_.embedder().textEmbeddings({options.notText})[0];
+        for (size_t i = 0; i < query.size(); ++i) query[i] -= options.notWeight * n[i];
+    }
+    return rank(query, options, self);
+}
+
+std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold) {
+    const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
+    std::vector<int64_t> ids;
+    {
+        std::lock_guard lock(pathsMutex_);
+        for (const auto& [id, _] : paths_) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    std::unordered_map<int64_t, int64_t> parent;
+    std::function<int64_t(int64_t)> find = [&](int64_t x) {
+        auto it = parent.find(x);
+        if (it == parent.end() || it->second == x) return x;
+        return it->second = find(it->second);
+    };
+    std::vector<float> v;
+    for (int64_t id : ids) {
+        if (!vectors->reconstruct(id, v)) continue;
+        for (const ScoredId& hit : vectors->search(v.data(), 32)) {
+            if (hit.id == id || hit.score < threshold) continue;
+            const int64_t a = find(id), b = find(hit.id);
+            if (a != b) parent[std::max(a, b)] = std::min(a, b);
+        }
+    }
+    // Every photo joins its root's group, the root included; singletons are dropped below.
+    std::map<int64_t, std::vector<SearchResult>> groups;
+    std::lock_guard lock(pathsMutex_);
+    std::vector<float> rootVector;
+    for (int64_t id : ids) {
+        const int64_t root = find(id);
+        if (!vectors->reconstruct(root, rootVector) || !vectors->reconstruct(id, v)) continue;
+        const float score =
+            static_cast<float>(std::inner_product(v.begin(), v.end(), rootVector.begin(), 0.0));
+        groups[root].push_back({id, paths_[id].first, score});
+    }
+    std::vector<std::vector<SearchResult>> out;
+    for (auto& [root, members] : groups)
+        if (members.size() > 1) out.push_back(std::move(members));
+    return out;
+}
+
+}  // namespace photosearch

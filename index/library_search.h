@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace photosearch {
+
+class PhotoLibrary;
+class VectorIndex;
+
+struct SearchOptions {
+    int limit = 20;
+    std::optional<float> minScore;
+    QString folder;                 // only photos under this folder
+    std::optional<int64_t> after;   // taken at or after (seconds since the epoch)
+    std::optional<int64_t> before;  // taken before
+    QString tag;
+    QString notText;  // push results away from this concept
+    float notWeight = 0.5f;
+    QString imagePath;  // combine the text with an image
+    float textWeight = 1.0f;
+    float imageWeight = 1.0f;
+};
+
+struct SearchResult {
+    int64_t id = 0;
+    QString path;
+    float score = 0;
+};
+
+// Search over a library's published vector snapshot and its committed catalog: a text (with an image, a
+// "not" text), photos like a photo, near-duplicate groups. Reads only; safe from any thread.
+class LibrarySearch {
+  public:
+    explicit LibrarySearch(PhotoLibrary& library) : library_(library) {}
+
+    std::vector<SearchResult> search(const QString& text, const SearchOptions& options);
+    // Photos like the image at `path` (in the library or not); the photo itself is left out.
+    std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
+    // Groups of photos whose vectors are at least `threshold` alike (cosine), each group's first photo the
+    // one the others were compared with.
+    std::vector<std::vector<SearchResult>> duplicates(float threshold);
+    // Re-reads every photo's path and date after the catalog changed (an index run, a removed folder).
+    void refreshPaths();
+
+  private:
+    std::vector<float> queryVector(const QString& text, const SearchOptions& options);
+    std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options,
+                                   int64_t excludeId);
+    PhotoLibrary& library_;
+    std::mutex pathsMutex_;
+    std::unordered_map<int64_t, std::pair<QString, int64_t>> paths_;  // id -> path, taken_at
+};
+
+// The folder a person named, as the catalog stores folders: canonical when it exists, else cleaned.
+QString canonicalFolder(const QString& path);
+// `path` is `folder` or lies under it.
+bool isUnderFolder(const QString& path, const QString& folder);
+
+}  // namespace photosearch
