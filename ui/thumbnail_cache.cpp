@@ -5,10 +5,14 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QImageReader>
+#include <QLoggingCategory>
 #include <QPointer>
+#include <QSaveFile>
 #include <QStandardPaths>
 
 namespace photosearch {
+
+Q_LOGGING_CATEGORY(lcThumbnails, "photosearch.ui.thumbnails", QtWarningMsg)
 
 ThumbnailCache::ThumbnailCache(int size, QObject* parent) : QObject(parent), size_(size), memory_(4000) {
     pool_.setMaxThreadCount(std::max(1, QThread::idealThreadCount() - 1));
@@ -29,40 +33,58 @@ void ThumbnailCache::setSize(int size) {
     if (size == size_) return;
     size_ = size;
     memory_.clear();
+    pending_.clear();  // what is still loading arrives at the old size and is dropped
 }
 
 QImage ThumbnailCache::get(const QString& path) {
-    if (QImage* img = memory_.object(path)) return *img;
+    if (QImage* img = memory_.object(path))
+        return *img;  // null for a file that cannot be read: not tried again
     if (pending_.contains(path)) return {};
     pending_.insert(path);
     const int size = size_;
     QPointer<ThumbnailCache> self(this);
     pool_.start([self, path, size] {
         const QFileInfo info(path);
-        const QByteArray key = QCryptographicHash::hash(
-            (path + QLatin1Char('|') + QString::number(info.size()) + QLatin1Char('|') +
-             QString::number(info.lastModified().toMSecsSinceEpoch()) + QLatin1Char('|') + QString::number(size)).toUtf8(),
-            QCryptographicHash::Sha1).toHex();
-        const QString cached = cacheDir() + QLatin1Char('/') + QString::fromLatin1(key) + QStringLiteral(".jpg");
+        const QByteArray key =
+            QCryptographicHash::hash(
+                (path + QLatin1Char('|') + QString::number(info.size()) + QLatin1Char('|') +
+                 QString::number(info.lastModified().toMSecsSinceEpoch()) + QLatin1Char('|') +
+                 QString::number(size))
+                    .toUtf8(),
+                QCryptographicHash::Sha1)
+                .toHex();
+        const QString cached =
+            cacheDir() + QLatin1Char('/') + QString::fromLatin1(key) + QStringLiteral(".jpg");
         QImage image(cached);
         if (image.isNull()) {
             QImageReader reader(path);
             reader.setAutoTransform(true);  // EXIF orientation
             const QSize full = reader.size();
             if (full.isValid() && (full.width() > size || full.height() > size))
-                reader.setScaledSize(full.scaled(size, size, Qt::KeepAspectRatio));  // JPEG: decoded at reduced scale
+                reader.setScaledSize(
+                    full.scaled(size, size, Qt::KeepAspectRatio));  // JPEG: decoded at reduced scale
             image = reader.read();
-            if (!image.isNull()) {
-                if (image.width() > size || image.height() > size) image = image.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            if (image.isNull()) {
+                qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(path),
+                       qUtf8Printable(reader.errorString()));
+            } else {
+                if (image.width() > size || image.height() > size)
+                    image = image.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                // Whole or not at all: another window reading the cache never sees half a thumbnail.
                 QDir().mkpath(cacheDir());
-                image.save(cached, "JPEG", 85);
+                QSaveFile file(cached);
+                if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "JPEG", 85) || !file.commit())
+                    qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s", qUtf8Printable(path),
+                           qUtf8Printable(file.errorString()));
             }
         }
         if (!self) return;
-        QMetaObject::invokeMethod(self, [self, path, image] {
+        QMetaObject::invokeMethod(self, [self, path, image, size] {
             if (!self) return;
+            if (size != self->size_) return;  // made for the size before a change; asked again at the new one
             self->pending_.remove(path);
-            if (!image.isNull()) self->memory_.insert(path, new QImage(image));
+            self->memory_.insert(
+                path, new QImage(image));  // a null image too: a broken file is not decoded again and again
             emit self->ready(path);
         });
     });

@@ -1,0 +1,177 @@
+// The window's non-widget units on their own, with real files, a real library, the tiny model and the real
+// Qt event loop: the thumbnail cache (orientation, reduced size, disk cache, broken files, size changes) and
+// the library session (not open yet, read-only beside another writer, indexing reported through signals).
+#include "library_session.h"
+#include "testutils.h"
+#include "thumbnail_cache.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <opencv2/core.hpp>
+
+using namespace photosearch;
+
+// The session's signals come from its search and indexing threads, and QSignalSpy records them there at
+// once: a spy is polled (QTRY_*) rather than waited on, which would miss a signal sent before the wait.
+
+class TestUiUnits : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> tmp_;
+    QString path(const QString& p) const { return tmp_->filePath(p); }
+    QString model() const { return test::dataPath(QStringLiteral("align-tiny/model")); }
+    QStringList cachedFiles() const { return QDir(ThumbnailCache::cacheDir()).entryList(QDir::Files); }
+
+    // The thumbnail of `file` at the cache's size, waiting for it to be made.
+    static QImage thumbnail(ThumbnailCache& cache, const QString& file) {
+        QSignalSpy ready(&cache, &ThumbnailCache::ready);
+        QImage image = cache.get(file);
+        if (!image.isNull()) return image;
+        if (!ready.wait(10000)) return {};
+        return cache.get(file);
+    }
+
+  private slots:
+    void init() {
+        tmp_ = std::make_unique<QTemporaryDir>();
+        qputenv("XDG_CACHE_HOME", path(QStringLiteral("cache")).toUtf8());
+    }
+
+    // A landscape JPEG stored sideways (EXIF orientation 6) shows upright, fitted into the size asked.
+    void thumbnailIsUprightAndFitted() {
+        cv::Mat rgb(200, 400, CV_8UC3, cv::Scalar(200, 30, 30));
+        test::writeFile(path(QStringLiteral("sideways.jpg")), test::jpegWithOrientation(rgb, 6));
+        ThumbnailCache cache(100);
+        const QImage image = thumbnail(cache, path(QStringLiteral("sideways.jpg")));
+        QCOMPARE(image.size(), QSize(50, 100));  // 400x200 turned a quarter: 200x400, fitted into 100x100
+        QCOMPARE(cachedFiles().size(), 1);
+    }
+
+    // A second window (a new cache) reads the thumbnail from disk instead of decoding the photo again: the
+    // file on disk, painted over here, is what it shows.
+    void thumbnailComesFromTheDiskCache() {
+        cv::Mat rgb(120, 160, CV_8UC3, cv::Scalar(30, 200, 30));
+        test::writeFile(path(QStringLiteral("green.jpg")), test::jpegWithOrientation(rgb, 1));
+        {
+            ThumbnailCache first(64);
+            QVERIFY(!thumbnail(first, path(QStringLiteral("green.jpg"))).isNull());
+        }
+        QCOMPARE(cachedFiles().size(), 1);
+        const QString onDisk = ThumbnailCache::cacheDir() + QLatin1Char('/') + cachedFiles().front();
+        QImage blue(64, 48, QImage::Format_RGB32);
+        blue.fill(QColor(0, 0, 255));
+        QVERIFY(blue.save(onDisk, "JPEG", 95));
+        ThumbnailCache second(64);
+        const QImage shown = thumbnail(second, path(QStringLiteral("green.jpg")));
+        QVERIFY(qBlue(shown.pixel(10, 10)) > 200 && qGreen(shown.pixel(10, 10)) < 60);
+        QCOMPARE(cachedFiles().size(), 1);
+    }
+
+    // A file that cannot be decoded is tried once: asking again (every repaint of its tile does) neither
+    // starts another decode nor announces it again.
+    void brokenFileIsTriedOnce() {
+        test::writeFile(path(QStringLiteral("broken.jpg")),
+                        QByteArray("\xff\xd8\xff\xe0 not really a JPEG", 24));
+        ThumbnailCache cache(64);
+        QSignalSpy ready(&cache, &ThumbnailCache::ready);
+        QVERIFY(cache.get(path(QStringLiteral("broken.jpg"))).isNull());
+        QVERIFY(ready.wait(10000));
+        for (int i = 0; i < 5; ++i) QVERIFY(cache.get(path(QStringLiteral("broken.jpg"))).isNull());
+        QTest::qWait(300);
+        QCOMPARE(ready.count(), 1);
+        QVERIFY(cachedFiles().isEmpty());
+    }
+
+    // A new size applies at once, without a restart.
+    void sizeChangeApplies() {
+        cv::Mat rgb(300, 300, CV_8UC3, cv::Scalar(90, 90, 200));
+        test::writeFile(path(QStringLiteral("square.jpg")), test::jpegWithOrientation(rgb, 1));
+        ThumbnailCache cache(64);
+        QCOMPARE(thumbnail(cache, path(QStringLiteral("square.jpg"))).size(), QSize(64, 64));
+        cache.setSize(128);
+        QCOMPARE(thumbnail(cache, path(QStringLiteral("square.jpg"))).size(), QSize(128, 128));
+    }
+
+    // Before the model is there the window has a session without a library: every request says so, none
+    // crashes.
+    void sessionNotOpenSaysSo() {
+        LibrarySession session;
+        QVERIFY(!session.isOpen());
+        QVERIFY(session.addFolder(tmp_->path()).contains(QStringLiteral("not open")));
+        QVERIFY(session.removeFolder(tmp_->path()).contains(QStringLiteral("not open")));
+        QVERIFY(session.saveTags({QStringLiteral("a")}, {}).contains(QStringLiteral("not open")));
+        QVERIFY(session.folders().isEmpty());
+        QSignalSpy failed(&session, &LibrarySession::searchFailed);
+        const int id = session.search(QStringLiteral("a cat"), {});
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+        QCOMPARE(failed.front().at(0).toInt(), id);
+        QVERIFY(failed.front().at(1).toString().contains(QStringLiteral("not open")));
+        QSignalSpy tagFailed(&session, &LibrarySession::failed);
+        session.computeTags(tmp_->path(), {QStringLiteral("a")}, {});
+        QTRY_VERIFY_WITH_TIMEOUT(!tagFailed.isEmpty(), 10000);
+        session.startIndexing();  // nothing to index: no signal, no crash
+        QVERIFY(!session.isIndexing());
+    }
+
+    // A folder added through the session is indexed on the indexing thread; the window hears of it only
+    // through signals, and the results then come from the search thread.
+    void sessionIndexesAndSearches() {
+        test::makePhotos(path(QStringLiteral("photos")));
+        LibrarySession session;
+        QCOMPARE(
+            session.open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 1, false, {}}),
+            QString());
+        QVERIFY(session.isWritable());
+        QSignalSpy changed(&session, &LibrarySession::libraryChanged);
+        QCOMPARE(session.addFolder(path(QStringLiteral("photos"))), QString());
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(session.folders(),
+                 QStringList{QFileInfo(path(QStringLiteral("photos"))).canonicalFilePath()});
+        QSignalSpy started(&session, &LibrarySession::indexingStarted);
+        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
+        session.startIndexing();
+        QCOMPARE(started.count(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+        QVERIFY(finished.front().at(0).toString().startsWith(QStringLiteral("12 indexed")));
+        QCOMPARE(finished.front().at(1).toBool(), false);
+        QVERIFY(!session.isIndexing());
+        QSignalSpy results(&session, &LibrarySession::searchFinished);
+        SearchOptions all;
+        all.limit = 100;
+        const int id = session.search(QStringLiteral("a photo"), all);
+        QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 10000);
+        QCOMPARE(results.front().at(0).toInt(), id);
+        QCOMPARE(results.front().at(1).value<QVector<SearchHit>>().size(), 12);
+    }
+
+    // Beside another PhotoSearch that writes the library, the session opens it read-only and says so:
+    // searches work, changes are refused with a reason, indexing does not start.
+    void sessionBesideAnotherWriterIsReadOnly() {
+        test::makePhotos(path(QStringLiteral("photos")));
+        auto writer = PhotoLibrary::open(
+            {path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 1, true, {}});
+        writer->addFolder(path(QStringLiteral("photos")));
+        writer->index();
+        LibrarySession session;
+        const QString message =
+            session.open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 1, false, {}});
+        QVERIFY2(message.contains(QStringLiteral("process %1").arg(QCoreApplication::applicationPid())),
+                 qPrintable(message));
+        QVERIFY(session.isOpen());
+        QVERIFY(!session.isWritable());
+        QVERIFY(session.addFolder(tmp_->path()).contains(QStringLiteral("read-only")));
+        session.startIndexing();
+        QVERIFY(!session.isIndexing());
+        QSignalSpy results(&session, &LibrarySession::searchFinished);
+        session.search(QStringLiteral("a photo"), {});
+        QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 10000);
+        QCOMPARE(results.front().at(1).value<QVector<SearchHit>>().size(), 12);
+    }
+};
+
+QTEST_MAIN(TestUiUnits)
+#include "tst_ui_units.moc"
