@@ -2,7 +2,9 @@
 
 #include "library_error.h"
 
+#include <QFile>
 #include <QFileInfo>
+#include <QLoggingCategory>
 #include <QThread>
 
 #include <QDateTime>
@@ -10,6 +12,8 @@
 #include <functional>
 
 namespace photosearch {
+
+Q_LOGGING_CATEGORY(lcCatalog, "photosearch.library.catalog", QtWarningMsg)
 
 namespace {
 
@@ -57,9 +61,12 @@ const char* kPhotoColumns =
 
 const char* toString(PhotoStatus status) {
     switch (status) {
-        case PhotoStatus::Indexed: return "indexed";
-        case PhotoStatus::Failed: return "failed";
-        case PhotoStatus::Offline: return "offline";
+        case PhotoStatus::Indexed:
+            return "indexed";
+        case PhotoStatus::Failed:
+            return "failed";
+        case PhotoStatus::Offline:
+            return "offline";
     }
     return "failed";
 }
@@ -91,18 +98,39 @@ namespace {
 
 constexpr int64_t kSchemaVersion = static_cast<int64_t>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 
+// SQLite creates the -wal and -shm files with the catalog's permissions of the moment: a reader that came
+// while the catalog was read-only (chmod a-w) leaves them read-only, and they would keep every writer out
+// after the catalog is writable again. They are ours; make them as writable as the catalog. (Never deleted:
+// the -wal may hold committed transactions.)
+void matchSidecarPermissions(const QString& path) {
+    const QFileInfo catalog(path);
+    if (!catalog.exists() || !catalog.isWritable()) return;
+    for (const char* suffix : {"-wal", "-shm"}) {
+        QFile sidecar(path + QLatin1String(suffix));
+        if (sidecar.exists() && !QFileInfo(sidecar).isWritable() &&
+            sidecar.setPermissions(catalog.permissions()))
+            qCInfo(lcCatalog, "%s was read-only; made writable like the catalog",
+                   qUtf8Printable(sidecar.fileName()));
+    }
+}
+
 std::unique_ptr<SqliteDatabase> openDatabase(const QString& path, PhotoCatalog::Access access) {
-    if (access == PhotoCatalog::Access::ReadWrite) return std::make_unique<SqliteDatabase>(path);
+    if (access == PhotoCatalog::Access::ReadWrite) {
+        matchSidecarPermissions(path);
+        return std::make_unique<SqliteDatabase>(path);
+    }
     // WAL readers need the -shm file, which a read-only folder cannot hold: there, nothing else can be
     // writing either, so the file is read as it stands.
     const bool folderWritable = QFileInfo(QFileInfo(path).absolutePath()).isWritable();
-    return std::make_unique<SqliteDatabase>(path, folderWritable ? SqliteDatabase::Mode::ReadOnly : SqliteDatabase::Mode::Immutable);
+    return std::make_unique<SqliteDatabase>(
+        path, folderWritable ? SqliteDatabase::Mode::ReadOnly : SqliteDatabase::Mode::Immutable);
 }
 
 void checkVersion(SqliteDatabase& db, int64_t version) {
     if (version > kSchemaVersion)
-        throw AlignError(db.path().toStdString() + ": the catalog has schema version " + std::to_string(version) +
-                         ", newer than this PhotoSearch understands (" + std::to_string(kSchemaVersion) + "); update PhotoSearch");
+        throw AlignError(db.path().toStdString() + ": the catalog has schema version " +
+                         std::to_string(version) + ", newer than this PhotoSearch understands (" +
+                         std::to_string(kSchemaVersion) + "); update PhotoSearch");
 }
 
 }  // namespace
@@ -113,8 +141,8 @@ PhotoCatalog::PhotoCatalog(const QString& path, Access access) : db_(openDatabas
         checkVersion(*db_, version);
         if (version < kSchemaVersion)
             throw LibraryError(LibraryErrorKind::NoLibrary,
-                               path.toStdString() + ": not a PhotoSearch catalog yet (schema version " + std::to_string(version) +
-                                   "); index a folder into the library first");
+                               path.toStdString() + ": not a PhotoSearch catalog yet (schema version " +
+                                   std::to_string(version) + "); index a folder into the library first");
         db_->exec("PRAGMA foreign_keys=ON");
         return;
     }
@@ -156,7 +184,9 @@ QString PhotoCatalog::meta(const QString& key) const {
 }
 
 void PhotoCatalog::setMeta(const QString& key, const QString& value) {
-    SqliteStatement s(*db_, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    SqliteStatement s(
+        *db_,
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     s.bind(1, key).bind(2, value).run();
 }
 
@@ -213,7 +243,9 @@ std::optional<PhotoRecord> PhotoCatalog::photoByPath(const QString& path) const 
 
 std::vector<PhotoRecord> PhotoCatalog::photosWithHash(const QString& hash) const {
     std::vector<PhotoRecord> out;
-    SqliteStatement s(*db_, (std::string("SELECT ") + kPhotoColumns + " FROM photos WHERE content_hash = ? ORDER BY id").c_str());
+    SqliteStatement s(
+        *db_,
+        (std::string("SELECT ") + kPhotoColumns + " FROM photos WHERE content_hash = ? ORDER BY id").c_str());
     s.bind(1, hash);
     while (s.step()) out.push_back(readPhoto(s));
     return out;
@@ -222,18 +254,25 @@ std::vector<PhotoRecord> PhotoCatalog::photosWithHash(const QString& hash) const
 namespace {
 
 int64_t upsertPhoto(SqliteDatabase& db, const PhotoRecord& p, const char* status) {
-    SqliteStatement s(db,
-                      "INSERT INTO photos(path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, "
-                      "orientation, status, error, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                      "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size, "
-                      "mtime_ms = excluded.mtime_ms, content_hash = excluded.content_hash, width = excluded.width, "
-                      "height = excluded.height, taken_at = excluded.taken_at, orientation = excluded.orientation, "
-                      "status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at");
+    SqliteStatement s(
+        db,
+        "INSERT INTO photos(path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, "
+        "orientation, status, error, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size, "
+        "mtime_ms = excluded.mtime_ms, content_hash = excluded.content_hash, width = excluded.width, "
+        "height = excluded.height, taken_at = excluded.taken_at, orientation = excluded.orientation, "
+        "status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at");
     s.bind(1, p.path).bind(2, p.folderId).bind(3, p.size).bind(4, p.mtimeMs);
-    if (p.contentHash.isEmpty()) s.bindNull(5); else s.bind(5, p.contentHash);
+    if (p.contentHash.isEmpty())
+        s.bindNull(5);
+    else
+        s.bind(5, p.contentHash);
     s.bind(6, int64_t(p.width)).bind(7, int64_t(p.height)).bind(8, p.takenAt).bind(9, int64_t(p.orientation));
     s.bind(10, QString::fromLatin1(status));
-    if (p.error.isEmpty()) s.bindNull(11); else s.bind(11, p.error);
+    if (p.error.isEmpty())
+        s.bindNull(11);
+    else
+        s.bind(11, p.error);
     s.bind(12, int64_t(QDateTime::currentSecsSinceEpoch()));
     s.run();
     SqliteStatement q(db, "SELECT id FROM photos WHERE path = ?");
@@ -244,11 +283,13 @@ int64_t upsertPhoto(SqliteDatabase& db, const PhotoRecord& p, const char* status
 
 }  // namespace
 
-int64_t PhotoCatalog::putIndexed(const PhotoRecord& photo, const QString& model, const std::vector<float>& vector) {
+int64_t PhotoCatalog::putIndexed(const PhotoRecord& photo, const QString& model,
+                                 const std::vector<float>& vector) {
     const int64_t id = upsertPhoto(*db_, photo, "indexed");
     SqliteStatement s(*db_, "INSERT OR REPLACE INTO vectors(photo_id, model, dim, data) VALUES (?, ?, ?, ?)");
     s.bind(1, id).bind(2, model).bind(3, static_cast<int64_t>(vector.size()));
-    s.bind(4, QByteArray(reinterpret_cast<const char*>(vector.data()), static_cast<qsizetype>(vector.size() * sizeof(float))));
+    s.bind(4, QByteArray(reinterpret_cast<const char*>(vector.data()),
+                         static_cast<qsizetype>(vector.size() * sizeof(float))));
     s.run();
     return id;
 }
@@ -260,9 +301,11 @@ int64_t PhotoCatalog::putFailed(const PhotoRecord& photo) {
     return id;
 }
 
-void PhotoCatalog::updateFile(int64_t id, const QString& path, int64_t folderId, int64_t size, int64_t mtimeMs) {
-    SqliteStatement s(*db_, "UPDATE photos SET path = ?, folder_id = ?, size = ?, mtime_ms = ?, status = "
-                            "CASE status WHEN 'offline' THEN 'indexed' ELSE status END WHERE id = ?");
+void PhotoCatalog::updateFile(int64_t id, const QString& path, int64_t folderId, int64_t size,
+                              int64_t mtimeMs) {
+    SqliteStatement s(*db_,
+                      "UPDATE photos SET path = ?, folder_id = ?, size = ?, mtime_ms = ?, status = "
+                      "CASE status WHEN 'offline' THEN 'indexed' ELSE status END WHERE id = ?");
     s.bind(1, path).bind(2, folderId).bind(3, size).bind(4, mtimeMs).bind(5, id).run();
 }
 
@@ -286,15 +329,17 @@ std::optional<std::vector<float>> PhotoCatalog::vector(int64_t photoId) const {
     return v;
 }
 
-void PhotoCatalog::forEachVector(const QString& model, const std::function<void(int64_t, const float*, int)>& visit) const {
+void PhotoCatalog::forEachVector(const QString& model,
+                                 const std::function<void(int64_t, const float*, int)>& visit) const {
     SqliteStatement s(*db_, "SELECT photo_id, dim, data FROM vectors WHERE model = ? ORDER BY photo_id");
     s.bind(1, model);
     while (s.step()) {
         const int dim = static_cast<int>(s.integer(1));
         const QByteArray b = s.blob(2);
         if (b.size() != static_cast<qsizetype>(dim * sizeof(float)))
-            throw AlignError(db_->path().toStdString() + ": the vector of photo " + std::to_string(s.integer(0)) +
-                             " has " + std::to_string(b.size()) + " bytes, expected " + std::to_string(dim * 4));
+            throw AlignError(db_->path().toStdString() + ": the vector of photo " +
+                             std::to_string(s.integer(0)) + " has " + std::to_string(b.size()) +
+                             " bytes, expected " + std::to_string(dim * 4));
         visit(s.integer(0), reinterpret_cast<const float*>(b.constData()), dim);
     }
 }
@@ -305,8 +350,9 @@ void PhotoCatalog::deleteAllVectors() {
     db_->exec("DELETE FROM vectors");
     db_->exec("DELETE FROM tags");
     // size -1 never matches the file on disk, so the next index run embeds every photo again.
-    db_->exec("UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model', size = -1 "
-              "WHERE status IN ('indexed', 'offline')");
+    db_->exec(
+        "UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model', size = -1 "
+        "WHERE status IN ('indexed', 'offline')");
 }
 
 int64_t PhotoCatalog::generation() const { return meta(QStringLiteral("generation")).toLongLong(); }
@@ -315,16 +361,20 @@ void PhotoCatalog::bumpGeneration() {
     db_->exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
 }
 
-void PhotoCatalog::replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags) {
+void PhotoCatalog::replaceTags(const QString& labelSet,
+                               const std::vector<std::pair<int64_t, TagRecord>>& tags) {
     // A photo forgotten since its tags were computed (its folder removed meanwhile) gets none.
-    SqliteStatement s(*db_, "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
-                            "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
-    for (const auto& [id, t] : tags) s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
+    SqliteStatement s(*db_,
+                      "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
+                      "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
+    for (const auto& [id, t] : tags)
+        s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
 }
 
 std::vector<TagRecord> PhotoCatalog::tags(int64_t photoId) const {
     std::vector<TagRecord> out;
-    SqliteStatement s(*db_, "SELECT label_set, tag, probabilities FROM tags WHERE photo_id = ? ORDER BY label_set");
+    SqliteStatement s(*db_,
+                      "SELECT label_set, tag, probabilities FROM tags WHERE photo_id = ? ORDER BY label_set");
     s.bind(1, photoId);
     while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
     return out;
@@ -346,15 +396,19 @@ QStringList PhotoCatalog::allTags() const {
 }
 
 PhotoCatalog::Counts PhotoCatalog::counts() const {
-    SqliteStatement s(*db_, "SELECT count(*), coalesce(sum(status = 'indexed'), 0), coalesce(sum(status = 'failed'), 0), "
-                            "coalesce(sum(status = 'offline'), 0) FROM photos");
+    SqliteStatement s(
+        *db_,
+        "SELECT count(*), coalesce(sum(status = 'indexed'), 0), coalesce(sum(status = 'failed'), 0), "
+        "coalesce(sum(status = 'offline'), 0) FROM photos");
     s.step();
     return {s.integer(0), s.integer(1), s.integer(2), s.integer(3)};
 }
 
 std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
     std::vector<std::pair<QString, int64_t>> out;
-    SqliteStatement s(*db_, "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id GROUP BY f.id ORDER BY f.path");
+    SqliteStatement s(*db_,
+                      "SELECT f.path, count(p.id) FROM folders f LEFT JOIN photos p ON p.folder_id = f.id "
+                      "GROUP BY f.id ORDER BY f.path");
     while (s.step()) out.emplace_back(s.text(0), s.integer(1));
     return out;
 }

@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <csignal>
@@ -31,9 +32,29 @@ struct Run {
     QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
 };
 
-Run cli(const QStringList& args) {
+// How a child process meets the file system: as it is; with a file size limit (RLIMIT_FSIZE, SIGXFSZ
+// ignored, so a write past it fails with EFBIG as a full disk fails with ENOSPC: "disk full" without root);
+// or, when the tests run as root, without root's power over permissions (CAP_DAC_OVERRIDE,
+// CAP_DAC_READ_SEARCH and CAP_FOWNER dropped by setpriv), so a read-only file is read-only to it.
+enum class Child { Plain, FileSizeLimit, Owner };
+constexpr rlim_t kFileSizeLimit = 600 * 1024;
+
+Run cli(const QStringList& args, Child child = Child::Plain) {
     QProcess p;
-    p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
+    QString program = QStringLiteral(PHOTOSEARCH_CLI);
+    QStringList arguments = args;
+    if (child == Child::FileSizeLimit)
+        p.setChildProcessModifier([] {
+            ::signal(SIGXFSZ, SIG_IGN);
+            const rlimit limit{kFileSizeLimit, kFileSizeLimit};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+        });
+    if (child == Child::Owner && geteuid() == 0) {
+        arguments =
+            QStringList{"--bounding-set", "-dac_override,-dac_read_search,-fowner", "--", program} + args;
+        program = QStringLiteral("setpriv");
+    }
+    p.start(program, arguments);
     if (!p.waitForFinished(300000)) return {};
     return {p.exitCode(), p.exitStatus() == QProcess::CrashExit, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
@@ -79,24 +100,38 @@ class TestLibraryFaults : public QObject {
 
     // The disk fills mid-run: exit 6 with what happened and what to do; what was committed stays, the lock
     // is released (the next run says "disk full" again, not "another PhotoSearch"); never std::terminate.
+    // A full tmpfs needs root to mount; a file size limit fails writes the same way for anyone.
+    void diskFullWhileIndexing_data() {
+        QTest::addColumn<bool>("tmpfs");
+        QTest::addColumn<QString>("says");
+        if (geteuid() == 0)
+            QTest::newRow("full tmpfs")
+                << true << QStringLiteral("error: no space left on the disk holding ");
+        QTest::newRow("file size limit")
+            << false << QStringLiteral("error: cannot write to the disk holding ");
+    }
     void diskFullWhileIndexing() {
-        if (geteuid() != 0) QSKIP("mounting a small tmpfs to fill needs root; CI runs as root");
-        Mount disk(path(QStringLiteral("small")), QStringLiteral("size=600k"));
-        QVERIFY(disk.ok());
+        QFETCH(bool, tmpfs);
+        QFETCH(QString, says);
+        std::unique_ptr<Mount> disk;
+        if (tmpfs) {
+            disk = std::make_unique<Mount>(path(QStringLiteral("small")), QStringLiteral("size=600k"));
+            QVERIFY(disk->ok());
+        }
+        const Child child = tmpfs ? Child::Plain : Child::FileSizeLimit;
         const QString photos = path(QStringLiteral("photos"));
         for (int v = 0; v < 4; ++v) test::makePhotos(photos + QStringLiteral("/%1").arg(v), v);
         const QString library = path(QStringLiteral("small/library"));
-        const Run r = cli(QStringList{"index", photos} + lib(library));
+        const Run r = cli(QStringList{"index", photos} + lib(library), child);
         QVERIFY2(!r.crashed, qPrintable(r.err));
         QCOMPARE(r.exitCode, 6);
-        QVERIFY2(r.err.startsWith(QStringLiteral("error: no space left on the disk holding ") + library),
-                 qPrintable(r.err));
+        QVERIFY2(r.err.startsWith(says + library), qPrintable(r.err));
         QVERIFY2(r.err.contains(QStringLiteral("free some space and run again")), qPrintable(r.err));
         QVERIFY2(r.err.contains(QStringLiteral("photos were indexed in this run and are kept")),
                  qPrintable(r.err));
         QVERIFY(!r.err.contains(QStringLiteral("terminate")));
 
-        const Run again = cli(QStringList{"index", "--json"} + lib(library));
+        const Run again = cli(QStringList{"index", "--json"} + lib(library), child);
         QVERIFY2(!again.crashed, qPrintable(again.err));
         QVERIFY2(!again.err.contains(QStringLiteral("another PhotoSearch")), qPrintable(again.err));
         QCOMPARE(again.json()["error"].toObject()["kind"].toString(), QStringLiteral("disk_full"));
@@ -111,30 +146,74 @@ class TestLibraryFaults : public QObject {
         QCOMPARE(int64_t(status.json()["indexed"].toInt()), catalog.vectorCount());
     }
 
-    // A library on a read-only mount: searching and status work and write nothing; changing it says why not.
+    // A read-only library (a read-only mount, or a folder and files without write permission): searching
+    // and status work and write nothing; changing it says why not. Mounting needs root; permissions stop
+    // anyone but root, so root's children run without its power over them.
+    void readOnlyLibrarySearches_data() {
+        QTest::addColumn<bool>("mount");
+        if (geteuid() == 0) QTest::newRow("read-only mount") << true;
+        QTest::newRow("read-only folder") << false;
+    }
     void readOnlyLibrarySearches() {
-        if (geteuid() != 0)
-            QSKIP("a read-only mount needs root (permissions do not stop root); CI runs as root");
-        Mount disk(path(QStringLiteral("ro")), QStringLiteral("size=64m"));
-        QVERIFY(disk.ok());
+        QFETCH(bool, mount);
+        std::unique_ptr<Mount> disk;
+        if (mount) {
+            disk = std::make_unique<Mount>(path(QStringLiteral("ro")), QStringLiteral("size=64m"));
+            QVERIFY(disk->ok());
+        }
         const QString photos = path(QStringLiteral("photos"));
         test::makePhotos(photos);
         const QString library = path(QStringLiteral("ro/library"));
         QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
-        QVERIFY(disk.remountReadOnly());
+        if (mount) {
+            QVERIFY(disk->remountReadOnly());
+        } else {
+            for (const QString& f : QDir(library).entryList(QDir::Files))
+                QVERIFY(QFile::setPermissions(library + QLatin1Char('/') + f,
+                                              QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
+            QVERIFY(QFile::setPermissions(
+                library, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadGroup | QFile::ExeGroup));
+        }
         const QStringList before = QDir(library).entryList(QDir::Files, QDir::Name);
 
-        const Run search = cli(QStringList{"search", "a cat", "--json"} + lib(library));
+        const Run search = cli(QStringList{"search", "a cat", "--json"} + lib(library), Child::Owner);
         QCOMPARE(search.exitCode, 0);
         QCOMPARE(search.json()["results"].toArray().size(), 12);
-        QCOMPARE(cli(QStringList{"status"} + lib(library)).exitCode, 0);
-        QCOMPARE(cli(QStringList{"similar", photos + QStringLiteral("/chelsea.jpg")} + lib(library)).exitCode,
-                 0);
+        QCOMPARE(cli(QStringList{"status"} + lib(library), Child::Owner).exitCode, 0);
+        QCOMPARE(
+            cli(QStringList{"similar", photos + QStringLiteral("/chelsea.jpg")} + lib(library), Child::Owner)
+                .exitCode,
+            0);
 
-        const Run index = cli(QStringList{"index"} + lib(library));
+        const Run index = cli(QStringList{"index"} + lib(library), Child::Owner);
         QCOMPARE(index.exitCode, 7);
         QVERIFY2(index.err.contains(QStringLiteral("read-only")), qPrintable(index.err));
         QCOMPARE(QDir(library).entryList(QDir::Files, QDir::Name), before);
+        if (!mount)
+            QVERIFY(QFile::setPermissions(
+                library, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));  // for cleanup
+    }
+
+    // A search while the catalog file was read-only (its folder writable) leaves SQLite's -wal and -shm
+    // read-only too; once the catalog is writable again, indexing works again (it failed "read-only" before).
+    void readOnlyMomentLeavesNoReadOnlySidecars() {
+        const QString photos = path(QStringLiteral("photos"));
+        test::makePhotos(photos);
+        const QString library = path(QStringLiteral("library"));
+        QCOMPARE(cli(QStringList{"index", photos} + lib(library)).exitCode, 0);
+        const QString catalog = library + QStringLiteral("/catalog.sqlite");
+        const QFile::Permissions writable = QFile(catalog).permissions();
+        QVERIFY(QFile::setPermissions(catalog, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
+        QCOMPARE(cli(QStringList{"search", "a cat"} + lib(library), Child::Owner).exitCode, 0);
+        QVERIFY(QFile::exists(catalog + QStringLiteral("-shm")));
+        QVERIFY(!(QFile(catalog + QStringLiteral("-shm")).permissions() &
+                  QFile::WriteOwner));  // what SQLite left
+
+        QVERIFY(QFile::setPermissions(catalog, writable));
+        test::makePhotos(photos + QStringLiteral("/more"), 1);
+        const Run index = cli(QStringList{"index", "--json"} + lib(library), Child::Owner);
+        QVERIFY2(index.exitCode == 0, qPrintable(index.out + index.err));
+        QCOMPARE(index.json()["total"].toInt(), 24);
     }
 
     // A damaged page: every command says so with exit 5 and what to do; an emptied catalog beside its
