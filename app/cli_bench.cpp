@@ -20,12 +20,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <sys/resource.h>
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <random>
-#include <map>
 #include <set>
-#include <sys/resource.h>
 
 namespace photosearch::cli {
 
@@ -55,7 +55,8 @@ double peakRssMb() {
 void writeRandomModel(const QString& configDir, const QString& vocabDir, const QString& out) {
     QDir().mkpath(out);
     for (const char* f : {"config.json", "preprocessor_config.json"})
-        if (!QFile::copy(configDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f)) throw AlignError(std::string("cannot copy ") + f + " from " + configDir.toStdString());
+        if (!QFile::copy(configDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f))
+            throw AlignError(std::string("cannot copy ") + f + " from " + configDir.toStdString());
     for (const char* f : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
         QFile::copy(vocabDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f);
     AlignModel model(AlignConfig::fromFile(out + QStringLiteral("/config.json")));
@@ -68,8 +69,12 @@ void writeRandomModel(const QString& configDir, const QString& vocabDir, const Q
         QJsonArray shape;
         for (int64_t d : c.sizes()) shape.append(static_cast<qint64>(d));
         const int64_t bytes = c.numel() * 4;
-        header.insert(QString::fromStdString(name), QJsonObject{{QStringLiteral("dtype"), QStringLiteral("F32")}, {QStringLiteral("shape"), shape},
-                                                                {QStringLiteral("data_offsets"), QJsonArray{static_cast<qint64>(offset), static_cast<qint64>(offset + bytes)}}});
+        header.insert(
+            QString::fromStdString(name),
+            QJsonObject{{QStringLiteral("dtype"), QStringLiteral("F32")},
+                        {QStringLiteral("shape"), shape},
+                        {QStringLiteral("data_offsets"),
+                         QJsonArray{static_cast<qint64>(offset), static_cast<qint64>(offset + bytes)}}});
         offset += bytes;
         tensors.push_back(c);
     };
@@ -90,11 +95,13 @@ void writeRandomModel(const QString& configDir, const QString& vocabDir, const Q
 QStringList writeCorpus(const QString& imagesDir, const QString& out, int count) {
     QDir().mkpath(out);
     std::vector<cv::Mat> sources;
-    for (const QString& name : QDir(imagesDir).entryList({QStringLiteral("*.png"), QStringLiteral("*.jpg")}, QDir::Files)) {
+    for (const QString& name :
+         QDir(imagesDir).entryList({QStringLiteral("*.png"), QStringLiteral("*.jpg")}, QDir::Files)) {
         cv::Mat m = cv::imread((imagesDir + QLatin1Char('/') + name).toStdString(), cv::IMREAD_COLOR);
         if (!m.empty() && m.cols >= 64 && m.rows >= 64) sources.push_back(m);
     }
-    if (sources.empty()) throw AlignError(imagesDir.toStdString() + ": no images to make the benchmark photos from");
+    if (sources.empty())
+        throw AlignError(imagesDir.toStdString() + ": no images to make the benchmark photos from");
     QStringList paths;
     cv::Mat noise(3024, 4032, CV_8UC3);
     for (int i = 0; i < count; ++i) {
@@ -111,30 +118,48 @@ QStringList writeCorpus(const QString& imagesDir, const QString& out, int count)
 
 // Distinct queries, so the text cache does not answer them.
 QString query(int i) {
-    static const char* subjects[] = {"kids playing", "a dog running", "two people hiking", "a red car",
-                                     "an old lighthouse", "a birthday cake", "a cat sleeping", "a wedding dance"};
-    static const char* places[] = {"on the beach at sunset", "in the snow", "in a city street at night", "under a cloudy sky",
-                                   "by a mountain lake", "in the kitchen", "in a green park", "at the airport"};
+    static const char* subjects[] = {"kids playing",   "a dog running",     "two people hiking",
+                                     "a red car",      "an old lighthouse", "a birthday cake",
+                                     "a cat sleeping", "a wedding dance"};
+    static const char* places[] = {
+        "on the beach at sunset", "in the snow",    "in a city street at night", "under a cloudy sky",
+        "by a mountain lake",     "in the kitchen", "in a green park",           "at the airport"};
     static const char* extras[] = {"", " in summer", " in winter", " in black and white"};
-    return QStringLiteral("%1 %2%3").arg(QLatin1String(subjects[i % 8]), QLatin1String(places[(i / 8) % 8]), QLatin1String(extras[(i / 64) % 4]));
+    return QStringLiteral("%1 %2%3").arg(QLatin1String(subjects[i % 8]), QLatin1String(places[(i / 8) % 8]),
+                                         QLatin1String(extras[(i / 64) % 4]));
 }
 
 }  // namespace
 
 int benchCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("bench"),
-                   QStringLiteral("Measure indexing throughput and query latency on this machine with the full-size "
-                                  "architecture and random weights. A benchmark, not a test: it asserts nothing."),
-                   QStringLiteral("--config DIR --vocab DIR --images DIR [options]"));
+    CommandLine cl(
+        QStringLiteral("bench"),
+        QStringLiteral("Measure indexing throughput and query latency on this machine with the full-size "
+                       "architecture and random weights. A benchmark, not a test: it asserts nothing."),
+        QStringLiteral("--config DIR --vocab DIR --images DIR [options]"));
     cl.addModelOptions();
     QCommandLineParser& p = cl.parser();
-    p.addOption({QStringLiteral("config"), QStringLiteral("Folder with config.json and preprocessor_config.json (e.g. tests/data/align-base-config)."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("vocab"), QStringLiteral("Folder with vocab.txt and tokenizer_config.json."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("images"), QStringLiteral("Folder of images to make the photos from."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."), QStringLiteral("N"), QStringLiteral("48")});
-    p.addOption({QStringLiteral("batch"), QStringLiteral("Batch sizes to time the image model at (default 1,4,8)."), QStringLiteral("LIST"), QStringLiteral("1,4,8")});
-    p.addOption({QStringLiteral("write-model"), QStringLiteral("Only write the random-weight model (and the photos, under DIR/photos) to DIR, for other measurements (the GUI's), and stop."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("vectors"), QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"), QStringLiteral("100000")});
+    p.addOption(
+        {QStringLiteral("config"),
+         QStringLiteral(
+             "Folder with config.json and preprocessor_config.json (e.g. tests/data/align-base-config)."),
+         QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("vocab"), QStringLiteral("Folder with vocab.txt and tokenizer_config.json."),
+                 QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("images"), QStringLiteral("Folder of images to make the photos from."),
+                 QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."),
+                 QStringLiteral("N"), QStringLiteral("48")});
+    p.addOption({QStringLiteral("batch"),
+                 QStringLiteral("Batch sizes to time the image model at (default 1,4,8)."),
+                 QStringLiteral("LIST"), QStringLiteral("1,4,8")});
+    p.addOption({QStringLiteral("write-model"),
+                 QStringLiteral("Only write the random-weight model (and the photos, under DIR/photos) to "
+                                "DIR, for other measurements (the GUI's), and stop."),
+                 QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("vectors"),
+                 QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"),
+                 QStringLiteral("100000")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     for (const char* required : {"config", "vocab", "images"})
         if (!p.isSet(QLatin1String(required))) {
@@ -148,22 +173,27 @@ int benchCommand(const QStringList& arguments) {
     report[QStringLiteral("threads")] = threads;
 
     QTemporaryDir tmp;
-    const QString modelDir = p.isSet(QStringLiteral("write-model")) ? p.value(QStringLiteral("write-model")) : tmp.filePath(QStringLiteral("model"));
+    const QString modelDir = p.isSet(QStringLiteral("write-model")) ? p.value(QStringLiteral("write-model"))
+                                                                    : tmp.filePath(QStringLiteral("model"));
     err << "writing a random-weight model...\n";
     writeRandomModel(p.value(QStringLiteral("config")), p.value(QStringLiteral("vocab")), modelDir);
     err << "writing " << p.value(QStringLiteral("photos")) << " photos...\n";
     if (p.isSet(QStringLiteral("write-model"))) {
-        writeCorpus(p.value(QStringLiteral("images")), modelDir + QStringLiteral("/photos"), p.value(QStringLiteral("photos")).toInt());
+        writeCorpus(p.value(QStringLiteral("images")), modelDir + QStringLiteral("/photos"),
+                    p.value(QStringLiteral("photos")).toInt());
         return Ok;
     }
-    const QStringList photos = writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")), p.value(QStringLiteral("photos")).toInt());
+    const QStringList photos =
+        writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")),
+                    p.value(QStringLiteral("photos")).toInt());
 
     // 1. The whole process, as a person runs it: a fresh library, model loading included.
     {
         QElapsedTimer t;
         t.start();
-        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir, p.value(QStringLiteral("device")), threads, true,
-                                        p.value(QStringLiteral("precision"))});
+        auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir,
+                                       p.value(QStringLiteral("device")), threads, true,
+                                       p.value(QStringLiteral("precision"))});
         lib->addFolder(tmp.filePath(QStringLiteral("photos")));
         const IndexReport r = lib->index();
         const double seconds = t.elapsed() / 1000.0;
@@ -171,28 +201,52 @@ int benchCommand(const QStringList& arguments) {
         report[QStringLiteral("index_photos_per_second")] = r.indexed / seconds;
         report[QStringLiteral("index_peak_rss_mb")] = peakRssMb();
         const IndexReport::Stages& st = r.stages;
-        report[QStringLiteral("index_stages_seconds")] = QJsonObject{{QStringLiteral("load_model"), st.loadModel}, {QStringLiteral("scan"), st.scan},
-            {QStringLiteral("hash"), st.hash}, {QStringLiteral("decode"), st.decode}, {QStringLiteral("preprocess"), st.preprocess},
-            {QStringLiteral("embed"), st.embed}, {QStringLiteral("write"), st.write}};
+        report[QStringLiteral("index_stages_seconds")] =
+            QJsonObject{{QStringLiteral("load_model"), st.loadModel},
+                        {QStringLiteral("scan"), st.scan},
+                        {QStringLiteral("hash"), st.hash},
+                        {QStringLiteral("decode"), st.decode},
+                        {QStringLiteral("preprocess"), st.preprocess},
+                        {QStringLiteral("embed"), st.embed},
+                        {QStringLiteral("write"), st.write}};
         const double opened = seconds - r.elapsedSeconds;
-        out << QStringLiteral("index %1 photos (fresh library, model load included): %2 s, %3 photos/s, %4% of the ~10 photos/s FLOP ceiling\n")
-                   .arg(r.indexed).arg(seconds, 0, 'f', 1).arg(r.indexed / seconds, 0, 'f', 2).arg(r.indexed / seconds * 10, 0, 'f', 0);
-        out << QStringLiteral("  stages: open library %1 s, load model + identity %2 s, scan %3 s, hash %4 s, embed %5 s, write %6 s; "
-                              "on the decode workers (overlapping): decode %7 s, preprocess %8 s; peak memory %9 MB\n")
-                   .arg(opened, 0, 'f', 2).arg(st.loadModel, 0, 'f', 2).arg(st.scan, 0, 'f', 2).arg(st.hash, 0, 'f', 2).arg(st.embed, 0, 'f', 2)
-                   .arg(st.write, 0, 'f', 2).arg(st.decode, 0, 'f', 2).arg(st.preprocess, 0, 'f', 2).arg(peakRssMb(), 0, 'f', 0);
+        out << QStringLiteral(
+                   "index %1 photos (fresh library, model load included): %2 s, %3 photos/s, %4% of the ~10 "
+                   "photos/s FLOP ceiling\n")
+                   .arg(r.indexed)
+                   .arg(seconds, 0, 'f', 1)
+                   .arg(r.indexed / seconds, 0, 'f', 2)
+                   .arg(r.indexed / seconds * 10, 0, 'f', 0);
+        out << QStringLiteral(
+                   "  stages: open library %1 s, load model + identity %2 s, scan %3 s, hash %4 s, embed %5 "
+                   "s, write %6 s; "
+                   "on the decode workers (overlapping): decode %7 s, preprocess %8 s; peak memory %9 MB\n")
+                   .arg(opened, 0, 'f', 2)
+                   .arg(st.loadModel, 0, 'f', 2)
+                   .arg(st.scan, 0, 'f', 2)
+                   .arg(st.hash, 0, 'f', 2)
+                   .arg(st.embed, 0, 'f', 2)
+                   .arg(st.write, 0, 'f', 2)
+                   .arg(st.decode, 0, 'f', 2)
+                   .arg(st.preprocess, 0, 'f', 2)
+                   .arg(peakRssMb(), 0, 'f', 0);
     }
 
     // 2. Stages.
     QElapsedTimer loadTimer;
     loadTimer.start();
-    auto embedder = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads, p.value(QStringLiteral("precision"))});
+    auto embedder = AlignEmbedder::load(
+        {modelDir, p.value(QStringLiteral("device")), threads, p.value(QStringLiteral("precision"))});
     report[QStringLiteral("model_load_seconds")] = loadTimer.elapsed() / 1000.0;
-    out << QStringLiteral("model load alone (weights in the page cache): %1 s\n").arg(loadTimer.elapsed() / 1000.0, 0, 'f', 2);
+    out << QStringLiteral("model load alone (weights in the page cache): %1 s\n")
+               .arg(loadTimer.elapsed() / 1000.0, 0, 'f', 2);
     const QString textWeights = QString::fromStdString(c10::toString(embedder->textWeightType()));
     report[QStringLiteral("text_weights")] = textWeights;
-    out << QStringLiteral("text model dense weights: %1 (this CPU %2 AVX512_BF16; PHOTOSEARCH_PRECISION=float32 or bfloat16 forces one)\n")
-               .arg(textWeights, AlignEmbedder::cpuHasNativeBFloat16() ? QStringLiteral("has") : QStringLiteral("lacks"));
+    out << QStringLiteral(
+               "text model dense weights: %1 (this CPU %2 AVX512_BF16; PHOTOSEARCH_PRECISION=float32 or "
+               "bfloat16 forces one)\n")
+               .arg(textWeights,
+                    AlignEmbedder::cpuHasNativeBFloat16() ? QStringLiteral("has") : QStringLiteral("lacks"));
     std::vector<double> decode, decodeReduced, preprocess, preprocessReduced, levelDiffs;
     std::vector<PixelValues> pixels;
     const cv::Size reduceTo = embedder->processor().reducedDecodeSize();
@@ -215,21 +269,29 @@ int benchCommand(const QStringList& arguments) {
         // levels of 255.
         double sum = 0;
         for (size_t i = 0; i < fast.data.size(); ++i) sum += std::abs(fast.data[i] - pixels.back().data[i]);
-        levelDiffs.push_back(sum / static_cast<double>(fast.data.size()) / embedder->processor().config().rescaleFactor);
+        levelDiffs.push_back(sum / static_cast<double>(fast.data.size()) /
+                             embedder->processor().config().rescaleFactor);
     }
     report[QStringLiteral("decode_ms")] = median(decode);
     report[QStringLiteral("preprocess_ms")] = median(preprocess);
     report[QStringLiteral("reduced_decode_ms")] = median(decodeReduced);
     report[QStringLiteral("reduced_preprocess_ms")] = median(preprocessReduced);
-    report[QStringLiteral("reduced_mean_abs_level_difference")] = *std::max_element(levelDiffs.begin(), levelDiffs.end());
-    out << QStringLiteral("decode %1 ms, preprocess %2 ms per photo (median, one thread, full scale)\n").arg(median(decode), 0, 'f', 1).arg(median(preprocess), 0, 'f', 1);
-    out << QStringLiteral("reduced-scale JPEG decode %1 ms, preprocess %2 ms; the model input differs from the full-scale path by %3 levels of 255 on average (worst photo)\n")
-               .arg(median(decodeReduced), 0, 'f', 1).arg(median(preprocessReduced), 0, 'f', 1)
+    report[QStringLiteral("reduced_mean_abs_level_difference")] =
+        *std::max_element(levelDiffs.begin(), levelDiffs.end());
+    out << QStringLiteral("decode %1 ms, preprocess %2 ms per photo (median, one thread, full scale)\n")
+               .arg(median(decode), 0, 'f', 1)
+               .arg(median(preprocess), 0, 'f', 1);
+    out << QStringLiteral(
+               "reduced-scale JPEG decode %1 ms, preprocess %2 ms; the model input differs from the "
+               "full-scale path by %3 levels of 255 on average (worst photo)\n")
+               .arg(median(decodeReduced), 0, 'f', 1)
+               .arg(median(preprocessReduced), 0, 'f', 1)
                .arg(*std::max_element(levelDiffs.begin(), levelDiffs.end()), 0, 'f', 3);
     QJsonObject modelRates;
     for (const QString& b : p.value(QStringLiteral("batch")).split(QLatin1Char(','))) {
         const size_t batch = static_cast<size_t>(std::max(1, b.toInt()));
-        std::vector<PixelValues> slice(pixels.begin(), pixels.begin() + static_cast<long>(std::min(batch, pixels.size())));
+        std::vector<PixelValues> slice(pixels.begin(),
+                                       pixels.begin() + static_cast<long>(std::min(batch, pixels.size())));
         embedder->imageFeatures(slice);  // warm-up
         QElapsedTimer t;
         t.start();
@@ -253,7 +315,8 @@ int benchCommand(const QStringList& arguments) {
         bert.push_back(t.nsecsElapsed() / 1e6);
     }
     report[QStringLiteral("text_embedding_ms")] = median(bert);
-    out << QStringLiteral("text embedding (tokenize + BERT, one query): %1 ms median\n").arg(median(bert), 0, 'f', 1);
+    out << QStringLiteral("text embedding (tokenize + BERT, one query): %1 ms median\n")
+               .arg(median(bert), 0, 'f', 1);
     QJsonObject queries;
     const int dim = embedder->config().projectionDim;
     for (const QString& n : p.value(QStringLiteral("vectors")).split(QLatin1Char(','))) {
@@ -271,7 +334,8 @@ int benchCommand(const QStringList& arguments) {
                 const int64_t m = std::min(kChunk, count - start);
                 auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(1000 + start));
                 auto noise = torch::randn({m, dim}, gen);
-                auto v = centres.index_select(0, torch::randint(0, 5000, {m}, gen)) + noise / noise.norm(2, 1, true);
+                auto v = centres.index_select(0, torch::randint(0, 5000, {m}, gen)) +
+                         noise / noise.norm(2, 1, true);
                 v = (v / v.norm(2, 1, true)).contiguous();
                 for (int64_t i = 0; i < m; ++i) visit(start + i + 1, v[i].data_ptr<float>());
             }
@@ -291,37 +355,53 @@ int benchCommand(const QStringList& arguments) {
             total.push_back(t.nsecsElapsed() / 1e6);
             textQueries.push_back(q);
         }
-        QJsonObject r{{QStringLiteral("p50_ms"), percentile(total, 0.5)}, {QStringLiteral("p90_ms"), percentile(total, 0.9)},
-                      {QStringLiteral("p99_ms"), percentile(total, 0.99)}, {QStringLiteral("build_seconds"), buildSeconds},
-                      {QStringLiteral("approximate"), index->kind() == VectorIndex::Kind::Approximate}, {QStringLiteral("rss_mb"), peakRssMb()}};
-        out << QStringLiteral("query over %1 photos (text to ranked results, %2 index built in %3 s): p50 %4 ms, p90 %5 ms, p99 %6 ms\n")
-                   .arg(count).arg(index->kind() == VectorIndex::Kind::Approximate ? QStringLiteral("approximate") : QStringLiteral("exact"))
-                   .arg(buildSeconds, 0, 'f', 1).arg(percentile(total, 0.5), 0, 'f', 1).arg(percentile(total, 0.9), 0, 'f', 1).arg(percentile(total, 0.99), 0, 'f', 1);
+        QJsonObject r{{QStringLiteral("p50_ms"), percentile(total, 0.5)},
+                      {QStringLiteral("p90_ms"), percentile(total, 0.9)},
+                      {QStringLiteral("p99_ms"), percentile(total, 0.99)},
+                      {QStringLiteral("build_seconds"), buildSeconds},
+                      {QStringLiteral("approximate"), index->kind() == VectorIndex::Kind::Approximate},
+                      {QStringLiteral("rss_mb"), peakRssMb()}};
+        out << QStringLiteral(
+                   "query over %1 photos (text to ranked results, %2 index built in %3 s): p50 %4 ms, p90 %5 "
+                   "ms, p99 %6 ms\n")
+                   .arg(count)
+                   .arg(index->kind() == VectorIndex::Kind::Approximate ? QStringLiteral("approximate")
+                                                                        : QStringLiteral("exact"))
+                   .arg(buildSeconds, 0, 'f', 1)
+                   .arg(percentile(total, 0.5), 0, 'f', 1)
+                   .arg(percentile(total, 0.9), 0, 'f', 1)
+                   .arg(percentile(total, 0.99), 0, 'f', 1);
         if (index->kind() == VectorIndex::Kind::Approximate) {
-            // Recall@10 against exact search (a streamed scan) for 100 photo-like queries (a stored vector moved
-            // to cosine 0.5) and for the 30 text queries (random weights: directions unrelated to the data).
+            // Recall@10 against exact search (a streamed scan) for 100 photo-like queries (a stored vector
+            // moved to cosine 0.5) and for the 30 text queries (random weights: directions unrelated to the
+            // data).
             auto gen = at::detail::createCPUGenerator(99);
             std::map<int64_t, size_t> picks;
             std::mt19937_64 random(99);
-            while (picks.size() < 100) picks.emplace(static_cast<int64_t>(random() % static_cast<uint64_t>(count)) + 1, picks.size());
+            while (picks.size() < 100)
+                picks.emplace(static_cast<int64_t>(random() % static_cast<uint64_t>(count)) + 1,
+                              picks.size());
             std::vector<torch::Tensor> photoQueries(100);
             source([&](int64_t id, const float* v) {
                 if (const auto it = picks.find(id); it != picks.end()) {
                     auto noise = torch::randn({dim}, gen);
-                    auto q = torch::from_blob(const_cast<float*>(v), {dim}).clone() + noise / noise.norm() * std::sqrt(3.0);
+                    auto q = torch::from_blob(const_cast<float*>(v), {dim}).clone() +
+                             noise / noise.norm() * std::sqrt(3.0);
                     photoQueries[it->second] = q / q.norm();
                 }
             });
             auto recallOf = [&](const std::vector<torch::Tensor>& qs) {
                 const auto Q = torch::stack(qs);
-                torch::Tensor bestScores = torch::full({Q.size(0), 10}, -2.0f), bestIds = torch::zeros({Q.size(0), 10}, torch::kLong);
+                torch::Tensor bestScores = torch::full({Q.size(0), 10}, -2.0f),
+                              bestIds = torch::zeros({Q.size(0), 10}, torch::kLong);
                 std::vector<int64_t> ids;
                 std::vector<float> rows;
                 auto flush = [&] {
                     if (ids.empty()) return;
                     auto block = torch::from_blob(rows.data(), {static_cast<int64_t>(ids.size()), dim});
                     auto scores = torch::cat({bestScores, Q.matmul(block.t())}, 1);
-                    auto idt = torch::cat({bestIds, torch::tensor(ids).unsqueeze(0).expand({Q.size(0), -1})}, 1);
+                    auto idt =
+                        torch::cat({bestIds, torch::tensor(ids).unsqueeze(0).expand({Q.size(0), -1})}, 1);
                     auto top = scores.topk(10, 1);
                     bestScores = std::get<0>(top);
                     bestIds = idt.gather(1, std::get<1>(top));
@@ -339,7 +419,8 @@ int benchCommand(const QStringList& arguments) {
                     auto q = Q[i].contiguous();
                     std::set<int64_t> truth;
                     for (int64_t j = 0; j < 10; ++j) truth.insert(bestIds[i][j].item<int64_t>());
-                    for (const ScoredId& hit : index->search(q.data_ptr<float>(), 10)) hits += truth.count(hit.id);
+                    for (const ScoredId& hit : index->search(q.data_ptr<float>(), 10))
+                        hits += truth.count(hit.id);
                 }
                 return static_cast<double>(hits) / (10.0 * Q.size(0));
             };
@@ -348,12 +429,20 @@ int benchCommand(const QStringList& arguments) {
             r[QStringLiteral("recall_at_10_calibration")] = index->measuredRecall();
             r[QStringLiteral("recall_at_10_photo_like_queries")] = photoRecall;
             r[QStringLiteral("recall_at_10_random_text_queries")] = textRecall;
-            out << QStringLiteral("  nprobe %1; recall@10 against exact: %2 at calibration, %3 on 100 fresh photo-like queries, %4 on the 30 text queries\n")
-                       .arg(index->nprobe()).arg(index->measuredRecall(), 0, 'f', 3).arg(photoRecall, 0, 'f', 3).arg(textRecall, 0, 'f', 3);
+            out << QStringLiteral(
+                       "  nprobe %1; recall@10 against exact: %2 at calibration, %3 on 100 fresh photo-like "
+                       "queries, %4 on the 30 text queries\n")
+                       .arg(index->nprobe())
+                       .arg(index->measuredRecall(), 0, 'f', 3)
+                       .arg(photoRecall, 0, 'f', 3)
+                       .arg(textRecall, 0, 'f', 3);
         }
         r[QStringLiteral("resident_mb_while_searching")] = currentRssMb();
-        out << QStringLiteral("  resident memory while searching (the whole model loaded too): %1 MB; peak so far %2 MB\n")
-                   .arg(currentRssMb(), 0, 'f', 0).arg(peakRssMb(), 0, 'f', 0);
+        out << QStringLiteral(
+                   "  resident memory while searching (the whole model loaded too): %1 MB; peak so far %2 "
+                   "MB\n")
+                   .arg(currentRssMb(), 0, 'f', 0)
+                   .arg(peakRssMb(), 0, 'f', 0);
         queries[n] = r;
     }
     report[QStringLiteral("query_latency")] = queries;
@@ -363,7 +452,8 @@ int benchCommand(const QStringList& arguments) {
     // 4. What bfloat16 text weights cost in fidelity on the full-size BERT (after the memory figures: this
     //    loads a second, float32 model).
     if (embedder->textWeightType() == torch::kBFloat16) {
-        auto exact = AlignEmbedder::load({modelDir, p.value(QStringLiteral("device")), threads, QStringLiteral("float32")});
+        auto exact = AlignEmbedder::load(
+            {modelDir, p.value(QStringLiteral("device")), threads, QStringLiteral("float32")});
         std::vector<double> cosines, exactMs;
         for (int i = 0; i < 50; ++i) {
             const auto fast = embedder->textFeatures({query(i)});
@@ -376,8 +466,12 @@ int benchCommand(const QStringList& arguments) {
         const double worst = *std::min_element(cosines.begin(), cosines.end());
         report[QStringLiteral("bfloat16_text_cosine_min")] = worst;
         report[QStringLiteral("float32_text_embedding_ms")] = median(exactMs);
-        out << QStringLiteral("bfloat16 text weights against float32, 50 queries: cosine min %1, median %2; float32 text embedding %3 ms median\n")
-                   .arg(worst, 0, 'f', 6).arg(median(cosines), 0, 'f', 6).arg(median(exactMs), 0, 'f', 1);
+        out << QStringLiteral(
+                   "bfloat16 text weights against float32, 50 queries: cosine min %1, median %2; float32 "
+                   "text embedding %3 ms median\n")
+                   .arg(worst, 0, 'f', 6)
+                   .arg(median(cosines), 0, 'f', 6)
+                   .arg(median(exactMs), 0, 'f', 1);
     }
     if (cl.json()) out << QJsonDocument(report).toJson(QJsonDocument::Compact) << '\n';
     return Ok;

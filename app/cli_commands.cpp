@@ -8,8 +8,8 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QThread>
 #include <QTextStream>
+#include <QThread>
 
 namespace photosearch::cli {
 
@@ -22,7 +22,8 @@ struct Command {
 };
 
 int printVersion(const QStringList&) {
-    QTextStream(stdout) << QCoreApplication::applicationName() << ' ' << QCoreApplication::applicationVersion() << '\n';
+    QTextStream(stdout) << QCoreApplication::applicationName() << ' '
+                        << QCoreApplication::applicationVersion() << '\n';
     return Ok;
 }
 
@@ -46,7 +47,8 @@ void printUsage(QTextStream& out) {
     out << "Usage: photosearch-cli COMMAND [options]\n\nCommands:\n";
     for (const Command& c : kCommands)
         out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -11).arg(QLatin1String(c.summary));
-    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --precision P, --json,\n"
+    out << "\nOptions every command accepts: --model DIR, --device auto|cpu|cuda, --threads N, --precision "
+           "P, --json,\n"
            "--help; the library commands also --library DIR. They may stand before or after the command.\n"
            "Run 'photosearch-cli COMMAND --help' for the options of a command.\n";
 }
@@ -67,35 +69,43 @@ void CommandLine::addModelOptions(Precision precision) {
                        QStringLiteral("The ALIGN model folder (default: $PHOTOSEARCH_MODEL, else %1).")
                            .arg(LibraryPaths::defaultModelDir()),
                        QStringLiteral("DIR")});
-    parser_.addOption({QStringLiteral("device"), QStringLiteral("auto (CUDA when available), cpu or cuda[:N]."),
+    parser_.addOption({QStringLiteral("device"),
+                       QStringLiteral("auto (CUDA when available), cpu or cuda[:N]."),
                        QStringLiteral("DEVICE"), QStringLiteral("auto")});
-    parser_.addOption({QStringLiteral("threads"), QStringLiteral("CPU threads for the model (default: one per core)."),
+    parser_.addOption({QStringLiteral("threads"),
+                       QStringLiteral("CPU threads for the model (default: one per core)."),
                        QStringLiteral("N"), QStringLiteral("0")});
-    const QString choices = QStringLiteral("float32 (the reference's arithmetic), auto (bfloat16 text weights on CPUs with "
-                                           "AVX512_BF16, float16 on CUDA), float16 (CUDA) or bfloat16");
+    const QString choices = QStringLiteral(
+        "float32 (the reference's arithmetic), auto (bfloat16 text weights on CPUs with "
+        "AVX512_BF16, float16 on CUDA), float16 (CUDA) or bfloat16");
     if (precision == Precision::Reference)
-        parser_.addOption({QStringLiteral("precision"), choices + QStringLiteral(" (default: float32, ALIGN's own numbers)."),
+        parser_.addOption({QStringLiteral("precision"),
+                           choices + QStringLiteral(" (default: float32, ALIGN's own numbers)."),
                            QStringLiteral("P"), QStringLiteral("float32")});
     else
-        parser_.addOption({QStringLiteral("precision"), choices + QStringLiteral(" (default: $PHOTOSEARCH_PRECISION, else auto)."),
+        parser_.addOption({QStringLiteral("precision"),
+                           choices + QStringLiteral(" (default: $PHOTOSEARCH_PRECISION, else auto)."),
                            QStringLiteral("P"), EmbedderOptions::defaultPrecision()});
 }
 
 int CommandLine::parse(const QStringList& arguments) {
     QTextStream err(stderr);
     if (!parser_.parse(arguments)) {
-        err << "error: " << parser_.errorText() << "\nRun 'photosearch-cli " << command_ << " --help' for usage.\n";
+        err << "error: " << parser_.errorText() << "\nRun 'photosearch-cli " << command_
+            << " --help' for usage.\n";
         return Usage;
     }
     if (parser_.isSet(QStringLiteral("help"))) {
         QString help = parser_.helpText();
         const QString firstLine = help.section(QLatin1Char('\n'), 0, 0);
-        help.replace(0, firstLine.size(), QStringLiteral("Usage: photosearch-cli %1 %2").arg(command_, synopsis_));
+        help.replace(0, firstLine.size(),
+                     QStringLiteral("Usage: photosearch-cli %1 %2").arg(command_, synopsis_));
         QTextStream(stdout) << help;
         return Ok;
     }
     if (parser_.isSet(QStringLiteral("version"))) return printVersion({});
-    if (parser_.optionNames().contains(QStringLiteral("threads")) || parser_.isSet(QStringLiteral("threads"))) {
+    if (parser_.optionNames().contains(QStringLiteral("threads")) ||
+        parser_.isSet(QStringLiteral("threads"))) {
         bool ok = false;
         const int threads = parser_.value(QStringLiteral("threads")).toInt(&ok);
         if (!ok || threads < 0) {
@@ -106,8 +116,8 @@ int CommandLine::parse(const QStringList& arguments) {
         // More threads than cores only adds switching; thousands exhaust memory before any work is done.
         const int most = std::max(64, 8 * QThread::idealThreadCount());
         if (threads > most) {
-            err << "error: --threads " << threads << " is more than this machine can use (it has " << QThread::idealThreadCount()
-                << " cores; at most " << most << ")\n";
+            err << "error: --threads " << threads << " is more than this machine can use (it has "
+                << QThread::idealThreadCount() << " cores; at most " << most << ")\n";
             return Usage;
         }
     }
@@ -117,7 +127,7 @@ int CommandLine::parse(const QStringList& arguments) {
 std::unique_ptr<AlignEmbedder> CommandLine::loadEmbedder() const {
     EmbedderOptions options;
     options.modelDir = parser_.isSet(QStringLiteral("model")) ? parser_.value(QStringLiteral("model"))
-                                                             : LibraryPaths::defaultModelDir();
+                                                              : LibraryPaths::defaultModelDir();
     options.device = parser_.value(QStringLiteral("device"));
     options.threads = parser_.value(QStringLiteral("threads")).toInt();
     options.precision = parser_.value(QStringLiteral("precision"));
@@ -125,8 +135,9 @@ std::unique_ptr<AlignEmbedder> CommandLine::loadEmbedder() const {
 }
 
 QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString* error) {
-    static const QStringList withValue{QStringLiteral("library"), QStringLiteral("model"), QStringLiteral("device"),
-                                       QStringLiteral("threads"), QStringLiteral("precision")};
+    static const QStringList withValue{QStringLiteral("library"), QStringLiteral("model"),
+                                       QStringLiteral("device"), QStringLiteral("threads"),
+                                       QStringLiteral("precision")};
     static const QStringList flags{QStringLiteral("json")};
     QStringList globals;
     int i = 1;
@@ -150,7 +161,8 @@ QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString*
         }
     }
     if (globals.isEmpty() || i >= arguments.size() || arguments.at(i).startsWith(QLatin1Char('-'))) {
-        if (!globals.isEmpty() && i >= arguments.size()) *error = QStringLiteral("no command after the options");
+        if (!globals.isEmpty() && i >= arguments.size())
+            *error = QStringLiteral("no command after the options");
         return globals.isEmpty() ? arguments : QStringList{arguments.first()} + arguments.mid(i);
     }
     // The command's own parser sees the global options first; a later repetition wins as usual.
@@ -162,8 +174,10 @@ QString printable(const QString& text) {
     out.reserve(text.size());
     for (const QChar c : text) {
         const ushort u = c.unicode();
-        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0)) out += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
-        else out += c;
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0))
+            out += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+        else
+            out += c;
     }
     return out;
 }
@@ -177,13 +191,20 @@ struct Fault {
 
 Fault faultOf(const LibraryError& e) {
     switch (e.kind()) {
-        case LibraryErrorKind::Locked: return {Locked, "locked"};
-        case LibraryErrorKind::ModelMismatch: return {ModelMismatch, "model_mismatch"};
-        case LibraryErrorKind::CatalogDamaged: return {CatalogDamaged, "catalog_damaged"};
-        case LibraryErrorKind::DiskFull: return {DiskFull, "disk_full"};
-        case LibraryErrorKind::ReadOnly: return {ReadOnly, "read_only"};
-        case LibraryErrorKind::NoLibrary: return {NoLibrary, "no_library"};
-        case LibraryErrorKind::InvalidRequest: return {Usage, "invalid_request"};
+        case LibraryErrorKind::Locked:
+            return {Locked, "locked"};
+        case LibraryErrorKind::ModelMismatch:
+            return {ModelMismatch, "model_mismatch"};
+        case LibraryErrorKind::CatalogDamaged:
+            return {CatalogDamaged, "catalog_damaged"};
+        case LibraryErrorKind::DiskFull:
+            return {DiskFull, "disk_full"};
+        case LibraryErrorKind::ReadOnly:
+            return {ReadOnly, "read_only"};
+        case LibraryErrorKind::NoLibrary:
+            return {NoLibrary, "no_library"};
+        case LibraryErrorKind::InvalidRequest:
+            return {Usage, "invalid_request"};
     }
     return {Failure, "error"};
 }
@@ -193,9 +214,11 @@ Fault faultOf(const LibraryError& e) {
 int report(const QStringList& arguments, int code, const char* kind, const QString& message) {
     QTextStream(stderr) << "error: " << printable(message) << '\n';
     if (arguments.contains(QStringLiteral("--json")) || arguments.contains(QStringLiteral("-json")))
-        QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("error"), QJsonObject{{QStringLiteral("kind"), QLatin1String(kind)},
-                                                                                              {QStringLiteral("message"), message},
-                                                                                              {QStringLiteral("exit_code"), code}}}})
+        QTextStream(stdout) << QJsonDocument(
+                                   QJsonObject{{QStringLiteral("error"),
+                                                QJsonObject{{QStringLiteral("kind"), QLatin1String(kind)},
+                                                            {QStringLiteral("message"), message},
+                                                            {QStringLiteral("exit_code"), code}}}})
                                    .toJson(QJsonDocument::Compact)
                             << '\n';
     return code;
@@ -228,13 +251,15 @@ int run(const QStringList& original) {
             return c.run(arguments.mid(1));
         } catch (const ModelNotFoundError& e) {
             return report(arguments, Failure, "no_model",
-                          QString::fromUtf8(e.what()) + QStringLiteral("; run 'photosearch-cli model fetch' or pass --model DIR"));
+                          QString::fromUtf8(e.what()) +
+                              QStringLiteral("; run 'photosearch-cli model fetch' or pass --model DIR"));
         } catch (const LibraryError& e) {
             const Fault f = faultOf(e);
             return report(arguments, f.code, f.kind, QString::fromUtf8(e.what()));
         } catch (const std::exception& e) {
             // AlignError messages already name the file, key or tensor; LibTorch's carry a backtrace.
-            const QString message = QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);
+            const QString message =
+                QString::fromUtf8(e.what()).section(QStringLiteral("\nException raised from"), 0, 0);
             return report(arguments, Failure, "error", message.trimmed());
         }
     }

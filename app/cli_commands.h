@@ -13,8 +13,18 @@ namespace photosearch::cli {
 // request the library cannot answer (a folder or tag it does not have), and one code per kind of library
 // fault a script may want to handle: 3 locked by another PhotoSearch, 4 indexed with another model,
 // 5 catalog damaged, 6 disk full, 7 read-only, 8 no library at that path; 130 interrupted (Ctrl-C).
-enum ExitCode { Ok = 0, Failure = 1, Usage = 2, Locked = 3, ModelMismatch = 4, CatalogDamaged = 5, DiskFull = 6, ReadOnly = 7,
-                NoLibrary = 8, Interrupted = 130 };
+enum ExitCode {
+    Ok = 0,
+    Failure = 1,
+    Usage = 2,
+    Locked = 3,
+    ModelMismatch = 4,
+    CatalogDamaged = 5,
+    DiskFull = 6,
+    ReadOnly = 7,
+    NoLibrary = 8,
+    Interrupted = 130
+};
 
 // A path or text as it may be shown on a terminal: control characters (ESC, CR, BEL...) escaped as \xNN,
 // so a file name cannot move the cursor, change colours or hide what precedes it.
@@ -29,13 +39,14 @@ QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString*
 
 // Shared by the commands: --model, --device, --threads, --json, --help, and parsing with our exit codes.
 class CommandLine {
-public:
+  public:
     CommandLine(const QString& command, const QString& description, const QString& synopsis);
     QCommandLineParser& parser() { return parser_; }
     const QCommandLineParser& parser() const { return parser_; }
     // What --precision means when it is not given. Commands whose output is ALIGN's numbers (embed,
     // classify) compute the reference's float32 arithmetic; commands whose output is a ranking follow
-    // $PHOTOSEARCH_PRECISION, else auto (bfloat16 text weights where the CPU has them; measured to keep rankings).
+    // $PHOTOSEARCH_PRECISION, else auto (bfloat16 text weights where the CPU has them; measured to keep
+    // rankings).
     enum class Precision { Reference, Ranking };
     void addModelOptions(Precision precision = Precision::Ranking);
     // Parses; returns -1 to go on, else the exit code to return (help printed, or a usage error).
@@ -43,7 +54,7 @@ public:
     bool json() const { return parser_.isSet(QStringLiteral("json")); }
     std::unique_ptr<AlignEmbedder> loadEmbedder() const;
 
-private:
+  private:
     QCommandLineParser parser_;
     QString command_;
     QString synopsis_;

@@ -12,10 +12,10 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <unistd.h>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
 
 namespace photosearch::cli {
 
@@ -26,7 +26,9 @@ IndexControl* gControl = nullptr;
 QJsonValue n(int64_t v) { return QJsonValue(static_cast<qint64>(v)); }
 
 void onInterrupt(int) {
-    if (gControl) gControl->cancelFromSignalHandler();  // the run stops after the current batch, everything committed kept
+    if (gControl)
+        gControl
+            ->cancelFromSignalHandler();  // the run stops after the current batch, everything committed kept
 }
 
 void addLibraryOption(CommandLine& cl) {
@@ -39,8 +41,10 @@ void addLibraryOption(CommandLine& cl) {
 std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable, bool verifyCatalog = false) {
     const QCommandLineParser& p = cl.parser();
     LibraryOptions o;
-    o.libraryDir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
-    o.modelDir = p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir();
+    o.libraryDir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library"))
+                                                      : LibraryPaths::defaultLibraryDir();
+    o.modelDir =
+        p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir();
     o.device = p.value(QStringLiteral("device"));
     o.threads = p.value(QStringLiteral("threads")).toInt();
     o.precision = p.value(QStringLiteral("precision"));
@@ -48,30 +52,45 @@ std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable, 
     o.verifyCatalog = verifyCatalog;
     auto library = PhotoLibrary::open(o);
     if (library->removedStaleLock())
-        QTextStream(stderr) << "note: removed the lock of a PhotoSearch that stopped without closing the library "
-                               "(a crash or kill); its committed work is kept\n";
+        QTextStream(stderr)
+            << "note: removed the lock of a PhotoSearch that stopped without closing the library "
+               "(a crash or kill); its committed work is kept\n";
     return library;
 }
 
-void print(const QJsonObject& o) { QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n'; }
+void print(const QJsonObject& o) {
+    QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
+}
 
 QString duration(double seconds) {
     if (seconds < 0) return QStringLiteral("--:--");
     const int s = static_cast<int>(seconds + 0.5);
-    return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'))
-                     : QStringLiteral("%1:%2").arg(s / 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return s >= 3600 ? QStringLiteral("%1:%2:%3")
+                           .arg(s / 3600)
+                           .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
+                           .arg(s % 60, 2, 10, QLatin1Char('0'))
+                     : QStringLiteral("%1:%2")
+                           .arg(s / 60, 2, 10, QLatin1Char('0'))
+                           .arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
 void addSearchOptions(CommandLine& cl) {
     QCommandLineParser& p = cl.parser();
-    p.addOption({QStringLiteral("limit"), QStringLiteral("How many results (default 20)."), QStringLiteral("N"), QStringLiteral("20")});
-    p.addOption({QStringLiteral("min-score"), QStringLiteral("Leave out results scoring below X."), QStringLiteral("X")});
-    p.addOption({QStringLiteral("folder"), QStringLiteral("Only photos under this folder."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("after"), QStringLiteral("Only photos taken on or after DATE (YYYY-MM-DD)."), QStringLiteral("DATE")});
-    p.addOption({QStringLiteral("before"), QStringLiteral("Only photos taken before DATE (YYYY-MM-DD)."), QStringLiteral("DATE")});
+    p.addOption({QStringLiteral("limit"), QStringLiteral("How many results (default 20)."),
+                 QStringLiteral("N"), QStringLiteral("20")});
+    p.addOption({QStringLiteral("min-score"), QStringLiteral("Leave out results scoring below X."),
+                 QStringLiteral("X")});
+    p.addOption(
+        {QStringLiteral("folder"), QStringLiteral("Only photos under this folder."), QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("after"), QStringLiteral("Only photos taken on or after DATE (YYYY-MM-DD)."),
+                 QStringLiteral("DATE")});
+    p.addOption({QStringLiteral("before"), QStringLiteral("Only photos taken before DATE (YYYY-MM-DD)."),
+                 QStringLiteral("DATE")});
     p.addOption({QStringLiteral("tag"), QStringLiteral("Only photos with this tag."), QStringLiteral("TAG")});
-    p.addOption({QStringLiteral("not"), QStringLiteral("Push results away from this concept."), QStringLiteral("TEXT")});
-    p.addOption({QStringLiteral("not-weight"), QStringLiteral("How hard to push away (default 0.5)."), QStringLiteral("W"), QStringLiteral("0.5")});
+    p.addOption({QStringLiteral("not"), QStringLiteral("Push results away from this concept."),
+                 QStringLiteral("TEXT")});
+    p.addOption({QStringLiteral("not-weight"), QStringLiteral("How hard to push away (default 0.5)."),
+                 QStringLiteral("W"), QStringLiteral("0.5")});
 }
 
 // Fills SearchOptions; returns an error text for a bad value.
@@ -99,16 +118,19 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
     return {};
 }
 
-int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results, double elapsedMs, bool json) {
+int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results,
+                 double elapsedMs, bool json) {
     if (json) {
         QJsonArray rows;
         for (const SearchResult& r : results)
-            rows.append(QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), static_cast<double>(r.score)}});
+            rows.append(QJsonObject{{QStringLiteral("path"), r.path},
+                                    {QStringLiteral("score"), static_cast<double>(r.score)}});
         print({{key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}});
         return Ok;
     }
     QTextStream out(stdout);
-    for (const SearchResult& r : results) out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
+    for (const SearchResult& r : results)
+        out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
     out.flush();  // the results before the summary on stderr, when both go to one terminal
     QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
@@ -117,13 +139,16 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
 }  // namespace
 
 int indexCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("index"),
-                   QStringLiteral("Add folders to the library (remembered) and index what is new or changed; with no "
-                                  "folder, re-scan every known folder."),
-                   QStringLiteral("[FOLDER]... [options]"));
+    CommandLine cl(
+        QStringLiteral("index"),
+        QStringLiteral("Add folders to the library (remembered) and index what is new or changed; with no "
+                       "folder, re-scan every known folder."),
+        QStringLiteral("[FOLDER]... [options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
-    cl.parser().addOption({QStringLiteral("reindex"), QStringLiteral("Drop every vector and embed everything again (after changing the model).")});
+    cl.parser().addOption(
+        {QStringLiteral("reindex"),
+         QStringLiteral("Drop every vector and embed everything again (after changing the model).")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     auto library = openLibrary(cl, true, /*verifyCatalog=*/true);
     for (const QString& folder : cl.parser().positionalArguments()) library->addFolder(folder);
@@ -146,13 +171,16 @@ int indexCommand(const QStringList& arguments) {
         const int filled = p.total ? static_cast<int>(width * p.done / p.total) : width;
         err << QStringLiteral("\r[%1%2] %3/%4  %5 photos/s  ETA %6 ")
                    .arg(QString(filled, QLatin1Char('#')), QString(width - filled, QLatin1Char('.')))
-                   .arg(p.done).arg(p.total)
+                   .arg(p.done)
+                   .arg(p.total)
                    .arg(p.photosPerSecond, 0, 'f', 1)
                    .arg(duration(p.etaSeconds));
         err.flush();
     };
     callbacks.fileFailed = [&](const QString& path, const QString& error) {
-        if (!cl.json()) err << (terminal ? "\r" : "") << "failed: " << printable(path) << ": " << printable(error) << '\n' << Qt::flush;
+        if (!cl.json())
+            err << (terminal ? "\r" : "") << "failed: " << printable(path) << ": " << printable(error) << '\n'
+                << Qt::flush;
     };
     const IndexReport r = library->index(callbacks, &control);
     gControl = nullptr;
@@ -161,30 +189,50 @@ int indexCommand(const QStringList& arguments) {
     err.flush();
     if (cl.json()) {
         QJsonArray failed;
-        for (const auto& [path, error] : r.failed) failed.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("error"), error}});
-        print({{QStringLiteral("indexed"), n(r.indexed)}, {QStringLiteral("unchanged"), n(r.unchanged)}, {QStringLiteral("moved"), n(r.moved)},
-               {QStringLiteral("copies"), n(r.copies)}, {QStringLiteral("removed"), n(r.removed)}, {QStringLiteral("offline"), n(r.offline)},
-               {QStringLiteral("failed"), failed}, {QStringLiteral("total"), n(r.total)}, {QStringLiteral("elapsed_s"), r.elapsedSeconds},
+        for (const auto& [path, error] : r.failed)
+            failed.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("error"), error}});
+        print({{QStringLiteral("indexed"), n(r.indexed)},
+               {QStringLiteral("unchanged"), n(r.unchanged)},
+               {QStringLiteral("moved"), n(r.moved)},
+               {QStringLiteral("copies"), n(r.copies)},
+               {QStringLiteral("removed"), n(r.removed)},
+               {QStringLiteral("offline"), n(r.offline)},
+               {QStringLiteral("failed"), failed},
+               {QStringLiteral("total"), n(r.total)},
+               {QStringLiteral("elapsed_s"), r.elapsedSeconds},
                {QStringLiteral("cancelled"), r.cancelled}});
     } else {
-        QTextStream(stdout) << QStringLiteral("%1 indexed, %2 unchanged, %3 moved, %4 copies, %5 removed, %6 offline, %7 failed; "
-                                              "%8 photos searchable (%9 s)%10\n")
-                                   .arg(r.indexed).arg(r.unchanged).arg(r.moved).arg(r.copies).arg(r.removed).arg(r.offline)
-                                   .arg(r.failed.size()).arg(r.total).arg(r.elapsedSeconds, 0, 'f', 1)
-                                   .arg(r.cancelled ? QStringLiteral(" - interrupted; run again to continue") : QString());
+        QTextStream(stdout)
+            << QStringLiteral(
+                   "%1 indexed, %2 unchanged, %3 moved, %4 copies, %5 removed, %6 offline, %7 failed; "
+                   "%8 photos searchable (%9 s)%10\n")
+                   .arg(r.indexed)
+                   .arg(r.unchanged)
+                   .arg(r.moved)
+                   .arg(r.copies)
+                   .arg(r.removed)
+                   .arg(r.offline)
+                   .arg(r.failed.size())
+                   .arg(r.total)
+                   .arg(r.elapsedSeconds, 0, 'f', 1)
+                   .arg(r.cancelled ? QStringLiteral(" - interrupted; run again to continue") : QString());
     }
     return r.cancelled ? Interrupted : Ok;  // 130, as a shell reports a program ended by Ctrl-C
 }
 
 int searchCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("search"), QStringLiteral("Find photos by a description, ranked by cosine similarity."),
+    CommandLine cl(QStringLiteral("search"),
+                   QStringLiteral("Find photos by a description, ranked by cosine similarity."),
                    QStringLiteral("TEXT [options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
     addSearchOptions(cl);
-    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("Combine the text with this image."), QStringLiteral("PATH")});
-    cl.parser().addOption({QStringLiteral("text-weight"), QStringLiteral("Weight of the text (default 1)."), QStringLiteral("W"), QStringLiteral("1")});
-    cl.parser().addOption({QStringLiteral("image-weight"), QStringLiteral("Weight of the image (default 1)."), QStringLiteral("W"), QStringLiteral("1")});
+    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("Combine the text with this image."),
+                           QStringLiteral("PATH")});
+    cl.parser().addOption({QStringLiteral("text-weight"), QStringLiteral("Weight of the text (default 1)."),
+                           QStringLiteral("W"), QStringLiteral("1")});
+    cl.parser().addOption({QStringLiteral("image-weight"), QStringLiteral("Weight of the image (default 1)."),
+                           QStringLiteral("W"), QStringLiteral("1")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     QCommandLineParser& p = cl.parser();
     SearchOptions o;
@@ -196,7 +244,8 @@ int searchCommand(const QStringList& arguments) {
     if (!okT || !okI || !std::isfinite(o.textWeight) || !std::isfinite(o.imageWeight))
         problem = QStringLiteral("--text-weight and --image-weight take numbers");
     const QString text = p.positionalArguments().join(QLatin1Char(' '));
-    if (problem.isEmpty() && text.trimmed().isEmpty() && o.imagePath.isEmpty()) problem = QStringLiteral("search needs a TEXT (or --image)");
+    if (problem.isEmpty() && text.trimmed().isEmpty() && o.imagePath.isEmpty())
+        problem = QStringLiteral("search needs a TEXT (or --image)");
     if (!problem.isEmpty()) {
         QTextStream(stderr) << "error: " << problem << '\n';
         return Usage;
@@ -210,7 +259,8 @@ int searchCommand(const QStringList& arguments) {
 }
 
 int similarCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("similar"), QStringLiteral("Find photos that look like the given image (in the library or not)."),
+    CommandLine cl(QStringLiteral("similar"),
+                   QStringLiteral("Find photos that look like the given image (in the library or not)."),
                    QStringLiteral("PATH [options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
@@ -218,7 +268,8 @@ int similarCommand(const QStringList& arguments) {
     if (const int code = cl.parse(arguments); code >= 0) return code;
     SearchOptions o;
     QString problem = readSearchOptions(cl.parser(), o);
-    if (problem.isEmpty() && cl.parser().positionalArguments().size() != 1) problem = QStringLiteral("similar needs exactly one PATH");
+    if (problem.isEmpty() && cl.parser().positionalArguments().size() != 1)
+        problem = QStringLiteral("similar needs exactly one PATH");
     if (!problem.isEmpty()) {
         QTextStream(stderr) << "error: " << problem << '\n';
         return Usage;
@@ -233,14 +284,18 @@ int similarCommand(const QStringList& arguments) {
 }
 
 int tagCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("tag"),
-                   QStringLiteral("Zero-shot tag the indexed photos under FOLDER: each gets the probability of every label "
-                                  "and its best label as a tag (replacing earlier tags of the same label set)."),
-                   QStringLiteral("FOLDER --label L [--label L]... [--template 'a photo of {}'] [options]"));
+    CommandLine cl(
+        QStringLiteral("tag"),
+        QStringLiteral(
+            "Zero-shot tag the indexed photos under FOLDER: each gets the probability of every label "
+            "and its best label as a tag (replacing earlier tags of the same label set)."),
+        QStringLiteral("FOLDER --label L [--label L]... [--template 'a photo of {}'] [options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
-    cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A label (repeatable, at least one)."), QStringLiteral("L")});
-    cl.parser().addOption({QStringLiteral("template"), QStringLiteral("Prompt template; {} stands for the label."), QStringLiteral("T")});
+    cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A label (repeatable, at least one)."),
+                           QStringLiteral("L")});
+    cl.parser().addOption({QStringLiteral("template"),
+                           QStringLiteral("Prompt template; {} stands for the label."), QStringLiteral("T")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     const QStringList labels = cl.parser().values(QStringLiteral("label"));
     if (cl.parser().positionalArguments().size() != 1 || labels.isEmpty()) {
@@ -248,14 +303,18 @@ int tagCommand(const QStringList& arguments) {
         return Usage;
     }
     auto library = openLibrary(cl, true);
-    const auto tagged = library->tag(cl.parser().positionalArguments().first(), labels, cl.parser().value(QStringLiteral("template")));
+    const auto tagged = library->tag(cl.parser().positionalArguments().first(), labels,
+                                     cl.parser().value(QStringLiteral("template")));
     if (cl.json()) {
         QJsonArray photos;
         for (const TaggedPhoto& t : tagged) {
             QJsonArray probs;
             for (const auto& [label, p] : t.probabilities)
-                probs.append(QJsonObject{{QStringLiteral("label"), label}, {QStringLiteral("probability"), static_cast<double>(p)}});
-            photos.append(QJsonObject{{QStringLiteral("path"), t.path}, {QStringLiteral("tag"), t.tag}, {QStringLiteral("labels"), probs}});
+                probs.append(QJsonObject{{QStringLiteral("label"), label},
+                                         {QStringLiteral("probability"), static_cast<double>(p)}});
+            photos.append(QJsonObject{{QStringLiteral("path"), t.path},
+                                      {QStringLiteral("tag"), t.tag},
+                                      {QStringLiteral("labels"), probs}});
         }
         print({{QStringLiteral("photos"), photos}});
         return Ok;
@@ -264,18 +323,22 @@ int tagCommand(const QStringList& arguments) {
     for (const TaggedPhoto& t : tagged) {
         float best = 0;
         for (const auto& [label, p] : t.probabilities) best = std::max(best, p);
-        out << printable(t.tag) << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << printable(t.path) << '\n';
+        out << printable(t.tag) << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << printable(t.path)
+            << '\n';
     }
     return Ok;
 }
 
 int duplicatesCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("duplicates"), QStringLiteral("Groups of near-identical photos: burst shots, copies, edits."),
+    CommandLine cl(QStringLiteral("duplicates"),
+                   QStringLiteral("Groups of near-identical photos: burst shots, copies, edits."),
                    QStringLiteral("[--threshold X] [options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
-    cl.parser().addOption({QStringLiteral("threshold"), QStringLiteral("Cosine similarity from which photos count as duplicates (default 0.95)."),
-                           QStringLiteral("X"), QStringLiteral("0.95")});
+    cl.parser().addOption(
+        {QStringLiteral("threshold"),
+         QStringLiteral("Cosine similarity from which photos count as duplicates (default 0.95)."),
+         QStringLiteral("X"), QStringLiteral("0.95")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     bool ok = false;
     const float threshold = cl.parser().value(QStringLiteral("threshold")).toFloat(&ok);
@@ -290,7 +353,9 @@ int duplicatesCommand(const QStringList& arguments) {
         QJsonArray out;
         for (const auto& g : groups) {
             QJsonArray members;
-            for (const SearchResult& r : g) members.append(QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), r.score}});
+            for (const SearchResult& r : g)
+                members.append(
+                    QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), r.score}});
             out.append(members);
         }
         print({{QStringLiteral("threshold"), threshold}, {QStringLiteral("groups"), out}});
@@ -298,14 +363,16 @@ int duplicatesCommand(const QStringList& arguments) {
     }
     QTextStream out(stdout);
     for (const auto& g : groups) {
-        for (const SearchResult& r : g) out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
+        for (const SearchResult& r : g)
+            out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
         out << '\n';
     }
     return Ok;
 }
 
 int statusCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("status"), QStringLiteral("What the library holds."), QStringLiteral("[options]"));
+    CommandLine cl(QStringLiteral("status"), QStringLiteral("What the library holds."),
+                   QStringLiteral("[options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
     if (const int code = cl.parse(arguments); code >= 0) return code;
@@ -313,17 +380,28 @@ int statusCommand(const QStringList& arguments) {
     const LibraryStatus s = library->status();
     if (cl.json()) {
         QJsonArray folders;
-        for (const auto& [path, count] : s.folders) folders.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("photos"), n(count)}});
-        print({{QStringLiteral("library"), library->dir()}, {QStringLiteral("photos"), n(s.photos)}, {QStringLiteral("indexed"), n(s.indexed)},
-               {QStringLiteral("failed"), n(s.failed)}, {QStringLiteral("offline"), n(s.offline)}, {QStringLiteral("folders"), folders},
-               {QStringLiteral("model"), QJsonObject{{QStringLiteral("id"), s.modelId}, {QStringLiteral("name"), s.modelName}, {QStringLiteral("dim"), s.dim}}}});
+        for (const auto& [path, count] : s.folders)
+            folders.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("photos"), n(count)}});
+        print({{QStringLiteral("library"), library->dir()},
+               {QStringLiteral("photos"), n(s.photos)},
+               {QStringLiteral("indexed"), n(s.indexed)},
+               {QStringLiteral("failed"), n(s.failed)},
+               {QStringLiteral("offline"), n(s.offline)},
+               {QStringLiteral("folders"), folders},
+               {QStringLiteral("model"), QJsonObject{{QStringLiteral("id"), s.modelId},
+                                                     {QStringLiteral("name"), s.modelName},
+                                                     {QStringLiteral("dim"), s.dim}}}});
         return Ok;
     }
     QTextStream out(stdout);
     out << "library " << library->dir() << '\n'
-        << s.photos << " photos: " << s.indexed << " indexed, " << s.failed << " failed, " << s.offline << " offline\n";
+        << s.photos << " photos: " << s.indexed << " indexed, " << s.failed << " failed, " << s.offline
+        << " offline\n";
     for (const auto& [path, n] : s.folders) out << "  " << printable(path) << " (" << n << ")\n";
-    out << "model " << (s.modelName.isEmpty() ? QStringLiteral("(none yet)") : s.modelName + QStringLiteral(" [") + s.modelId + QLatin1Char(']')) << '\n';
+    out << "model "
+        << (s.modelName.isEmpty() ? QStringLiteral("(none yet)")
+                                  : s.modelName + QStringLiteral(" [") + s.modelId + QLatin1Char(']'))
+        << '\n';
     return Ok;
 }
 
@@ -335,18 +413,22 @@ int foldersCommand(const QStringList& arguments) {
     if (const int code = cl.parse(arguments); code >= 0) return code;
     QStringList args = cl.parser().positionalArguments();
     const QString action = args.isEmpty() ? QStringLiteral("list") : args.takeFirst();
-    if ((action == QLatin1String("add") || action == QLatin1String("remove")) == args.isEmpty() && action != QLatin1String("list")) {
+    if ((action == QLatin1String("add") || action == QLatin1String("remove")) == args.isEmpty() &&
+        action != QLatin1String("list")) {
         QTextStream(stderr) << "error: folders " << action << " needs at least one FOLDER\n";
         return Usage;
     }
-    if (action != QLatin1String("list") && action != QLatin1String("add") && action != QLatin1String("remove")) {
+    if (action != QLatin1String("list") && action != QLatin1String("add") &&
+        action != QLatin1String("remove")) {
         QTextStream(stderr) << "error: folders takes list, add or remove, not '" << action << "'\n";
         return Usage;
     }
     auto library = openLibrary(cl, action != QLatin1String("list"));
     for (const QString& f : args) {
-        if (action == QLatin1String("add")) library->addFolder(f);
-        else if (!library->removeFolder(f)) throw AlignError(f.toStdString() + ": not one of the library's folders");
+        if (action == QLatin1String("add"))
+            library->addFolder(f);
+        else if (!library->removeFolder(f))
+            throw AlignError(f.toStdString() + ": not one of the library's folders");
     }
     QJsonArray list;
     QTextStream out(stdout);
@@ -359,24 +441,31 @@ int foldersCommand(const QStringList& arguments) {
 }
 
 int repairCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("repair"),
-                   QStringLiteral("Check the library's catalog; when it is damaged, move it aside, restore the copy kept after the "
-                                  "last successful run, and index again (re-using every vector the copy holds)."),
-                   QStringLiteral("[options]"));
+    CommandLine cl(
+        QStringLiteral("repair"),
+        QStringLiteral(
+            "Check the library's catalog; when it is damaged, move it aside, restore the copy kept after the "
+            "last successful run, and index again (re-using every vector the copy holds)."),
+        QStringLiteral("[options]"));
     cl.addModelOptions();
     addLibraryOption(cl);
     if (const int code = cl.parse(arguments); code >= 0) return code;
     const QCommandLineParser& p = cl.parser();
-    const QString dir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library")) : LibraryPaths::defaultLibraryDir();
+    const QString dir = p.isSet(QStringLiteral("library")) ? p.value(QStringLiteral("library"))
+                                                           : LibraryPaths::defaultLibraryDir();
     const RepairReport repaired = LibraryRepair::repair(dir);
-    QJsonObject json{{QStringLiteral("damaged"), repaired.wasDamaged}, {QStringLiteral("problem"), repaired.problem}};
+    QJsonObject json{{QStringLiteral("damaged"), repaired.wasDamaged},
+                     {QStringLiteral("problem"), repaired.problem}};
     if (!repaired.wasDamaged) {
-        if (cl.json()) print(json);
-        else QTextStream(stdout) << "the catalog is fine (quick_check: ok); nothing to repair\n";
+        if (cl.json())
+            print(json);
+        else
+            QTextStream(stdout) << "the catalog is fine (quick_check: ok); nothing to repair\n";
         return Ok;
     }
-    QTextStream(stderr) << "the catalog was damaged (" << printable(repaired.problem) << "): moved to " << printable(repaired.movedAside)
-                        << ", restored " << printable(repaired.restoredFrom) << "; indexing again\n"
+    QTextStream(stderr) << "the catalog was damaged (" << printable(repaired.problem) << "): moved to "
+                        << printable(repaired.movedAside) << ", restored " << printable(repaired.restoredFrom)
+                        << "; indexing again\n"
                         << Qt::flush;
     auto library = openLibrary(cl, true);
     const IndexReport r = library->index();
@@ -385,10 +474,15 @@ int repairCommand(const QStringList& arguments) {
     json.insert(QStringLiteral("indexed"), n(r.indexed));
     json.insert(QStringLiteral("unchanged"), n(r.unchanged));
     json.insert(QStringLiteral("total"), n(r.total));
-    if (cl.json()) print(json);
+    if (cl.json())
+        print(json);
     else
-        QTextStream(stdout) << QStringLiteral("repaired: %1 photos searchable (%2 unchanged since the copy, %3 indexed again)\n")
-                                   .arg(r.total).arg(r.unchanged).arg(r.indexed);
+        QTextStream(stdout)
+            << QStringLiteral(
+                   "repaired: %1 photos searchable (%2 unchanged since the copy, %3 indexed again)\n")
+                   .arg(r.total)
+                   .arg(r.unchanged)
+                   .arg(r.indexed);
     return Ok;
 }
 

@@ -1,6 +1,6 @@
-#include "qt_image_fallback.h"
 #include "cli_commands.h"
 #include "memory_tuning.h"
+#include "qt_image_fallback.h"
 
 #include <QCoreApplication>
 

@@ -47,13 +47,16 @@ std::vector<PixelValues> preprocessAll(const AlignEmbedder& embedder, const QStr
 }  // namespace
 
 int embedCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("embed"),
-                   QStringLiteral("Print ALIGN embeddings: get_image_features for each --image and get_text_features "
-                                  "for each --text (raw, not normalised)."),
-                   QStringLiteral("[--image PATH]... [--text TEXT]... [options]"));
+    CommandLine cl(
+        QStringLiteral("embed"),
+        QStringLiteral("Print ALIGN embeddings: get_image_features for each --image and get_text_features "
+                       "for each --text (raw, not normalised)."),
+        QStringLiteral("[--image PATH]... [--text TEXT]... [options]"));
     cl.addModelOptions(CommandLine::Precision::Reference);
-    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("An image file to embed (repeatable)."), QStringLiteral("PATH")});
-    cl.parser().addOption({QStringLiteral("text"), QStringLiteral("A text to embed (repeatable)."), QStringLiteral("TEXT")});
+    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("An image file to embed (repeatable)."),
+                           QStringLiteral("PATH")});
+    cl.parser().addOption(
+        {QStringLiteral("text"), QStringLiteral("A text to embed (repeatable)."), QStringLiteral("TEXT")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     const QStringList images = cl.parser().values(QStringLiteral("image"));
     const QStringList texts = cl.parser().values(QStringLiteral("text"));
@@ -76,18 +79,23 @@ int embedCommand(const QStringList& arguments) {
     if (cl.json()) {
         QJsonArray imageArray, textArray;
         for (int i = 0; i < images.size(); ++i)
-            imageArray.append(QJsonObject{{QStringLiteral("path"), images[i]}, {QStringLiteral("embedding"), toJson(imageFeatures[i])}});
+            imageArray.append(QJsonObject{{QStringLiteral("path"), images[i]},
+                                          {QStringLiteral("embedding"), toJson(imageFeatures[i])}});
         for (int i = 0; i < texts.size(); ++i)
-            textArray.append(QJsonObject{{QStringLiteral("text"), texts[i]},
-                                         {QStringLiteral("input_ids"), toJson(embedder->tokenizer().encode(texts[i]).inputIds)},
-                                         {QStringLiteral("embedding"), toJson(textFeatures[i])}});
-        out << QJsonDocument(QJsonObject{{QStringLiteral("images"), imageArray}, {QStringLiteral("texts"), textArray}})
+            textArray.append(QJsonObject{
+                {QStringLiteral("text"), texts[i]},
+                {QStringLiteral("input_ids"), toJson(embedder->tokenizer().encode(texts[i]).inputIds)},
+                {QStringLiteral("embedding"), toJson(textFeatures[i])}});
+        out << QJsonDocument(
+                   QJsonObject{{QStringLiteral("images"), imageArray}, {QStringLiteral("texts"), textArray}})
                    .toJson(QJsonDocument::Compact)
             << '\n';
         return Ok;
     }
-    for (int i = 0; i < images.size(); ++i) out << "image " << images[i] << "\n  " << preview(imageFeatures[i]) << '\n';
-    for (int i = 0; i < texts.size(); ++i) out << "text \"" << texts[i] << "\"\n  " << preview(textFeatures[i]) << '\n';
+    for (int i = 0; i < images.size(); ++i)
+        out << "image " << images[i] << "\n  " << preview(imageFeatures[i]) << '\n';
+    for (int i = 0; i < texts.size(); ++i)
+        out << "text \"" << texts[i] << "\"\n  " << preview(textFeatures[i]) << '\n';
     return Ok;
 }
 
@@ -97,8 +105,11 @@ int classifyCommand(const QStringList& arguments) {
                                   "(softmax over logits_per_image, as in the Hugging Face example)."),
                    QStringLiteral("--image PATH --label TEXT [--label TEXT]... [options]"));
     cl.addModelOptions(CommandLine::Precision::Reference);
-    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("The image to classify."), QStringLiteral("PATH")});
-    cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A candidate label (repeatable, at least one)."), QStringLiteral("TEXT")});
+    cl.parser().addOption(
+        {QStringLiteral("image"), QStringLiteral("The image to classify."), QStringLiteral("PATH")});
+    cl.parser().addOption({QStringLiteral("label"),
+                           QStringLiteral("A candidate label (repeatable, at least one)."),
+                           QStringLiteral("TEXT")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     const QStringList images = cl.parser().values(QStringLiteral("image"));
     const QStringList labels = cl.parser().values(QStringLiteral("label"));
@@ -109,7 +120,8 @@ int classifyCommand(const QStringList& arguments) {
 
     auto embedder = cl.loadEmbedder();
     const torch::Tensor imageFeatures = embedder->imageFeatures(preprocessAll(*embedder, images));
-    const torch::Tensor textFeatures = embedder->textFeatures(std::vector<QString>(labels.begin(), labels.end()));
+    const torch::Tensor textFeatures =
+        embedder->textFeatures(std::vector<QString>(labels.begin(), labels.end()));
     const torch::Tensor logits = embedder->logitsPerImage(imageFeatures, textFeatures)[0];
     const torch::Tensor probabilities = torch::softmax(logits, 0);
 
@@ -117,10 +129,12 @@ int classifyCommand(const QStringList& arguments) {
     if (cl.json()) {
         QJsonArray rows;
         for (int i = 0; i < labels.size(); ++i)
-            rows.append(QJsonObject{{QStringLiteral("label"), labels[i]},
-                                    {QStringLiteral("probability"), static_cast<double>(probabilities[i].item<float>())},
-                                    {QStringLiteral("logit"), static_cast<double>(logits[i].item<float>())}});
-        out << QJsonDocument(QJsonObject{{QStringLiteral("image"), images[0]}, {QStringLiteral("labels"), rows}})
+            rows.append(QJsonObject{
+                {QStringLiteral("label"), labels[i]},
+                {QStringLiteral("probability"), static_cast<double>(probabilities[i].item<float>())},
+                {QStringLiteral("logit"), static_cast<double>(logits[i].item<float>())}});
+        out << QJsonDocument(
+                   QJsonObject{{QStringLiteral("image"), images[0]}, {QStringLiteral("labels"), rows}})
                    .toJson(QJsonDocument::Compact)
             << '\n';
         return Ok;
@@ -128,11 +142,15 @@ int classifyCommand(const QStringList& arguments) {
     int width = 5;
     for (const QString& l : labels) width = std::max(width, static_cast<int>(l.size()));
     out << images[0] << '\n';
-    out << QStringLiteral("  %1  %2  %3\n").arg(QStringLiteral("label"), -width).arg(QStringLiteral("probability"), 11).arg(QStringLiteral("logit"), 9);
+    out << QStringLiteral("  %1  %2  %3\n")
+               .arg(QStringLiteral("label"), -width)
+               .arg(QStringLiteral("probability"), 11)
+               .arg(QStringLiteral("logit"), 9);
     for (int i = 0; i < labels.size(); ++i)
         out << QStringLiteral("  %1  %2  %3\n")
                    .arg(labels[i], -width)
-                   .arg(QString::number(probabilities[i].item<float>() * 100.0, 'f', 2) + QLatin1Char('%'), 11)
+                   .arg(QString::number(probabilities[i].item<float>() * 100.0, 'f', 2) + QLatin1Char('%'),
+                        11)
                    .arg(logits[i].item<float>(), 9, 'f', 4);
     return Ok;
 }

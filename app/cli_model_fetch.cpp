@@ -9,9 +9,9 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
 
 namespace photosearch::cli {
 
@@ -34,7 +34,8 @@ int fetch(CommandLine& cl) {
     o.revision = p.value(QStringLiteral("revision"));
     o.endpoint = p.value(QStringLiteral("endpoint"));
     o.destination = p.value(QStringLiteral("dest"));
-    if (o.destination.isEmpty() && !p.isSet(QStringLiteral("repo"))) o.destination = LibraryPaths::defaultModelDir();
+    if (o.destination.isEmpty() && !p.isSet(QStringLiteral("repo")))
+        o.destination = LibraryPaths::defaultModelDir();
     o.useHfCache = !p.isSet(QStringLiteral("no-hf-cache"));
     ModelDownloader downloader(o);
     std::signal(SIGINT, onInterrupt);
@@ -50,17 +51,20 @@ int fetch(CommandLine& cl) {
             err << QStringLiteral("\r%1  %2 / %3  %4/s  ETA %5s   ")
                        .arg(f.file, -24)
                        .arg(bytes(f.done), bytes(f.total > 0 ? f.total : 0), bytes(f.bytesPerSecond))
-                       .arg(f.etaSeconds < 0 ? QStringLiteral("?") : QString::number(static_cast<int>(f.etaSeconds)));
+                       .arg(f.etaSeconds < 0 ? QStringLiteral("?")
+                                             : QString::number(static_cast<int>(f.etaSeconds)));
             err.flush();
         },
         &gCancelFetch);
     if (terminal && !lastFile.isEmpty()) err << '\n';
     if (cl.json()) {
-        QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("model_dir"), r.modelDir},
-                                                         {QStringLiteral("commit"), r.commit},
-                                                         {QStringLiteral("from_hf_cache"), r.fromHfCache},
-                                                         {QStringLiteral("already_present"), r.alreadyPresent},
-                                                         {QStringLiteral("downloaded_bytes"), static_cast<qint64>(r.downloadedBytes)}})
+        QTextStream(stdout) << QJsonDocument(
+                                   QJsonObject{{QStringLiteral("model_dir"), r.modelDir},
+                                               {QStringLiteral("commit"), r.commit},
+                                               {QStringLiteral("from_hf_cache"), r.fromHfCache},
+                                               {QStringLiteral("already_present"), r.alreadyPresent},
+                                               {QStringLiteral("downloaded_bytes"),
+                                                static_cast<qint64>(r.downloadedBytes)}})
                                    .toJson(QJsonDocument::Compact)
                             << '\n';
     } else if (r.fromHfCache) {
@@ -77,18 +81,21 @@ int verify(CommandLine& cl, const QString& dir) {
     auto embedder = AlignEmbedder::load({dir, QStringLiteral("cpu"), 1});
     const AlignConfig& c = embedder->config();
     if (cl.json()) {
-        QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("model_dir"), dir},
-                                                         {QStringLiteral("ok"), true},
-                                                         {QStringLiteral("weights"), embedder->weightsPath()},
-                                                         {QStringLiteral("projection_dim"), c.projectionDim},
-                                                         {QStringLiteral("text_layers"), c.text.numHiddenLayers},
-                                                         {QStringLiteral("image_size"), embedder->processor().config().outputHeight()}})
+        QTextStream(stdout) << QJsonDocument(
+                                   QJsonObject{{QStringLiteral("model_dir"), dir},
+                                               {QStringLiteral("ok"), true},
+                                               {QStringLiteral("weights"), embedder->weightsPath()},
+                                               {QStringLiteral("projection_dim"), c.projectionDim},
+                                               {QStringLiteral("text_layers"), c.text.numHiddenLayers},
+                                               {QStringLiteral("image_size"),
+                                                embedder->processor().config().outputHeight()}})
                                    .toJson(QJsonDocument::Compact)
                             << '\n';
     } else {
-        QTextStream(stdout) << dir << ": ok (" << QFileInfo(embedder->weightsPath()).fileName() << ", " << c.projectionDim
-                            << "-d embeddings, " << c.text.numHiddenLayers << " text layers, "
-                            << embedder->processor().config().outputHeight() << " px images)\n";
+        QTextStream(stdout) << dir << ": ok (" << QFileInfo(embedder->weightsPath()).fileName() << ", "
+                            << c.projectionDim << "-d embeddings, " << c.text.numHiddenLayers
+                            << " text layers, " << embedder->processor().config().outputHeight()
+                            << " px images)\n";
     }
     return Ok;
 }
@@ -96,22 +103,35 @@ int verify(CommandLine& cl, const QString& dir) {
 }  // namespace
 
 int modelCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("model"),
-                   QStringLiteral("fetch: download an ALIGN model from the Hugging Face Hub (or use the one in the Hugging "
-                                  "Face cache); verify: check a model folder."),
-                   QStringLiteral("fetch [--repo R] [--revision REV] [--endpoint URL] [--dest DIR] | verify [DIR]"));
+    CommandLine cl(
+        QStringLiteral("model"),
+        QStringLiteral(
+            "fetch: download an ALIGN model from the Hugging Face Hub (or use the one in the Hugging "
+            "Face cache); verify: check a model folder."),
+        QStringLiteral("fetch [--repo R] [--revision REV] [--endpoint URL] [--dest DIR] | verify [DIR]"));
     cl.addModelOptions();
     QCommandLineParser& p = cl.parser();
-    p.addOption({QStringLiteral("repo"), QStringLiteral("Hub repository (default kakaobrain/align-base)."), QStringLiteral("R"), QStringLiteral("kakaobrain/align-base")});
-    p.addOption({QStringLiteral("revision"), QStringLiteral("Branch, tag or commit (default main)."), QStringLiteral("REV"), QStringLiteral("main")});
-    p.addOption({QStringLiteral("endpoint"), QStringLiteral("Hub address (default $HF_ENDPOINT, else https://huggingface.co)."), QStringLiteral("URL")});
-    p.addOption({QStringLiteral("dest"), QStringLiteral("Where to put the model (default: the model folder under your data directory)."), QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("no-hf-cache"), QStringLiteral("Download even when the Hugging Face cache has the model.")});
+    p.addOption({QStringLiteral("repo"), QStringLiteral("Hub repository (default kakaobrain/align-base)."),
+                 QStringLiteral("R"), QStringLiteral("kakaobrain/align-base")});
+    p.addOption({QStringLiteral("revision"), QStringLiteral("Branch, tag or commit (default main)."),
+                 QStringLiteral("REV"), QStringLiteral("main")});
+    p.addOption({QStringLiteral("endpoint"),
+                 QStringLiteral("Hub address (default $HF_ENDPOINT, else https://huggingface.co)."),
+                 QStringLiteral("URL")});
+    p.addOption(
+        {QStringLiteral("dest"),
+         QStringLiteral("Where to put the model (default: the model folder under your data directory)."),
+         QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("no-hf-cache"),
+                 QStringLiteral("Download even when the Hugging Face cache has the model.")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     const QStringList args = p.positionalArguments();
     if (args.value(0) == QLatin1String("fetch") && args.size() == 1) return fetch(cl);
     if (args.value(0) == QLatin1String("verify") && args.size() <= 2) {
-        const QString dir = args.size() == 2 ? args[1] : (p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model")) : LibraryPaths::defaultModelDir());
+        const QString dir = args.size() == 2
+                                ? args[1]
+                                : (p.isSet(QStringLiteral("model")) ? p.value(QStringLiteral("model"))
+                                                                    : LibraryPaths::defaultModelDir());
         return verify(cl, dir);
     }
     QTextStream(stderr) << "error: model takes 'fetch' or 'verify [DIR]'\n";

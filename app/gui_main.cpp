@@ -1,8 +1,8 @@
-#include "qt_image_fallback.h"
 #include "library_paths.h"
 #include "main_window.h"
-#include "window_automation.h"
 #include "memory_tuning.h"
+#include "qt_image_fallback.h"
+#include "window_automation.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -21,19 +21,25 @@ void setApplicationNames() {
 
 struct Options {
     QCommandLineOption library{QStringLiteral("library"),
-                               QStringLiteral("The library folder (default %1).").arg(photosearch::LibraryPaths::defaultLibraryDir()),
+                               QStringLiteral("The library folder (default %1).")
+                                   .arg(photosearch::LibraryPaths::defaultLibraryDir()),
                                QStringLiteral("DIR")};
-    QCommandLineOption model{QStringLiteral("model"), QStringLiteral("The ALIGN model folder."), QStringLiteral("DIR")};
-    QCommandLineOption query{QStringLiteral("query"), QStringLiteral("Search for TEXT on start."), QStringLiteral("TEXT")};
-    QCommandLineOption screenshot{QStringLiteral("screenshot"), QStringLiteral("Save a picture of the window once results show, then quit."),
-                                  QStringLiteral("FILE")};
-    QCommandLineOption typeQuery{QStringLiteral("type-query"),
-                                 QStringLiteral("Measure: once the model is ready, type TEXT a character every 150 ms, print the "
-                                                "start-up and keystroke-to-results times, then quit."),
-                                 QStringLiteral("TEXT")};
+    QCommandLineOption model{QStringLiteral("model"), QStringLiteral("The ALIGN model folder."),
+                             QStringLiteral("DIR")};
+    QCommandLineOption query{QStringLiteral("query"), QStringLiteral("Search for TEXT on start."),
+                             QStringLiteral("TEXT")};
+    QCommandLineOption screenshot{
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a picture of the window once results show, then quit."), QStringLiteral("FILE")};
+    QCommandLineOption typeQuery{
+        QStringLiteral("type-query"),
+        QStringLiteral("Measure: once the model is ready, type TEXT a character every 150 ms, print the "
+                       "start-up and keystroke-to-results times, then quit."),
+        QStringLiteral("TEXT")};
 
     void addTo(QCommandLineParser& parser) const {
-        parser.setApplicationDescription(QStringLiteral("Find photos in your own library by describing them."));
+        parser.setApplicationDescription(
+            QStringLiteral("Find photos in your own library by describing them."));
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addOptions({library, model, query, screenshot, typeQuery});
@@ -67,7 +73,8 @@ int main(int argc, char** argv) {
     setApplicationNames();
     QApplication::setApplicationDisplayName(QStringLiteral("PhotoSearch"));
     QApplication::setDesktopFileName(QStringLiteral("photosearch"));
-    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("photosearch"), QIcon(QStringLiteral(":/photosearch.svg"))));
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral("photosearch"), QIcon(QStringLiteral(":/photosearch.svg"))));
 
     photosearch::installQtImageFallback();  // GIF, which OpenCV 4.6 cannot read
     QCommandLineParser parser;
@@ -76,13 +83,17 @@ int main(int argc, char** argv) {
 
     // An explicit option wins, then the environment, then the settings, then the default.
     QString modelDir = parser.value(options.model);
-    if (modelDir.isEmpty() && qEnvironmentVariableIsEmpty("PHOTOSEARCH_MODEL")) modelDir = QSettings().value(QStringLiteral("model/dir")).toString();
+    if (modelDir.isEmpty() && qEnvironmentVariableIsEmpty("PHOTOSEARCH_MODEL"))
+        modelDir = QSettings().value(QStringLiteral("model/dir")).toString();
     if (modelDir.isEmpty()) modelDir = photosearch::LibraryPaths::defaultModelDir();
-    const QString libraryDir = parser.isSet(options.library) ? parser.value(options.library) : photosearch::LibraryPaths::defaultLibraryDir();
+    const QString libraryDir = parser.isSet(options.library) ? parser.value(options.library)
+                                                             : photosearch::LibraryPaths::defaultLibraryDir();
 
     const QString typeQuery = parser.value(options.typeQuery), screenshot = parser.value(options.screenshot);
-    photosearch::MainWindow window({libraryDir, modelDir, parser.value(options.query), true, typeQuery.isEmpty()});
-    if (!typeQuery.isEmpty() || !screenshot.isEmpty()) new photosearch::WindowAutomation(&window, typeQuery, screenshot);
+    photosearch::MainWindow window(
+        {libraryDir, modelDir, parser.value(options.query), true, typeQuery.isEmpty()});
+    if (!typeQuery.isEmpty() || !screenshot.isEmpty())
+        new photosearch::WindowAutomation(&window, typeQuery, screenshot);
     window.show();
     return app.exec();
 }

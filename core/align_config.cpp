@@ -10,10 +10,9 @@ namespace photosearch {
 namespace {
 
 const std::set<std::string>& activations() {
-    static const std::set<std::string> names{"gelu",      "gelu_new", "gelu_fast", "gelu_pytorch_tanh",
-                                             "quick_gelu", "relu",     "relu6",     "silu",
-                                             "swish",      "tanh",     "sigmoid",   "mish",
-                                             "linear",     "gelu_python"};
+    static const std::set<std::string> names{
+        "gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "relu",   "relu6",
+        "silu", "swish",    "tanh",      "sigmoid",           "mish",       "linear", "gelu_python"};
     return names;
 }
 
@@ -65,7 +64,8 @@ void AlignTextConfig::validate(const JsonFields& n) const {
                                   .arg(hiddenSize)
                                   .arg(numAttentionHeads));
     if (padTokenId < 0 || padTokenId >= vocabSize)
-        n.fail("pad_token_id", QStringLiteral("%1 is outside the vocabulary (size %2)").arg(padTokenId).arg(vocabSize));
+        n.fail("pad_token_id",
+               QStringLiteral("%1 is outside the vocabulary (size %2)").arg(padTokenId).arg(vocabSize));
     requireActivation(n, "hidden_act", hiddenAct);
     if (positionEmbeddingType != "absolute" && positionEmbeddingType != "relative_key" &&
         positionEmbeddingType != "relative_key_query")
@@ -109,12 +109,15 @@ void AlignVisionConfig::validate(const JsonFields& n) const {
     requirePositive(n, "hidden_dim", hiddenDim);
     requirePositive(n, "batch_norm_eps", batchNormEps);
     if (!(squeezeExpansionRatio > 0 && squeezeExpansionRatio <= 1))
-        n.fail("squeeze_expansion_ratio", QStringLiteral("must be in (0, 1], got %1").arg(squeezeExpansionRatio));
+        n.fail("squeeze_expansion_ratio",
+               QStringLiteral("must be in (0, 1], got %1").arg(squeezeExpansionRatio));
     if (inChannels.empty()) n.fail("in_channels", QStringLiteral("must not be empty"));
     const size_t stages = inChannels.size();
-    const std::pair<const char*, const std::vector<int>*> lists[] = {
-        {"kernel_sizes", &kernelSizes}, {"out_channels", &outChannels},       {"strides", &strides},
-        {"num_block_repeats", &numBlockRepeats}, {"expand_ratios", &expandRatios}};
+    const std::pair<const char*, const std::vector<int>*> lists[] = {{"kernel_sizes", &kernelSizes},
+                                                                     {"out_channels", &outChannels},
+                                                                     {"strides", &strides},
+                                                                     {"num_block_repeats", &numBlockRepeats},
+                                                                     {"expand_ratios", &expandRatios}};
     for (const auto& [key, list] : lists) {
         if (list->size() != stages)
             n.fail(key, QStringLiteral("has %1 entries, expected %2 (one per stage, as in_channels)")
@@ -125,7 +128,8 @@ void AlignVisionConfig::validate(const JsonFields& n) const {
         if (inChannels[i] <= 0) n.fail("in_channels", QStringLiteral("entries must be positive"));
         if (outChannels[i] <= 0) n.fail("out_channels", QStringLiteral("entries must be positive"));
         if (kernelSizes[i] <= 0 || kernelSizes[i] % 2 == 0)
-            n.fail("kernel_sizes", QStringLiteral("entries must be odd and positive, got %1").arg(kernelSizes[i]));
+            n.fail("kernel_sizes",
+                   QStringLiteral("entries must be odd and positive, got %1").arg(kernelSizes[i]));
         if (strides[i] != 1 && strides[i] != 2)
             n.fail("strides", QStringLiteral("entries must be 1 or 2, got %1").arg(strides[i]));
         if (numBlockRepeats[i] <= 0) n.fail("num_block_repeats", QStringLiteral("entries must be positive"));
@@ -139,7 +143,8 @@ void AlignVisionConfig::validate(const JsonFields& n) const {
 
 int AlignVisionConfig::roundFilters(int channels) const {
     const double scaled = channels * widthCoefficient;
-    int rounded = std::max(depthDivisor, static_cast<int>(scaled + depthDivisor / 2.0) / depthDivisor * depthDivisor);
+    int rounded =
+        std::max(depthDivisor, static_cast<int>(scaled + depthDivisor / 2.0) / depthDivisor * depthDivisor);
     if (rounded < 0.9 * scaled) rounded += depthDivisor;
     return rounded;
 }
@@ -180,11 +185,10 @@ void AlignConfig::validate(const JsonFields& n) const {
     // ALIGN has no image projection: the image embedding is the pooled last block, so both towers
     // only meet in one space when the text projection has exactly that many outputs.
     if (projectionDim != vision.outputChannels())
-        n.fail("projection_dim",
-               QStringLiteral("is %1, but the vision model outputs %2 channels "
-                              "(round_filters(out_channels[-1])); ALIGN needs them equal")
-                   .arg(projectionDim)
-                   .arg(vision.outputChannels()));
+        n.fail("projection_dim", QStringLiteral("is %1, but the vision model outputs %2 channels "
+                                                "(round_filters(out_channels[-1])); ALIGN needs them equal")
+                                     .arg(projectionDim)
+                                     .arg(vision.outputChannels()));
 }
 
 void AlignConfig::validate() const { validate(JsonFields({}, QStringLiteral("AlignConfig"))); }

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-
 namespace photosearch {
 
 // Hugging Face AlignTextConfig: a BERT encoder. Defaults are those of the Hugging Face class.

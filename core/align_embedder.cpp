@@ -13,12 +13,14 @@ namespace photosearch {
 
 torch::Device AlignEmbedder::resolveDevice(const QString& name) {
     const QString n = name.trimmed().toLower();
-    if (n.isEmpty() || n == QLatin1String("auto")) return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    if (n.isEmpty() || n == QLatin1String("auto"))
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     if (n == QLatin1String("cpu")) return torch::kCPU;
     if (n == QLatin1String("cuda") || n.startsWith(QLatin1String("cuda:"))) {
         if (!torch::cuda::is_available())
-            throw AlignError("device " + name.toStdString() +
-                             ": CUDA is not available (this LibTorch build or this machine has no GPU); use cpu or auto");
+            throw AlignError(
+                "device " + name.toStdString() +
+                ": CUDA is not available (this LibTorch build or this machine has no GPU); use cpu or auto");
         bool ok = true;
         const int index = n == QLatin1String("cuda") ? 0 : n.mid(5).toInt(&ok);
         if (!ok || index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
@@ -38,7 +40,8 @@ bool AlignEmbedder::isaCapAllowsBFloat16(const QByteArray& cap) {
 namespace {
 
 QByteArray oneDnnIsaCap() {
-    return qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? qgetenv("ONEDNN_MAX_CPU_ISA") : qgetenv("DNNL_MAX_CPU_ISA");
+    return qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? qgetenv("ONEDNN_MAX_CPU_ISA")
+                                                           : qgetenv("DNNL_MAX_CPU_ISA");
 }
 
 }  // namespace
@@ -65,7 +68,8 @@ bool AlignEmbedder::cpuHasNativeBFloat16() {
 }
 
 int AlignEmbedder::applyThreads(int threads) {
-    if (threads < 0) throw AlignError("threads must be 0 (one per core) or more, got " + std::to_string(threads));
+    if (threads < 0)
+        throw AlignError("threads must be 0 (one per core) or more, got " + std::to_string(threads));
     const int n = threads > 0 ? threads : std::max(1, QThread::idealThreadCount());
     torch::set_num_threads(n);
     blas::setThreads(n);
@@ -74,7 +78,8 @@ int AlignEmbedder::applyThreads(int threads) {
 
 std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& options) {
     const QDir dir(options.modelDir);
-    if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir()) throw ModelNotFoundError(options.modelDir.toStdString());
+    if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir())
+        throw ModelNotFoundError(options.modelDir.toStdString());
     if (!QFileInfo::exists(dir.filePath(QStringLiteral("config.json"))))
         throw ModelNotFoundError(options.modelDir.toStdString(), "the folder has no config.json");
     auto e = std::unique_ptr<AlignEmbedder>(new AlignEmbedder);
@@ -84,7 +89,8 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     e->tokenizer_ = std::make_unique<BertTokenizer>(BertTokenizer::fromFolder(options.modelDir));
     if (e->tokenizer_->vocabSize() != e->config_.text.vocabSize)
         throw AlignError(dir.filePath(QStringLiteral("vocab.txt")).toStdString() + ": has " +
-                         std::to_string(e->tokenizer_->vocabSize()) + " tokens, but config.json says vocab_size " +
+                         std::to_string(e->tokenizer_->vocabSize()) +
+                         " tokens, but config.json says vocab_size " +
                          std::to_string(e->config_.text.vocabSize));
     e->processor_ = std::make_unique<ImageProcessor>(ImageProcessor::fromFolder(options.modelDir));
 
@@ -95,25 +101,34 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
     e->temperature_ = e->model_->temperature.item<float>();
-    const QString precision = (options.precision.isEmpty() ? EmbedderOptions::defaultPrecision() : options.precision).trimmed().toLower();
+    const QString precision =
+        (options.precision.isEmpty() ? EmbedderOptions::defaultPrecision() : options.precision)
+            .trimmed()
+            .toLower();
     const bool cuda = e->device_.is_cuda();
     bool bf16TextWeights = false;
     if (precision == QLatin1String("auto")) {
-        if (cuda) e->dtype_ = torch::kHalf;
-        else bf16TextWeights = cpuHasNativeBFloat16();
+        if (cuda)
+            e->dtype_ = torch::kHalf;
+        else
+            bf16TextWeights = cpuHasNativeBFloat16();
     } else if (precision == QLatin1String("float16")) {
         if (!cuda) throw AlignError("precision float16 needs a CUDA device; this one is " + e->device_.str());
         e->dtype_ = torch::kHalf;
     } else if (precision == QLatin1String("bfloat16")) {
-        if (cuda) e->dtype_ = torch::kBFloat16;
-        else bf16TextWeights = true;
+        if (cuda)
+            e->dtype_ = torch::kBFloat16;
+        else
+            bf16TextWeights = true;
     } else if (precision != QLatin1String("float32")) {
-        throw AlignError("precision must be auto, float32, float16 or bfloat16, got " + precision.toStdString());
+        throw AlignError("precision must be auto, float32, float16 or bfloat16, got " +
+                         precision.toStdString());
     }
     if (bf16TextWeights && !cpuCanRunBFloat16())
-        throw AlignError("precision bfloat16: oneDNN is limited to " + oneDnnIsaCap().toStdString() +
-                         " (ONEDNN_MAX_CPU_ISA), which has no bfloat16 kernels on this CPU; use float32 or auto, or "
-                         "allow AVX512_CORE or more");
+        throw AlignError(
+            "precision bfloat16: oneDNN is limited to " + oneDnnIsaCap().toStdString() +
+            " (ONEDNN_MAX_CPU_ISA), which has no bfloat16 kernels on this CPU; use float32 or auto, or "
+            "allow AVX512_CORE or more");
     e->model_->to(e->device_, e->dtype_);
     e->textWeightType_ = e->dtype_;
     if (bf16TextWeights) {
@@ -127,12 +142,14 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
 torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& images) {
     if (images.empty()) return torch::empty({0, config_.projectionDim});
     const PixelValues& first = images.front();
-    auto batch = torch::empty({static_cast<int64_t>(images.size()), first.channels, first.height, first.width});
+    auto batch =
+        torch::empty({static_cast<int64_t>(images.size()), first.channels, first.height, first.width});
     for (size_t i = 0; i < images.size(); ++i) {
         const PixelValues& p = images[i];
         if (p.channels != first.channels || p.height != first.height || p.width != first.width)
             throw AlignError("images in one batch must share a size");
-        std::memcpy(batch[static_cast<int64_t>(i)].data_ptr<float>(), p.data.data(), p.data.size() * sizeof(float));
+        std::memcpy(batch[static_cast<int64_t>(i)].data_ptr<float>(), p.data.data(),
+                    p.data.size() * sizeof(float));
     }
     {
         std::lock_guard lock(blasMutex_);
@@ -149,7 +166,8 @@ torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& image
     torch::InferenceMode guard;
     // One transfer for the whole batch (pinned memory on CUDA makes it asynchronous).
     if (device_.is_cuda()) batch = batch.pin_memory();
-    return model_->getImageFeatures(batch.to(device_, dtype_, /*non_blocking=*/true)).to(torch::kCPU, torch::kFloat32);
+    return model_->getImageFeatures(batch.to(device_, dtype_, /*non_blocking=*/true))
+        .to(torch::kCPU, torch::kFloat32);
 }
 
 torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
@@ -178,7 +196,8 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
     torch::Tensor features;
     {
         torch::InferenceMode guard;
-        features = model_->getTextFeatures(ids.to(device_), mask.to(device_)).to(torch::kCPU, torch::kFloat32);
+        features =
+            model_->getTextFeatures(ids.to(device_), mask.to(device_)).to(torch::kCPU, torch::kFloat32);
     }
     if (single) {
         std::lock_guard lock(cacheMutex_);
@@ -197,7 +216,8 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
 namespace {
 
 std::vector<std::vector<float>> unitRows(const torch::Tensor& features) {
-    const auto unit = (features / features.norm(2, -1, true).clamp_min(1e-12)).contiguous().to(torch::kFloat32);
+    const auto unit =
+        (features / features.norm(2, -1, true).clamp_min(1e-12)).contiguous().to(torch::kFloat32);
     std::vector<std::vector<float>> out(static_cast<size_t>(unit.size(0)));
     const int64_t dim = unit.size(1);
     for (int64_t i = 0; i < unit.size(0); ++i) {
@@ -213,7 +233,9 @@ std::vector<std::vector<float>> AlignEmbedder::imageEmbeddings(const std::vector
     return unitRows(imageFeatures(images));
 }
 
-std::vector<std::vector<float>> AlignEmbedder::textEmbeddings(const std::vector<QString>& texts) { return unitRows(textFeatures(texts)); }
+std::vector<std::vector<float>> AlignEmbedder::textEmbeddings(const std::vector<QString>& texts) {
+    return unitRows(textFeatures(texts));
+}
 
 torch::Tensor AlignEmbedder::logitsPerImage(const torch::Tensor& image, const torch::Tensor& text) const {
     torch::InferenceMode guard;

@@ -30,14 +30,16 @@ struct EmbedderOptions {
     QString precision = defaultPrecision();  // empty means defaultPrecision() too
 
     // $PHOTOSEARCH_PRECISION, else "auto".
-    static QString defaultPrecision() { return qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto")); }
+    static QString defaultPrecision() {
+        return qEnvironmentVariable("PHOTOSEARCH_PRECISION", QStringLiteral("auto"));
+    }
 };
 
 // A loaded ALIGN model folder (config.json, preprocessor_config.json, vocab.txt + tokenizer_config.json,
 // model.safetensors or pytorch_model.bin) ready to embed, in inference mode on the chosen device.
 // Results come back as float32 CPU tensors.
 class AlignEmbedder {
-public:
+  public:
     static std::unique_ptr<AlignEmbedder> load(const EmbedderOptions& options);
 
     // Raw get_image_features for preprocessed images, [N, projection_dim].
@@ -82,7 +84,7 @@ public:
 
     static constexpr size_t kTextCacheSize = 256;
 
-private:
+  private:
     AlignEmbedder() = default;
 
     AlignConfig config_;

@@ -32,27 +32,34 @@ void storeWeightAs(const torch::nn::Linear& layer, torch::ScalarType type) {
 }
 
 AlignTextSelfAttentionImpl::AlignTextSelfAttentionImpl(const AlignTextConfig& c)
-    : heads(c.numAttentionHeads), headSize(c.hiddenSize / c.numAttentionHeads),
-      maxPositions(c.maxPositionEmbeddings), positionType(c.positionEmbeddingType) {
+    : heads(c.numAttentionHeads),
+      headSize(c.hiddenSize / c.numAttentionHeads),
+      maxPositions(c.maxPositionEmbeddings),
+      positionType(c.positionEmbeddingType) {
     query = register_module("query", nn::Linear(c.hiddenSize, c.hiddenSize));
     key = register_module("key", nn::Linear(c.hiddenSize, c.hiddenSize));
     value = register_module("value", nn::Linear(c.hiddenSize, c.hiddenSize));
     if (positionType != "absolute")
-        distanceEmbedding = register_module("distance_embedding", nn::Embedding(2 * maxPositions - 1, headSize));
+        distanceEmbedding =
+            register_module("distance_embedding", nn::Embedding(2 * maxPositions - 1, headSize));
 }
 
-std::pair<torch::Tensor, torch::Tensor> AlignTextSelfAttentionImpl::forward(const torch::Tensor& hidden,
-                                                                           const torch::Tensor& additiveMask) {
+std::pair<torch::Tensor, torch::Tensor> AlignTextSelfAttentionImpl::forward(
+    const torch::Tensor& hidden, const torch::Tensor& additiveMask) {
     const int64_t n = hidden.size(0), len = hidden.size(1);
-    auto split = [&](const torch::Tensor& t) { return t.view({n, len, heads, headSize}).permute({0, 2, 1, 3}); };
-    const auto q = split(dense(query, hidden)), k = split(dense(key, hidden)), v = split(dense(value, hidden));
+    auto split = [&](const torch::Tensor& t) {
+        return t.view({n, len, heads, headSize}).permute({0, 2, 1, 3});
+    };
+    const auto q = split(dense(query, hidden)), k = split(dense(key, hidden)),
+               v = split(dense(value, hidden));
     auto scores = torch::matmul(q, k.transpose(-1, -2));
     if (positionType != "absolute") {
         const auto opts = torch::TensorOptions().dtype(torch::kLong).device(hidden.device());
         const auto distance = torch::arange(len, opts).view({-1, 1}) - torch::arange(len, opts).view({1, -1});
         const auto positional = distanceEmbedding(distance + maxPositions - 1).to(q.dtype());
         scores = scores + torch::einsum("bhld,lrd->bhlr", {q, positional});
-        if (positionType == "relative_key_query") scores = scores + torch::einsum("bhrd,lrd->bhlr", {k, positional});
+        if (positionType == "relative_key_query")
+            scores = scores + torch::einsum("bhrd,lrd->bhlr", {k, positional});
     }
     scores = scores / std::sqrt(static_cast<double>(headSize)) + additiveMask;
     const auto probs = torch::softmax(scores, -1);
@@ -80,20 +87,23 @@ AlignTextLayerImpl::AlignTextLayerImpl(const AlignTextConfig& c) : act(c.hiddenA
 }
 
 std::pair<torch::Tensor, torch::Tensor> AlignTextLayerImpl::forward(const torch::Tensor& hidden,
-                                                                   const torch::Tensor& additiveMask) {
+                                                                    const torch::Tensor& additiveMask) {
     auto [context, probs] = selfAttention(hidden, additiveMask);
     const auto attended = attentionNorm(dense(attentionDense, context) + hidden);
-    const auto out = outputNorm(dense(outputDense, applyActivation(act, dense(intermediateDense, attended))) + attended);
+    const auto out =
+        outputNorm(dense(outputDense, applyActivation(act, dense(intermediateDense, attended))) + attended);
     return {out, probs};
 }
 
 AlignTextModelImpl::AlignTextModelImpl(const AlignTextConfig& c) : config(c) {
     auto embeddings = std::make_shared<Holder>();
     wordEmbeddings = embeddings->register_module(
-        "word_embeddings", nn::Embedding(nn::EmbeddingOptions(c.vocabSize, c.hiddenSize).padding_idx(c.padTokenId)));
-    positionEmbeddings =
-        embeddings->register_module("position_embeddings", nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
-    tokenTypeEmbeddings = embeddings->register_module("token_type_embeddings", nn::Embedding(c.typeVocabSize, c.hiddenSize));
+        "word_embeddings",
+        nn::Embedding(nn::EmbeddingOptions(c.vocabSize, c.hiddenSize).padding_idx(c.padTokenId)));
+    positionEmbeddings = embeddings->register_module("position_embeddings",
+                                                     nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
+    tokenTypeEmbeddings =
+        embeddings->register_module("token_type_embeddings", nn::Embedding(c.typeVocabSize, c.hiddenSize));
     embeddingsNorm = embeddings->register_module("LayerNorm", layerNorm(c));
     register_module("embeddings", embeddings);
 
@@ -111,8 +121,8 @@ TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torc
                                        const torch::Tensor& tokenTypeIds, bool outputHiddenStates,
                                        bool outputAttentions) {
     const int64_t len = inputIds.size(1);
-    TORCH_CHECK(len <= config.maxPositionEmbeddings, "text of ", len, " tokens is longer than max_position_embeddings ",
-                config.maxPositionEmbeddings);
+    TORCH_CHECK(len <= config.maxPositionEmbeddings, "text of ", len,
+                " tokens is longer than max_position_embeddings ", config.maxPositionEmbeddings);
     const auto types = tokenTypeIds.defined() ? tokenTypeIds : torch::zeros_like(inputIds);
     auto x = wordEmbeddings(inputIds) + tokenTypeEmbeddings(types);
     if (config.positionEmbeddingType == "absolute") {
@@ -124,9 +134,10 @@ TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torc
     // Padding gets the most negative float added before the softmax, as Hugging Face does.
     const auto mask = attentionMask.to(x.dtype()).unsqueeze(1).unsqueeze(2);
     // torch.finfo(dtype).min, as Hugging Face uses: float's lowest would be -inf in half precision.
-    const double lowest = x.scalar_type() == torch::kHalf       ? -65504.0
-                          : x.scalar_type() == torch::kBFloat16 ? -3.38953139e38
-                                                                : static_cast<double>(std::numeric_limits<float>::lowest());
+    const double lowest = x.scalar_type() == torch::kHalf ? -65504.0
+                          : x.scalar_type() == torch::kBFloat16
+                              ? -3.38953139e38
+                              : static_cast<double>(std::numeric_limits<float>::lowest());
     const auto additive = (1.0 - mask) * lowest;
 
     TextOutput out;
@@ -145,8 +156,9 @@ TextOutput AlignTextModelImpl::forward(const torch::Tensor& inputIds, const torc
 void AlignTextModelImpl::storeDenseWeightsAs(torch::ScalarType type) {
     for (const auto& module : *layers) {
         const auto& layer = *module->as<AlignTextLayer>();
-        for (const auto* l : {&layer.selfAttention->query, &layer.selfAttention->key, &layer.selfAttention->value,
-                              &layer.attentionDense, &layer.intermediateDense, &layer.outputDense})
+        for (const auto* l :
+             {&layer.selfAttention->query, &layer.selfAttention->key, &layer.selfAttention->value,
+              &layer.attentionDense, &layer.intermediateDense, &layer.outputDense})
             storeWeightAs(*l, type);
     }
     storeWeightAs(poolerDense, type);

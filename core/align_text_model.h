@@ -25,7 +25,8 @@ void storeWeightAs(const torch::nn::Linear& layer, torch::ScalarType type);
 struct AlignTextSelfAttentionImpl : torch::nn::Module {
     explicit AlignTextSelfAttentionImpl(const AlignTextConfig& config);
     // Returns the context and the attention probabilities.
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden,
+                                                    const torch::Tensor& additiveMask);
 
     int heads, headSize, maxPositions;
     std::string positionType;
@@ -36,7 +37,8 @@ TORCH_MODULE(AlignTextSelfAttention);
 
 struct AlignTextLayerImpl : torch::nn::Module {
     explicit AlignTextLayerImpl(const AlignTextConfig& config);
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden, const torch::Tensor& additiveMask);
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& hidden,
+                                                    const torch::Tensor& additiveMask);
 
     std::string act;
     AlignTextSelfAttention selfAttention{nullptr};
@@ -45,7 +47,8 @@ struct AlignTextLayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(AlignTextLayer);
 
-// ALIGN's BERT text encoder: word + position + token-type embeddings, the transformer layers, the tanh pooler.
+// ALIGN's BERT text encoder: word + position + token-type embeddings, the transformer layers, the tanh
+// pooler.
 struct AlignTextModelImpl : torch::nn::Module {
     explicit AlignTextModelImpl(const AlignTextConfig& config);
     // attentionMask: 1 for real tokens, 0 for padding; tokenTypeIds may be undefined (all zeros).

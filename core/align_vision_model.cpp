@@ -12,7 +12,8 @@ namespace nn = torch::nn;
 
 nn::BatchNorm2d batchNorm(const AlignVisionConfig& c, int channels) {
     // PyTorch's momentum is 1 - TensorFlow's; irrelevant at inference, kept for fidelity.
-    return nn::BatchNorm2d(nn::BatchNorm2dOptions(channels).eps(c.batchNormEps).momentum(1.0 - c.batchNormMomentum));
+    return nn::BatchNorm2d(
+        nn::BatchNorm2dOptions(channels).eps(c.batchNormEps).momentum(1.0 - c.batchNormMomentum));
 }
 
 nn::Conv2d pointwise(int in, int out, bool bias) {
@@ -33,11 +34,12 @@ torch::Tensor fold(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
 }
 
 // conv (+ batch norm): the folded convolution with its bias, or the module pair.
-torch::Tensor convBn(const torch::Tensor& x, nn::Conv2d& conv, nn::BatchNorm2d& bn, const torch::Tensor& foldedBias) {
+torch::Tensor convBn(const torch::Tensor& x, nn::Conv2d& conv, nn::BatchNorm2d& bn,
+                     const torch::Tensor& foldedBias) {
     if (!foldedBias.defined()) return bn(conv(x));
     const auto& o = conv->options;
-    return torch::conv2d(x, conv->weight, foldedBias, *o.stride(), c10::get<torch::ExpandingArray<2>>(o.padding()),
-                         *o.dilation(), o.groups());
+    return torch::conv2d(x, conv->weight, foldedBias, *o.stride(),
+                         c10::get<torch::ExpandingArray<2>>(o.padding()), *o.dilation(), o.groups());
 }
 
 }  // namespace
@@ -56,7 +58,10 @@ torch::Tensor AlignVisionEmbeddingsImpl::forward(const torch::Tensor& pixelValue
 
 AlignVisionBlockImpl::AlignVisionBlockImpl(const AlignVisionConfig& c, int inDim, int outDim, int stride_,
                                            int expandRatio, int kernelSize_, bool idSkip, bool adjustPadding)
-    : stride(stride_), kernelSize(kernelSize_), expand(expandRatio != 1), residual(stride_ == 1 && !idSkip),
+    : stride(stride_),
+      kernelSize(kernelSize_),
+      expand(expandRatio != 1),
+      residual(stride_ == 1 && !idSkip),
       act(c.hiddenAct) {
     const int expanded = inDim * expandRatio;
     const int dw = expand ? expanded : inDim;
@@ -72,7 +77,8 @@ AlignVisionBlockImpl::AlignVisionBlockImpl(const AlignVisionConfig& c, int inDim
         const int p = stride == 2 ? 0 : kernelSize / 2;
         depthwiseConv = holder->register_module(
             "depthwise_conv",
-            nn::Conv2d(nn::Conv2dOptions(dw, dw, kernelSize).stride(stride).padding(p).groups(dw).bias(false)));
+            nn::Conv2d(
+                nn::Conv2dOptions(dw, dw, kernelSize).stride(stride).padding(p).groups(dw).bias(false)));
         depthwiseNorm = holder->register_module("depthwise_norm", batchNorm(c, dw));
         depthwise = register_module("depthwise_conv", holder);
         const int64_t k = kernelSize / 2;
@@ -115,10 +121,10 @@ AlignVisionModelImpl::AlignVisionModelImpl(const AlignVisionConfig& c) : config(
         const int in = c.roundFilters(c.inChannels[i]);
         const int out = c.roundFilters(c.outChannels[i]);
         for (int j = 0; j < c.roundRepeats(c.numBlockRepeats[i]); ++j) {
-            const bool adjust = std::find(c.depthwisePadding.begin(), c.depthwisePadding.end(), blockNumber) ==
-                                c.depthwisePadding.end();
-            blocks->push_back(AlignVisionBlock(c, j > 0 ? out : in, out, j > 0 ? 1 : c.strides[i], c.expandRatios[i],
-                                               c.kernelSizes[i], j == 0, adjust));
+            const bool adjust = std::find(c.depthwisePadding.begin(), c.depthwisePadding.end(),
+                                          blockNumber) == c.depthwisePadding.end();
+            blocks->push_back(AlignVisionBlock(c, j > 0 ? out : in, out, j > 0 ? 1 : c.strides[i],
+                                               c.expandRatios[i], c.kernelSizes[i], j == 0, adjust));
             ++blockNumber;
         }
     }

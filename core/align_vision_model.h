@@ -40,7 +40,8 @@ struct AlignVisionBlockImpl : torch::nn::Module {
     std::array<int64_t, 4> pad;  // left, right, top, bottom for the strided depthwise conv
     std::string act;
     std::shared_ptr<torch::nn::Module> expansion, depthwise, squeezeExcite, projection;
-    torch::nn::Conv2d expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr}, projectConv{nullptr};
+    torch::nn::Conv2d expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr},
+        projectConv{nullptr};
     torch::nn::BatchNorm2d expandBn{nullptr}, depthwiseNorm{nullptr}, projectBn{nullptr};
     // Defined once the batch norms are folded into the convolutions (AlignVisionModel::foldBatchNorms).
     torch::Tensor expandBias, depthwiseBias, projectBias;
@@ -60,11 +61,10 @@ struct AlignVisionModelImpl : torch::nn::Module {
     void foldBatchNorms();
     bool batchNormsFolded() const { return folded_; }
 
-private:
+  private:
     bool folded_ = false;
 
-public:
-
+  public:
     AlignVisionConfig config;
     AlignVisionEmbeddings embeddings{nullptr};
     torch::nn::ModuleList blocks{nullptr};

@@ -50,7 +50,8 @@ bool isPythonSpace(char32_t c) { return c == U' ' || QChar::isSpace(c); }
 
 // BERT's _is_whitespace: the characters cleaning turns into a plain space.
 bool isBertWhitespace(char32_t c) {
-    return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || QChar::category(c) == QChar::Separator_Space;
+    return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' ||
+           QChar::category(c) == QChar::Separator_Space;
 }
 
 // BERT's _is_control: Cc and Cf, except the whitespace controls.
@@ -81,8 +82,8 @@ bool isBertPunctuation(char32_t c) {
 // The CJK Unified Ideographs blocks (not Hangul, Hiragana or Katakana), as BERT defines them.
 bool isCjk(char32_t c) {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
-           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) ||
+           (c >= 0x2B820 && c <= 0x2CEAF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
 std::vector<std::u32string> splitOnPythonSpace(const std::u32string& text) {
@@ -101,7 +102,8 @@ std::vector<std::u32string> splitOnPythonSpace(const std::u32string& text) {
 }
 
 std::u32string stripAccents(const std::u32string& word) {
-    const std::u32string decomposed = toCodePoints(fromCodePoints(word).normalized(QString::NormalizationForm_D));
+    const std::u32string decomposed =
+        toCodePoints(fromCodePoints(word).normalized(QString::NormalizationForm_D));
     std::u32string out;
     for (char32_t c : decomposed)
         if (QChar::category(c) != QChar::Mark_NonSpacing) out += c;
@@ -113,7 +115,9 @@ std::u32string stripAccents(const std::u32string& word) {
 BertTokenizer BertTokenizer::fromFolder(const QString& folder) {
     const QString vocabPath = QDir(folder).filePath(QStringLiteral("vocab.txt"));
     QFile file(vocabPath);
-    if (!file.exists()) throw AlignError((vocabPath + QStringLiteral(": file not found (the tokenizer vocabulary)")).toStdString());
+    if (!file.exists())
+        throw AlignError(
+            (vocabPath + QStringLiteral(": file not found (the tokenizer vocabulary)")).toStdString());
     if (!file.open(QIODevice::ReadOnly))
         throw AlignError((vocabPath + QStringLiteral(": cannot read: ") + file.errorString()).toStdString());
     std::vector<std::string> vocab;
@@ -201,7 +205,8 @@ void BertTokenizer::basicTokenize(const QString& piece, std::vector<std::u32stri
             cleaned += c;
         }
     }
-    const std::u32string composed = toCodePoints(fromCodePoints(cleaned).normalized(QString::NormalizationForm_C));
+    const std::u32string composed =
+        toCodePoints(fromCodePoints(cleaned).normalized(QString::NormalizationForm_C));
 
     std::u32string split;  // words separated by spaces, punctuation standing alone
     for (std::u32string word : splitOnPythonSpace(composed)) {
@@ -292,7 +297,7 @@ BertTokenizer::Encoding BertTokenizer::encode(const QString& text, Padding paddi
 }
 
 std::vector<BertTokenizer::Encoding> BertTokenizer::encodeBatch(const std::vector<QString>& texts,
-                                                                 Padding padding) const {
+                                                                Padding padding) const {
     std::vector<Encoding> out;
     out.reserve(texts.size());
     size_t longest = 0;
@@ -301,7 +306,8 @@ std::vector<BertTokenizer::Encoding> BertTokenizer::encodeBatch(const std::vecto
         longest = std::max(longest, out.back().inputIds.size());
     }
     if (padding == Padding::None) return out;
-    const size_t length = padding == Padding::MaxLength ? static_cast<size_t>(options_.modelMaxLength) : longest;
+    const size_t length =
+        padding == Padding::MaxLength ? static_cast<size_t>(options_.modelMaxLength) : longest;
     for (Encoding& e : out) {
         e.inputIds.resize(length, padId_);
         e.attentionMask.resize(length, 0);

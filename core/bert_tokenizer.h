@@ -13,7 +13,7 @@ namespace photosearch {
 // stripping, punctuation splitting) followed by greedy longest-match WordPiece. Every text is
 // truncated to model_max_length, as ALIGN was trained (64 tokens including [CLS] and [SEP]).
 class BertTokenizer {
-public:
+  public:
     struct Options {
         bool doLowerCase = true;
         bool tokenizeChineseChars = true;
@@ -44,7 +44,8 @@ public:
     // [CLS] tokens [SEP], truncated to modelMaxLength; padded to it with Padding::MaxLength.
     Encoding encode(const QString& text, Padding padding = Padding::None) const;
     // Several texts padded together (to the longest, or to modelMaxLength).
-    std::vector<Encoding> encodeBatch(const std::vector<QString>& texts, Padding padding = Padding::Longest) const;
+    std::vector<Encoding> encodeBatch(const std::vector<QString>& texts,
+                                      Padding padding = Padding::Longest) const;
 
     int64_t tokenId(const std::string& token) const;  // the [UNK] id when unknown
     const std::string& token(int64_t id) const;
@@ -53,7 +54,7 @@ public:
     int64_t padId() const { return padId_; }
     const Options& options() const { return options_; }
 
-private:
+  private:
     void basicTokenize(const QString& text, std::vector<std::u32string>& words) const;
     void wordPiece(const std::u32string& word, std::vector<std::string>& out) const;
     int64_t requireId(const std::string& token) const;

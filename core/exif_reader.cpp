@@ -8,7 +8,7 @@ namespace photosearch {
 namespace {
 
 class TiffView {
-public:
+  public:
     TiffView(const uint8_t* data, size_t size) : d_(data), size_(size) {
         if (size_ >= 8 && d_[0] == 'I' && d_[1] == 'I') ok_ = true, little_ = true;
         if (size_ >= 8 && d_[0] == 'M' && d_[1] == 'M') ok_ = true, little_ = false;
@@ -20,12 +20,14 @@ public:
         return little_ ? uint16_t(d_[o] | d_[o + 1] << 8) : uint16_t(d_[o] << 8 | d_[o + 1]);
     }
     uint32_t u32(size_t o) const {
-        return little_ ? uint32_t(d_[o]) | uint32_t(d_[o + 1]) << 8 | uint32_t(d_[o + 2]) << 16 | uint32_t(d_[o + 3]) << 24
-                       : uint32_t(d_[o]) << 24 | uint32_t(d_[o + 1]) << 16 | uint32_t(d_[o + 2]) << 8 | uint32_t(d_[o + 3]);
+        return little_ ? uint32_t(d_[o]) | uint32_t(d_[o + 1]) << 8 | uint32_t(d_[o + 2]) << 16 |
+                             uint32_t(d_[o + 3]) << 24
+                       : uint32_t(d_[o]) << 24 | uint32_t(d_[o + 1]) << 16 | uint32_t(d_[o + 2]) << 8 |
+                             uint32_t(d_[o + 3]);
     }
     const uint8_t* at(size_t o) const { return d_ + o; }
 
-private:
+  private:
     const uint8_t* d_;
     size_t size_;
     bool ok_ = false;
@@ -78,15 +80,25 @@ ExifInfo parseTiffExif(const char* data, size_t size) {
 ExifInfo readExif(const QByteArray& bytes) {
     const auto* d = reinterpret_cast<const uint8_t*>(bytes.constData());
     const size_t n = static_cast<size_t>(bytes.size());
-    auto be32 = [&](size_t o) { return uint32_t(d[o]) << 24 | uint32_t(d[o + 1]) << 16 | uint32_t(d[o + 2]) << 8 | d[o + 3]; };
-    auto le32 = [&](size_t o) { return uint32_t(d[o]) | uint32_t(d[o + 1]) << 8 | uint32_t(d[o + 2]) << 16 | uint32_t(d[o + 3]) << 24; };
+    auto be32 = [&](size_t o) {
+        return uint32_t(d[o]) << 24 | uint32_t(d[o + 1]) << 16 | uint32_t(d[o + 2]) << 8 | d[o + 3];
+    };
+    auto le32 = [&](size_t o) {
+        return uint32_t(d[o]) | uint32_t(d[o + 1]) << 8 | uint32_t(d[o + 2]) << 16 | uint32_t(d[o + 3]) << 24;
+    };
 
     if (n >= 4 && d[0] == 0xFF && d[1] == 0xD8) {  // JPEG: walk the markers up to the image data
         size_t p = 2;
         while (p + 4 <= n && d[p] == 0xFF) {
             const uint8_t marker = d[p + 1];
-            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { p += 2; continue; }
-            if (marker == 0xFF) { ++p; continue; }
+            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+                p += 2;
+                continue;
+            }
+            if (marker == 0xFF) {
+                ++p;
+                continue;
+            }
             if (marker == 0xDA || marker == 0xD9) break;
             const size_t len = size_t(d[p + 2]) << 8 | d[p + 3];
             if (len < 2 || p + 2 + len > n) break;

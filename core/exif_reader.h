@@ -9,8 +9,8 @@ namespace photosearch {
 // TIFF file already in memory. Malformed or missing EXIF gives the defaults, never an error: a photo
 // with broken metadata is still a photo.
 struct ExifInfo {
-    int orientation = 1;        // 1..8 as TIFF/EXIF defines it; 1 = stored upright
-    QString dateTimeOriginal;   // "YYYY:MM:DD HH:MM:SS" as written, or empty
+    int orientation = 1;       // 1..8 as TIFF/EXIF defines it; 1 = stored upright
+    QString dateTimeOriginal;  // "YYYY:MM:DD HH:MM:SS" as written, or empty
 };
 
 ExifInfo readExif(const QByteArray& fileBytes);

@@ -8,8 +8,8 @@
 
 #include <QFile>
 
-#include <atomic>
 #include <QFileInfo>
+#include <atomic>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -28,11 +28,16 @@ std::atomic<ImageDecoder::FallbackDecoder> gFallback{nullptr};
 
 DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation, cv::Size reduceTo) {
     const QFileInfo info(path);
-    if (info.isSymLink() && !info.exists()) fail(path, QStringLiteral("broken symbolic link (its target %1 does not exist)").arg(info.symLinkTarget()));
+    if (info.isSymLink() && !info.exists())
+        fail(path,
+             QStringLiteral("broken symbolic link (its target %1 does not exist)").arg(info.symLinkTarget()));
     if (!info.exists()) fail(path, QStringLiteral("file not found"));
     if (info.isDir()) fail(path, QStringLiteral("is a folder, not an image"));
     if (!info.isFile()) fail(path, QStringLiteral("not a regular file (a device, pipe or socket)"));
-    if (info.size() > kMaxFileBytes) fail(path, QStringLiteral("the file is %1 MB, larger than the %2 MB an image may be").arg(info.size() >> 20).arg(kMaxFileBytes >> 20));
+    if (info.size() > kMaxFileBytes)
+        fail(path, QStringLiteral("the file is %1 MB, larger than the %2 MB an image may be")
+                       .arg(info.size() >> 20)
+                       .arg(kMaxFileBytes >> 20));
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) fail(path, QStringLiteral("cannot read: ") + file.errorString());
     const QByteArray bytes = file.readAll();
@@ -40,13 +45,21 @@ DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation
     return decodeBytes(bytes, path, applyOrientation, reduceTo);
 }
 
-DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation, cv::Size reduceTo) {
+DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation,
+                                       cv::Size reduceTo) {
     if (bytes.isEmpty()) fail(name, QStringLiteral("the file is empty"));
-    if (bytes.size() > kMaxFileBytes) fail(name, QStringLiteral("the file is larger than the %1 MB an image may be").arg(kMaxFileBytes >> 20));
+    if (bytes.size() > kMaxFileBytes)
+        fail(name,
+             QStringLiteral("the file is larger than the %1 MB an image may be").arg(kMaxFileBytes >> 20));
     const std::optional<ImageHeader> header = readImageHeader(bytes);
     if (header && header->pixels() > kMaxImagePixels)
-        fail(name, QStringLiteral("the %1 declares %2 x %3 = %4 pixels, more than the %5 allowed (a decompression bomb?); not decoded")
-                       .arg(header->format.toUpper()).arg(header->width).arg(header->height).arg(header->pixels()).arg(kMaxImagePixels));
+        fail(name, QStringLiteral("the %1 declares %2 x %3 = %4 pixels, more than the %5 allowed (a "
+                                  "decompression bomb?); not decoded")
+                       .arg(header->format.toUpper())
+                       .arg(header->width)
+                       .arg(header->height)
+                       .arg(header->pixels())
+                       .arg(kMaxImagePixels));
     const ExifInfo exif = readExif(bytes);
     DecodedImage out;
     out.orientation = exif.orientation;
@@ -56,7 +69,9 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     if (JpegDecoder::isJpeg(bytes)) {
         const cv::Size minimum = transposed ? cv::Size(reduceTo.height, reduceTo.width) : reduceTo;
         out.rgb = JpegDecoder::decodeRgb(bytes, name, minimum);
-        const cv::Size full = header ? cv::Size(static_cast<int>(header->width), static_cast<int>(header->height)) : out.rgb.size();
+        const cv::Size full =
+            header ? cv::Size(static_cast<int>(header->width), static_cast<int>(header->height))
+                   : out.rgb.size();
         out.width = transposed ? full.height : full.width;
         out.height = transposed ? full.width : full.height;
         if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
@@ -73,7 +88,8 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
 
     cv::Mat decoded;
     try {
-        const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData()));
+        const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                             const_cast<char*>(bytes.constData()));
         // IMREAD_UNCHANGED keeps alpha and grey as they are (we convert like Pillow below) and leaves
         // the EXIF orientation to us.
         decoded = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
@@ -82,7 +98,8 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     }
     if (decoded.empty())
         if (const FallbackDecoder fallback = gFallback.load()) decoded = fallback(bytes);
-    if (decoded.empty()) fail(name, QStringLiteral("not an image OpenCV can decode (unsupported format or corrupt data)"));
+    if (decoded.empty())
+        fail(name, QStringLiteral("not an image OpenCV can decode (unsupported format or corrupt data)"));
 
     out.rgb = toRgb(decoded, name);
     if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
@@ -96,17 +113,27 @@ void ImageDecoder::setFallbackDecoder(FallbackDecoder decoder) { gFallback = dec
 cv::Mat ImageDecoder::toRgb(const cv::Mat& decoded, const QString& name) {
     cv::Mat eight;
     switch (decoded.depth()) {
-        case CV_8U: eight = decoded; break;
+        case CV_8U:
+            eight = decoded;
+            break;
         // Pillow keeps the high byte of 16-bit samples ("RGB;16B"): floor(v / 256), not rounded.
-        case CV_16U: decoded.convertTo(eight, CV_8U, 1.0 / 256.0, -0.5 + 1.0 / 512.0); break;
+        case CV_16U:
+            decoded.convertTo(eight, CV_8U, 1.0 / 256.0, -0.5 + 1.0 / 512.0);
+            break;
         default:
             fail(name, QStringLiteral("unsupported pixel format (expected 8- or 16-bit integer samples)"));
     }
     cv::Mat rgb;
     switch (eight.channels()) {
-        case 1: cv::cvtColor(eight, rgb, cv::COLOR_GRAY2RGB); break;
-        case 3: cv::cvtColor(eight, rgb, cv::COLOR_BGR2RGB); break;
-        case 4: cv::cvtColor(eight, rgb, cv::COLOR_BGRA2RGB); break;
+        case 1:
+            cv::cvtColor(eight, rgb, cv::COLOR_GRAY2RGB);
+            break;
+        case 3:
+            cv::cvtColor(eight, rgb, cv::COLOR_BGR2RGB);
+            break;
+        case 4:
+            cv::cvtColor(eight, rgb, cv::COLOR_BGRA2RGB);
+            break;
         default:
             fail(name, QStringLiteral("unsupported image with %1 channels").arg(eight.channels()));
     }
@@ -116,19 +143,32 @@ cv::Mat ImageDecoder::toRgb(const cv::Mat& decoded, const QString& name) {
 cv::Mat ImageDecoder::applyExifOrientation(const cv::Mat& image, int orientation) {
     cv::Mat out;
     switch (orientation) {
-        case 2: cv::flip(image, out, 1); break;
-        case 3: cv::rotate(image, out, cv::ROTATE_180); break;
-        case 4: cv::flip(image, out, 0); break;
-        case 5: cv::transpose(image, out); break;
-        case 6: cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE); break;
+        case 2:
+            cv::flip(image, out, 1);
+            break;
+        case 3:
+            cv::rotate(image, out, cv::ROTATE_180);
+            break;
+        case 4:
+            cv::flip(image, out, 0);
+            break;
+        case 5:
+            cv::transpose(image, out);
+            break;
+        case 6:
+            cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE);
+            break;
         case 7: {
             cv::Mat t;
             cv::transpose(image, t);
             cv::rotate(t, out, cv::ROTATE_180);
             break;
         }
-        case 8: cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-        default: return image;
+        case 8:
+            cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+            break;
+        default:
+            return image;
     }
     return out;
 }

@@ -8,10 +8,10 @@
 namespace photosearch {
 
 struct DecodedImage {
-    cv::Mat rgb;               // 8-bit, 3 channels, RGB order, upright when orientation was applied
-    int width = 0, height = 0; // the full-resolution size, upright when orientation was applied
-    int orientation = 1;       // the EXIF orientation the file declared
-    QString dateTimeOriginal;  // EXIF DateTimeOriginal, or empty
+    cv::Mat rgb;                // 8-bit, 3 channels, RGB order, upright when orientation was applied
+    int width = 0, height = 0;  // the full-resolution size, upright when orientation was applied
+    int orientation = 1;        // the EXIF orientation the file declared
+    QString dateTimeOriginal;   // EXIF DateTimeOriginal, or empty
 };
 
 // Decodes a photo with OpenCV and converts it to RGB the way Pillow's Image.convert("RGB") does:
@@ -19,7 +19,7 @@ struct DecodedImage {
 // With `applyOrientation`, the EXIF orientation is applied so the photo is upright, as a person
 // sees it (the Hugging Face reference does not do this). Errors name the file.
 class ImageDecoder {
-public:
+  public:
     //
     // Refused with an error before decoding: empty files, files over kMaxFileBytes, and images whose
     // header declares more than kMaxImagePixels pixels (decompression bombs). A truncated JPEG is an error.
@@ -27,8 +27,8 @@ public:
     // `reduceTo`: a JPEG larger than needed may be decoded at 1/2, 1/4 or 1/8 scale in the DCT domain, as
     // long as the result stays at least this size (upright pixels) in both dimensions; {} decodes in full.
     static DecodedImage decodeFile(const QString& path, bool applyOrientation = true, cv::Size reduceTo = {});
-    static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name, bool applyOrientation = true,
-                                    cv::Size reduceTo = {});
+    static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name,
+                                    bool applyOrientation = true, cv::Size reduceTo = {});
 
     static constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 

@@ -9,8 +9,9 @@ namespace photosearch {
 namespace {
 
 class Reader {
-public:
-    explicit Reader(const QByteArray& b) : data_(reinterpret_cast<const unsigned char*>(b.constData())), size_(b.size()) {}
+  public:
+    explicit Reader(const QByteArray& b)
+        : data_(reinterpret_cast<const unsigned char*>(b.constData())), size_(b.size()) {}
     bool has(int64_t offset, int64_t n) const { return offset >= 0 && n >= 0 && offset + n <= size_; }
     bool startsWith(int64_t offset, const char* magic, int64_t n) const {
         if (!has(offset, n)) return false;
@@ -31,7 +32,7 @@ public:
     uint32_t le(int64_t offset, int n) const { return uint(offset, n, false); }
     uint32_t be(int64_t offset, int n) const { return uint(offset, n, true); }
 
-private:
+  private:
     const unsigned char* data_;
     int64_t size_;
 };
@@ -71,8 +72,10 @@ std::optional<ImageHeader> readImageHeader(const QByteArray& bytes) {
             return std::nullopt;
         }
     }
-    if (r.startsWith(0, "\x89PNG\r\n\x1a\n", 8) && r.startsWith(12, "IHDR", 4)) return make("png", r.be(16, 4), r.be(20, 4));
-    if (r.startsWith(0, "GIF87a", 6) || r.startsWith(0, "GIF89a", 6)) return make("gif", r.le(6, 2), r.le(8, 2));
+    if (r.startsWith(0, "\x89PNG\r\n\x1a\n", 8) && r.startsWith(12, "IHDR", 4))
+        return make("png", r.be(16, 4), r.be(20, 4));
+    if (r.startsWith(0, "GIF87a", 6) || r.startsWith(0, "GIF89a", 6))
+        return make("gif", r.le(6, 2), r.le(8, 2));
     if (r.startsWith(0, "BM", 2) && r.has(14, 12)) {
         if (r.le(14, 4) == 12) return make("bmp", r.le(18, 2), r.le(20, 2));  // OS/2 BITMAPCOREHEADER
         const auto w = static_cast<int32_t>(r.le(18, 4)), h = static_cast<int32_t>(r.le(22, 4));
@@ -84,7 +87,8 @@ std::optional<ImageHeader> readImageHeader(const QByteArray& bytes) {
             const uint32_t bits = r.le(21, 4);
             return make("webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
         }
-        if (r.startsWith(12, "VP8X", 4) && r.has(24, 6)) return make("webp", r.le(24, 3) + 1, r.le(27, 3) + 1);
+        if (r.startsWith(12, "VP8X", 4) && r.has(24, 6))
+            return make("webp", r.le(24, 3) + 1, r.le(27, 3) + 1);
         return std::nullopt;
     }
     return tiff(r);

@@ -58,7 +58,8 @@ ImageProcessorConfig ImageProcessorConfig::fromFile(const QString& path) {
     if (c.imageMean.size() != 3) j.fail("image_mean", QStringLiteral("expected 3 values (R, G, B)"));
     if (c.imageStd.size() != 3) j.fail("image_std", QStringLiteral("expected 3 values (R, G, B)"));
     for (double s : c.imageStd)
-        if (s == 0 && (c.doNormalize || c.includeTop)) j.fail("image_std", QStringLiteral("must not contain 0"));
+        if (s == 0 && (c.doNormalize || c.includeTop))
+            j.fail("image_std", QStringLiteral("must not contain 0"));
     return c;
 }
 
@@ -87,13 +88,15 @@ ImageProcessor::ImageProcessor(ImageProcessorConfig config) : config_(std::move(
 }
 
 ImageProcessor ImageProcessor::fromFolder(const QString& modelFolder) {
-    return ImageProcessor(ImageProcessorConfig::fromFile(QDir(modelFolder).filePath(QStringLiteral("preprocessor_config.json"))));
+    return ImageProcessor(ImageProcessorConfig::fromFile(
+        QDir(modelFolder).filePath(QStringLiteral("preprocessor_config.json"))));
 }
 
 cv::Mat ImageProcessor::resizeAndCrop(const cv::Mat& rgb) const {
     if (rgb.type() != CV_8UC3) throw AlignError("the image processor expects an 8-bit RGB image");
     cv::Mat image = rgb;
-    if (config_.doResize) image = pilResize(image, config_.resizeWidth, config_.resizeHeight, config_.resample);
+    if (config_.doResize)
+        image = pilResize(image, config_.resizeWidth, config_.resizeHeight, config_.resample);
     if (!config_.doCenterCrop) return image;
 
     // Hugging Face's center_crop: pad with zeros to at least the crop size (centered), then crop the
@@ -125,7 +128,8 @@ PixelValues ImageProcessor::toPixelValues(const cv::Mat& resized) const {
         const uint8_t* row = resized.ptr<uint8_t>(y);
         for (int x = 0; x < p.width; ++x) {
             for (int c = 0; c < 3; ++c)
-                p.data[c * plane + static_cast<size_t>(y) * p.width + x] = row[x * 3 + c] * scale_[c] + offset_[c];
+                p.data[c * plane + static_cast<size_t>(y) * p.width + x] =
+                    row[x * 3 + c] * scale_[c] + offset_[c];
         }
     }
     return p;
@@ -133,7 +137,8 @@ PixelValues ImageProcessor::toPixelValues(const cv::Mat& resized) const {
 
 cv::Size ImageProcessor::reducedDecodeSize() const {
     if (!config_.doResize) return {};
-    return {static_cast<int>(config_.resizeWidth * kReducedDecodeMargin), static_cast<int>(config_.resizeHeight * kReducedDecodeMargin)};
+    return {static_cast<int>(config_.resizeWidth * kReducedDecodeMargin),
+            static_cast<int>(config_.resizeHeight * kReducedDecodeMargin)};
 }
 
 PixelValues ImageProcessor::preprocessFile(const QString& path) const {

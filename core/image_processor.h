@@ -44,7 +44,7 @@ struct PixelValues {
 // the crop is larger), rescale (with the (x - 127.5) * factor offset variant), normalize, and the
 // include_top second division by the standard deviation.
 class ImageProcessor {
-public:
+  public:
     explicit ImageProcessor(ImageProcessorConfig config = {});
     static ImageProcessor fromFolder(const QString& modelFolder);
 
@@ -64,7 +64,7 @@ public:
 
     const ImageProcessorConfig& config() const { return config_; }
 
-private:
+  private:
     ImageProcessorConfig config_;
     float scale_[3];
     float offset_[3];

@@ -6,8 +6,8 @@
 #include <csetjmp>
 #include <cstdio>
 
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 
 namespace photosearch {
 
@@ -30,7 +30,8 @@ void onError(j_common_ptr cinfo) {
 void onMessage(j_common_ptr cinfo, int level) {
     if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
         auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
-        std::snprintf(err->message, sizeof err->message, "the file is truncated (premature end of JPEG data)");
+        std::snprintf(err->message, sizeof err->message,
+                      "the file is truncated (premature end of JPEG data)");
         std::longjmp(err->jump, 1);
     }
 }
@@ -65,8 +66,10 @@ bool run(jpeg_decompress_struct* cinfo, ErrorManager* err, Job* job) {
     cinfo->do_fancy_upsampling = TRUE;
     if (job->minSize.width > 0 && job->minSize.height > 0) {
         for (unsigned denom : {8u, 4u, 2u}) {
-            const unsigned w = (cinfo->image_width + denom - 1) / denom, h = (cinfo->image_height + denom - 1) / denom;
-            if (w >= static_cast<unsigned>(job->minSize.width) && h >= static_cast<unsigned>(job->minSize.height)) {
+            const unsigned w = (cinfo->image_width + denom - 1) / denom,
+                           h = (cinfo->image_height + denom - 1) / denom;
+            if (w >= static_cast<unsigned>(job->minSize.width) &&
+                h >= static_cast<unsigned>(job->minSize.height)) {
                 cinfo->scale_num = 1;
                 cinfo->scale_denom = denom;
                 break;
@@ -94,15 +97,18 @@ cv::Size runJob(Job& job, const QString& name) {
     jpeg_create_decompress(&cinfo);
     const bool ok = run(&cinfo, &err, &job);
     jpeg_destroy_decompress(&cinfo);
-    if (!ok) throw AlignError((name + QStringLiteral(": cannot decode the JPEG: ") + QString::fromLocal8Bit(err.message)).toStdString());
+    if (!ok)
+        throw AlignError(
+            (name + QStringLiteral(": cannot decode the JPEG: ") + QString::fromLocal8Bit(err.message))
+                .toStdString());
     return job.stored;
 }
 
 }  // namespace
 
 bool JpegDecoder::isJpeg(const QByteArray& bytes) {
-    return bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xD8 &&
-           static_cast<unsigned char>(bytes[2]) == 0xFF;
+    return bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+           static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF;
 }
 
 cv::Size JpegDecoder::size(const QByteArray& bytes, const QString& name) {
@@ -128,7 +134,8 @@ cv::Mat JpegDecoder::decodeRgb(const QByteArray& bytes, const QString& name, cv:
         unsigned char* o = rgb.ptr<unsigned char>(y);
         for (int x = 0; x < cmyk.cols; ++x, in += 4, o += 3) {
             const int nk = in[3];  // 255 - K, with K = 255 - stored
-            for (int c = 0; c < 3; ++c) o[c] = static_cast<unsigned char>(std::clamp(nk - mulDiv255(255 - in[c], nk), 0, 255));
+            for (int c = 0; c < 3; ++c)
+                o[c] = static_cast<unsigned char>(std::clamp(nk - mulDiv255(255 - in[c], nk), 0, 255));
         }
     }
     return rgb;

@@ -13,7 +13,7 @@ namespace photosearch {
 // Colours are converted like Pillow's Image.convert("RGB"): grey replicated, CMYK treated as Adobe's
 // inverted CMYK (Pillow's "CMYK;I") and converted with Pillow's formula.
 class JpegDecoder {
-public:
+  public:
     static bool isJpeg(const QByteArray& bytes);
 
     // Width and height stored in the file (before orientation); throws when the header is unreadable.

@@ -17,13 +17,20 @@ namespace {
 
 QString typeName(const QJsonValue& value) {
     switch (value.type()) {
-        case QJsonValue::Null: return QStringLiteral("null");
-        case QJsonValue::Bool: return QStringLiteral("a boolean");
-        case QJsonValue::Double: return QStringLiteral("the number %1").arg(value.toDouble());
-        case QJsonValue::String: return QStringLiteral("the string \"%1\"").arg(value.toString().left(40));
-        case QJsonValue::Array: return QStringLiteral("a list");
-        case QJsonValue::Object: return QStringLiteral("an object");
-        case QJsonValue::Undefined: break;
+        case QJsonValue::Null:
+            return QStringLiteral("null");
+        case QJsonValue::Bool:
+            return QStringLiteral("a boolean");
+        case QJsonValue::Double:
+            return QStringLiteral("the number %1").arg(value.toDouble());
+        case QJsonValue::String:
+            return QStringLiteral("the string \"%1\"").arg(value.toString().left(40));
+        case QJsonValue::Array:
+            return QStringLiteral("a list");
+        case QJsonValue::Object:
+            return QStringLiteral("an object");
+        case QJsonValue::Undefined:
+            break;
     }
     return QStringLiteral("nothing");
 }

@@ -11,9 +11,10 @@ namespace photosearch {
 
 // Typed access to the keys of one JSON object, as Hugging Face config files use them: a missing key
 // takes the caller's default, an unknown key is ignored, a key of the wrong type is an AlignError that
-// names the file and the key ("config.json: vision_config.strides: expected a list of integers, got a string").
+// names the file and the key ("config.json: vision_config.strides: expected a list of integers, got a
+// string").
 class JsonFields {
-public:
+  public:
     // `where` is the file name; `prefix` the path of this object inside it ("vision_config").
     JsonFields(QJsonObject object, QString where, QString prefix = {});
 
@@ -38,7 +39,7 @@ public:
     const QJsonObject& json() const { return object_; }
     const QString& where() const { return where_; }
 
-private:
+  private:
     QJsonObject object_;
     QString where_;
     QString prefix_;

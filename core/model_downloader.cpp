@@ -58,7 +58,8 @@ QString etagValue(QNetworkReply* reply) {
 QString checksumOf(const QString& path, const QString& expected) {
     const bool gitBlob = expected.size() == 40;
     Digest h(gitBlob ? Digest::Sha1 : Digest::Sha256);
-    if (gitBlob) h.add(QByteArray("blob ") + QByteArray::number(QFileInfo(path).size()) + QByteArray(1, '\0'));
+    if (gitBlob)
+        h.add(QByteArray("blob ") + QByteArray::number(QFileInfo(path).size()) + QByteArray(1, '\0'));
     QString error;
     if (!h.addFile(path, &error)) fail(path + QStringLiteral(": ") + error);
     return QString::fromLatin1(h.hex());
@@ -67,18 +68,21 @@ QString checksumOf(const QString& path, const QString& expected) {
 }  // namespace
 
 ModelDownloader::ModelDownloader(ModelFetchOptions options) : options_(std::move(options)) {
-    if (options_.endpoint.isEmpty()) options_.endpoint = qEnvironmentVariable("HF_ENDPOINT", QStringLiteral("https://huggingface.co"));
+    if (options_.endpoint.isEmpty())
+        options_.endpoint = qEnvironmentVariable("HF_ENDPOINT", QStringLiteral("https://huggingface.co"));
     while (options_.endpoint.endsWith(QLatin1Char('/'))) options_.endpoint.chop(1);
     if (options_.token.isEmpty()) options_.token = qEnvironmentVariable("HF_TOKEN");
     if (options_.destination.isEmpty()) options_.destination = defaultDestination(options_.repo);
     static const QRegularExpression repoPattern(QStringLiteral("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"));
-    if (!repoPattern.match(options_.repo).hasMatch()) fail(QStringLiteral("--repo: expected OWNER/NAME, got '%1'").arg(options_.repo));
+    if (!repoPattern.match(options_.repo).hasMatch())
+        fail(QStringLiteral("--repo: expected OWNER/NAME, got '%1'").arg(options_.repo));
 }
 
 ModelDownloader::~ModelDownloader() = default;
 
 QString ModelDownloader::defaultDestination(const QString& repo) {
-    return LibraryPaths::dataHome() + QStringLiteral("/photosearch/models/") + QString(repo).replace(QLatin1Char('/'), QStringLiteral("--"));
+    return LibraryPaths::dataHome() + QStringLiteral("/photosearch/models/") +
+           QString(repo).replace(QLatin1Char('/'), QStringLiteral("--"));
 }
 
 bool ModelDownloader::isCompleteModelDir(const QString& dir) {
@@ -91,9 +95,11 @@ bool ModelDownloader::isCompleteModelDir(const QString& dir) {
 QString ModelDownloader::findInHfCache(const QString& repo, const QString& revision) {
     QString hub = qEnvironmentVariable("HF_HUB_CACHE");
     if (hub.isEmpty()) hub = qEnvironmentVariable("HUGGINGFACE_HUB_CACHE");
-    if (hub.isEmpty() && qEnvironmentVariableIsSet("HF_HOME")) hub = qEnvironmentVariable("HF_HOME") + QStringLiteral("/hub");
+    if (hub.isEmpty() && qEnvironmentVariableIsSet("HF_HOME"))
+        hub = qEnvironmentVariable("HF_HOME") + QStringLiteral("/hub");
     if (hub.isEmpty()) hub = QDir::homePath() + QStringLiteral("/.cache/huggingface/hub");
-    const QDir base(hub + QStringLiteral("/models--") + QString(repo).replace(QLatin1Char('/'), QStringLiteral("--")));
+    const QDir base(hub + QStringLiteral("/models--") +
+                    QString(repo).replace(QLatin1Char('/'), QStringLiteral("--")));
     if (!base.exists()) return {};
     QString commit = revision;
     QFile ref(base.filePath(QStringLiteral("refs/") + revision));
@@ -119,7 +125,9 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
         }
     }
     if (QFileInfo::exists(dest) && !QDir(dest).isEmpty())
-        fail(dest + QStringLiteral(": exists and is not a complete model folder; move it away or choose another --dest"));
+        fail(dest +
+             QStringLiteral(
+                 ": exists and is not a complete model folder; move it away or choose another --dest"));
 
     if (!network_) network_ = std::make_unique<QNetworkAccessManager>();
     auto request = [&](const QUrl& url) {
@@ -130,14 +138,20 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
         r.setTransferTimeout(60000);
         return r;
     };
-    auto httpStatus = [](QNetworkReply* r) { return r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(); };
+    auto httpStatus = [](QNetworkReply* r) {
+        return r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    };
     auto networkError = [&](QNetworkReply* r, const QString& what) {
         if (cancel && *cancel) fail(QStringLiteral("interrupted; run the same command again to resume"));
         const int status = httpStatus(r);
         if (status == 401 || status == 403)
-            fail(QStringLiteral("%1: access denied (HTTP %2); set HF_TOKEN for a gated or private model").arg(what).arg(status));
-        if (status == 404) fail(QStringLiteral("%1: not found on %2 (HTTP 404)").arg(what, options_.endpoint));
-        fail(QStringLiteral("%1: %2").arg(what, status ? QStringLiteral("HTTP %1").arg(status) : r->errorString()));
+            fail(QStringLiteral("%1: access denied (HTTP %2); set HF_TOKEN for a gated or private model")
+                     .arg(what)
+                     .arg(status));
+        if (status == 404)
+            fail(QStringLiteral("%1: not found on %2 (HTTP 404)").arg(what, options_.endpoint));
+        fail(QStringLiteral("%1: %2").arg(what,
+                                          status ? QStringLiteral("HTTP %1").arg(status) : r->errorString()));
     };
 
     // 1. The file list and the commit they belong to.
@@ -151,17 +165,22 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
     QSet<QString> available;
     for (const QJsonValue& s : meta.value(QStringLiteral("siblings")).toArray())
         available.insert(s.toObject().value(QStringLiteral("rfilename")).toString());
-    if (available.isEmpty()) fail(options_.repo + QStringLiteral(": the Hub listed no files for revision ") + options_.revision);
+    if (available.isEmpty())
+        fail(options_.repo + QStringLiteral(": the Hub listed no files for revision ") + options_.revision);
     QStringList files;
     for (const char* f : kRequired) {
-        if (!available.contains(QLatin1String(f))) fail(QStringLiteral("%1: has no %2; is it an ALIGN model?").arg(options_.repo, QLatin1String(f)));
+        if (!available.contains(QLatin1String(f)))
+            fail(QStringLiteral("%1: has no %2; is it an ALIGN model?").arg(options_.repo, QLatin1String(f)));
         files << QLatin1String(f);
     }
     for (const char* f : kOptional)
         if (available.contains(QLatin1String(f))) files << QLatin1String(f);
-    if (available.contains(QStringLiteral("model.safetensors"))) files << QStringLiteral("model.safetensors");
-    else if (available.contains(QStringLiteral("pytorch_model.bin"))) files << QStringLiteral("pytorch_model.bin");
-    else fail(options_.repo + QStringLiteral(": has neither model.safetensors nor pytorch_model.bin"));
+    if (available.contains(QStringLiteral("model.safetensors")))
+        files << QStringLiteral("model.safetensors");
+    else if (available.contains(QStringLiteral("pytorch_model.bin")))
+        files << QStringLiteral("pytorch_model.bin");
+    else
+        fail(options_.repo + QStringLiteral(": has neither model.safetensors nor pytorch_model.bin"));
 
     // 2. Each file: resolve (redirect + checksum), then download with resume into the staging folder.
     const QString staging = dest + QStringLiteral(".partial");
@@ -176,7 +195,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
     FetchProgress p;
     p.total = 0;
     for (const QString& name : files) {
-        const QUrl resolve(options_.endpoint + QLatin1Char('/') + options_.repo + QStringLiteral("/resolve/") + rev + QLatin1Char('/') + name);
+        const QUrl resolve(options_.endpoint + QLatin1Char('/') + options_.repo +
+                           QStringLiteral("/resolve/") + rev + QLatin1Char('/') + name);
         std::unique_ptr<QNetworkReply> head(network_->head(request(resolve)));
         wait(head.get(), cancel);
         const int status = httpStatus(head.get());
@@ -187,7 +207,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
             networkError(head.get(), options_.repo + QLatin1Char('/') + name);
         }
         const QByteArray linkedSize = head->rawHeader("X-Linked-Size");
-        plan.size = !linkedSize.isEmpty() ? linkedSize.toLongLong() : head->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+        plan.size = !linkedSize.isEmpty() ? linkedSize.toLongLong()
+                                          : head->header(QNetworkRequest::ContentLengthHeader).toLongLong();
         if (plan.size > 0) p.total += plan.size;
         plans.push_back(plan);
     }
@@ -214,7 +235,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
         for (int attempt = 0;; ++attempt) {
             if (plan.size >= 0 && have >= plan.size) break;
             QNetworkRequest r = request(plan.url);
-            r.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+            r.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                           QNetworkRequest::NoLessSafeRedirectPolicy);
             if (have > 0) r.setRawHeader("Range", "bytes=" + QByteArray::number(have) + "-");
             std::unique_ptr<QNetworkReply> reply(network_->get(r));
             bool rangeChecked = false;
@@ -239,7 +261,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
                 p.fileDone = have;
                 const double seconds = timer.elapsed() / 1000.0;
                 p.bytesPerSecond = seconds > 0 ? (p.done - resumedBytes) / seconds : 0;
-                p.etaSeconds = p.bytesPerSecond > 0 && p.total > 0 ? (p.total - p.done) / p.bytesPerSecond : -1;
+                p.etaSeconds =
+                    p.bytesPerSecond > 0 && p.total > 0 ? (p.total - p.done) / p.bytesPerSecond : -1;
                 if (progress) progress(p);
             };
             QObject::connect(reply.get(), &QNetworkReply::readyRead, reply.get(), drain);
@@ -253,8 +276,11 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
                 // right after sending): short of the announced size, resume like any dropped connection.
                 if (plan.size < 0 || have >= plan.size) break;
                 if (attempt >= 4)
-                    fail(QStringLiteral("%1: the connection kept closing early (%2 of %3 bytes); run again to resume")
-                             .arg(plan.name).arg(have).arg(plan.size));
+                    fail(QStringLiteral(
+                             "%1: the connection kept closing early (%2 of %3 bytes); run again to resume")
+                             .arg(plan.name)
+                             .arg(have)
+                             .arg(plan.size));
                 continue;
             }
             if ((cancel && *cancel) || httpStatus(reply.get()) >= 400 || attempt >= 4)
@@ -265,7 +291,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
             const QString actual = checksumOf(part, plan.etag);
             if (actual != plan.etag) {
                 QFile::remove(part);
-                fail(QStringLiteral("%1: checksum mismatch: the Hub says %2, the download is %3; the file was discarded, run again to retry")
+                fail(QStringLiteral("%1: checksum mismatch: the Hub says %2, the download is %3; the file "
+                                    "was discarded, run again to retry")
                          .arg(plan.name, plan.etag, actual));
             }
         }
@@ -284,7 +311,8 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
     marker.close();
     QDir().mkpath(QFileInfo(dest).absolutePath());
     QDir(dest).removeRecursively();  // an empty leftover
-    if (!QDir().rename(staging, dest)) fail(dest + QStringLiteral(": cannot move the finished download into place"));
+    if (!QDir().rename(staging, dest))
+        fail(dest + QStringLiteral(": cannot move the finished download into place"));
     result.modelDir = dest;
     return result;
 }

@@ -28,8 +28,8 @@ struct FetchProgress {
 };
 
 struct FetchResult {
-    QString modelDir;    // where the model is now
-    QString commit;      // the Hub commit, when known
+    QString modelDir;  // where the model is now
+    QString commit;    // the Hub commit, when known
     bool fromHfCache = false;
     bool alreadyPresent = false;
     int64_t downloadedBytes = 0;
@@ -43,7 +43,7 @@ struct FetchResult {
 // model folder is complete or absent. Runs its own event loop: call it from any thread that has none
 // running (the command line, or a worker thread of the window).
 class ModelDownloader {
-public:
+  public:
     using ProgressFn = std::function<void(const FetchProgress&)>;
 
     explicit ModelDownloader(ModelFetchOptions options);
@@ -60,7 +60,7 @@ public:
 
     const ModelFetchOptions& options() const { return options_; }
 
-private:
+  private:
     ModelFetchOptions options_;
     std::unique_ptr<QNetworkAccessManager> network_;
 };

@@ -6,9 +6,9 @@
 #include <QDir>
 #include <QFileInfo>
 
-#include <set>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <set>
 
 namespace photosearch {
 
@@ -39,8 +39,10 @@ std::unique_ptr<ModelWeights> ModelWeights::openFolder(const QString& folder) {
     const QDir dir(folder);
     if (const QString file = weightsFileIn(folder); !file.isEmpty()) return openFile(file);
     if (QFileInfo::exists(dir.filePath(QStringLiteral("model.safetensors.index.json"))))
-        throw AlignError(folder.toStdString() + ": sharded checkpoints (model.safetensors.index.json) are not supported");
-    throw AlignError(folder.toStdString() + ": no weights found (expected model.safetensors or pytorch_model.bin)");
+        throw AlignError(folder.toStdString() +
+                         ": sharded checkpoints (model.safetensors.index.json) are not supported");
+    throw AlignError(folder.toStdString() +
+                     ": no weights found (expected model.safetensors or pytorch_model.bin)");
 }
 
 std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
@@ -59,14 +61,24 @@ std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
 torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
     torch::ScalarType type;
     switch (v.dtype) {
-        case DType::F32: type = torch::kFloat32; break;
-        case DType::F16: type = torch::kFloat16; break;
-        case DType::BF16: type = torch::kBFloat16; break;
-        case DType::F64: type = torch::kFloat64; break;
-        default: throw AlignError("tensor " + name + " is " + dtypeName(v.dtype) + ", expected F32, F16 or BF16");
+        case DType::F32:
+            type = torch::kFloat32;
+            break;
+        case DType::F16:
+            type = torch::kFloat16;
+            break;
+        case DType::BF16:
+            type = torch::kBFloat16;
+            break;
+        case DType::F64:
+            type = torch::kFloat64;
+            break;
+        default:
+            throw AlignError("tensor " + name + " is " + dtypeName(v.dtype) + ", expected F32, F16 or BF16");
     }
     auto source = torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::TensorOptions().dtype(type));
-    return source.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);  // callers may outlive the mapping
+    return source.to(torch::kFloat32, /*non_blocking=*/false,
+                     /*copy=*/true);  // callers may outlive the mapping
 }
 
 namespace {
@@ -91,12 +103,13 @@ void ModelWeights::loadInto(torch::nn::Module& module) const {
         const auto it = tensors_->find(name);
         if (it == tensors_->end()) {
             if (isBuffer && isIgnorableBuffer(name)) return;
-            throw AlignError(file + ": tensor " + name + " is missing (expected shape " + shapeString(sizesOf(target)) + ")");
+            throw AlignError(file + ": tensor " + name + " is missing (expected shape " +
+                             shapeString(sizesOf(target)) + ")");
         }
         used.insert(name);
         if (it->second.shape != sizesOf(target))
-            throw AlignError(file + ": tensor " + name + " has shape " + shapeString(it->second.shape) + ", expected " +
-                             shapeString(sizesOf(target)));
+            throw AlignError(file + ": tensor " + name + " has shape " + shapeString(it->second.shape) +
+                             ", expected " + shapeString(sizesOf(target)));
         if (isBuffer && isIgnorableBuffer(name)) return;
         target.copy_(toFloatTensor(it->second, name));
         releasePages(it->second.data, it->second.byteSize);

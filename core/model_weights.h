@@ -17,7 +17,7 @@ class TorchZipCheckpoint;
 // The weights of a model folder: model.safetensors (memory-mapped) when present, else
 // pytorch_model.bin. Both expose the same name -> TensorView map.
 class ModelWeights {
-public:
+  public:
     static std::unique_ptr<ModelWeights> openFolder(const QString& folder);
     // The file openFolder would open (model.safetensors before pytorch_model.bin), or an empty string.
     static QString weightsFileIn(const QString& folder);
@@ -33,7 +33,7 @@ public:
     // num_batches_tracked) are ignored in either direction.
     void loadInto(torch::nn::Module& module) const;
 
-private:
+  private:
     QString path_;
     std::unique_ptr<SafetensorsFile> safetensors_;
     std::unique_ptr<TorchZipCheckpoint> zip_;

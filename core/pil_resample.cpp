@@ -51,12 +51,18 @@ struct Filter {
 
 Filter filterFor(ResampleFilter f) {
     switch (f) {
-        case ResampleFilter::Box: return {boxFilter, 0.5};
-        case ResampleFilter::Bilinear: return {bilinearFilter, 1.0};
-        case ResampleFilter::Hamming: return {hammingFilter, 1.0};
-        case ResampleFilter::Bicubic: return {bicubicFilter, 2.0};
-        case ResampleFilter::Lanczos: return {lanczosFilter, 3.0};
-        case ResampleFilter::Nearest: break;
+        case ResampleFilter::Box:
+            return {boxFilter, 0.5};
+        case ResampleFilter::Bilinear:
+            return {bilinearFilter, 1.0};
+        case ResampleFilter::Hamming:
+            return {hammingFilter, 1.0};
+        case ResampleFilter::Bicubic:
+            return {bicubicFilter, 2.0};
+        case ResampleFilter::Lanczos:
+            return {lanczosFilter, 3.0};
+        case ResampleFilter::Nearest:
+            break;
     }
     throw AlignError("nearest resampling has no convolution filter");
 }
@@ -165,7 +171,8 @@ cv::Mat nearestResize(const cv::Mat& in, int width, int height) {
         uint8_t* dst = out.ptr<uint8_t>(y);
         for (int x = 0; x < width; ++x) {
             if (xs[x] < 0) continue;
-            std::copy_n(src + static_cast<size_t>(xs[x]) * channels, channels, dst + static_cast<size_t>(x) * channels);
+            std::copy_n(src + static_cast<size_t>(xs[x]) * channels, channels,
+                        dst + static_cast<size_t>(x) * channels);
         }
     }
     return out;
@@ -175,19 +182,26 @@ cv::Mat nearestResize(const cv::Mat& in, int width, int height) {
 
 ResampleFilter resampleFilterFromPil(int value) {
     if (value < 0 || value > 5)
-        throw AlignError("resample " + std::to_string(value) +
-                         " is not a Pillow filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)");
+        throw AlignError(
+            "resample " + std::to_string(value) +
+            " is not a Pillow filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)");
     return static_cast<ResampleFilter>(value);
 }
 
 std::string resampleFilterName(ResampleFilter filter) {
     switch (filter) {
-        case ResampleFilter::Nearest: return "nearest";
-        case ResampleFilter::Lanczos: return "lanczos";
-        case ResampleFilter::Bilinear: return "bilinear";
-        case ResampleFilter::Bicubic: return "bicubic";
-        case ResampleFilter::Box: return "box";
-        case ResampleFilter::Hamming: return "hamming";
+        case ResampleFilter::Nearest:
+            return "nearest";
+        case ResampleFilter::Lanczos:
+            return "lanczos";
+        case ResampleFilter::Bilinear:
+            return "bilinear";
+        case ResampleFilter::Bicubic:
+            return "bicubic";
+        case ResampleFilter::Box:
+            return "box";
+        case ResampleFilter::Hamming:
+            return "hamming";
     }
     return "unknown";
 }
@@ -195,8 +209,8 @@ std::string resampleFilterName(ResampleFilter filter) {
 cv::Mat pilResize(const cv::Mat& image, int width, int height, ResampleFilter filter) {
     if (image.depth() != CV_8U) throw AlignError("resize expects an 8-bit image");
     if (image.empty() || width <= 0 || height <= 0)
-        throw AlignError("resize to " + std::to_string(width) + "x" + std::to_string(height) +
-                         " of a " + std::to_string(image.cols) + "x" + std::to_string(image.rows) + " image");
+        throw AlignError("resize to " + std::to_string(width) + "x" + std::to_string(height) + " of a " +
+                         std::to_string(image.cols) + "x" + std::to_string(image.rows) + " image");
     if (image.cols == width && image.rows == height) return image.clone();
     if (filter == ResampleFilter::Nearest) return nearestResize(image, width, height);
 

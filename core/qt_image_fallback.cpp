@@ -19,9 +19,11 @@ cv::Mat decodeWithQt(const QByteArray& bytes) {
     buffer.open(QIODevice::ReadOnly);
     QImageReader reader(&buffer, "gif");
     reader.setAutoTransform(false);
-    const QImage image = reader.read().convertToFormat(QImage::Format_RGB888);  // first frame; alpha dropped as convert("RGB")
+    const QImage image =
+        reader.read().convertToFormat(QImage::Format_RGB888);  // first frame; alpha dropped as convert("RGB")
     if (image.isNull()) return {};
-    cv::Mat rgb(image.height(), image.width(), CV_8UC3, const_cast<uchar*>(image.constBits()), static_cast<size_t>(image.bytesPerLine()));
+    cv::Mat rgb(image.height(), image.width(), CV_8UC3, const_cast<uchar*>(image.constBits()),
+                static_cast<size_t>(image.bytesPerLine()));
     cv::Mat bgr;
     cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);  // the decoder's contract is OpenCV's channel order
     return bgr;

@@ -17,8 +17,8 @@ namespace {
 
 bool parseDType(const QString& s, DType& out) {
     static const std::pair<const char*, DType> names[] = {
-        {"F64", DType::F64}, {"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16},
-        {"I64", DType::I64}, {"I32", DType::I32}, {"I16", DType::I16}, {"I8", DType::I8},
+        {"F64", DType::F64}, {"F32", DType::F32},  {"F16", DType::F16}, {"BF16", DType::BF16},
+        {"I64", DType::I64}, {"I32", DType::I32},  {"I16", DType::I16}, {"I8", DType::I8},
         {"U8", DType::U8},   {"BOOL", DType::Bool}};
     for (const auto& [name, d] : names)
         if (s == QLatin1String(name)) return out = d, true;
@@ -31,26 +31,46 @@ constexpr uint64_t kMaxHeader = 100ull << 20;
 
 size_t dtypeSize(DType d) {
     switch (d) {
-        case DType::F64: case DType::I64: return 8;
-        case DType::F32: case DType::I32: return 4;
-        case DType::F16: case DType::BF16: case DType::I16: return 2;
-        case DType::I8: case DType::U8: case DType::Bool: return 1;
+        case DType::F64:
+        case DType::I64:
+            return 8;
+        case DType::F32:
+        case DType::I32:
+            return 4;
+        case DType::F16:
+        case DType::BF16:
+        case DType::I16:
+            return 2;
+        case DType::I8:
+        case DType::U8:
+        case DType::Bool:
+            return 1;
     }
     return 0;
 }
 
 std::string dtypeName(DType d) {
     switch (d) {
-        case DType::F64: return "F64";
-        case DType::F32: return "F32";
-        case DType::F16: return "F16";
-        case DType::BF16: return "BF16";
-        case DType::I64: return "I64";
-        case DType::I32: return "I32";
-        case DType::I16: return "I16";
-        case DType::I8: return "I8";
-        case DType::U8: return "U8";
-        case DType::Bool: return "BOOL";
+        case DType::F64:
+            return "F64";
+        case DType::F32:
+            return "F32";
+        case DType::F16:
+            return "F16";
+        case DType::BF16:
+            return "BF16";
+        case DType::I64:
+            return "I64";
+        case DType::I32:
+            return "I32";
+        case DType::I16:
+            return "I16";
+        case DType::I8:
+            return "I8";
+        case DType::U8:
+            return "U8";
+        case DType::Bool:
+            return "BOOL";
     }
     return "?";
 }
@@ -96,7 +116,9 @@ float bfloat16ToFloat(uint16_t b) {
 std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
     auto st = std::unique_ptr<SafetensorsFile>(new SafetensorsFile);
     st->path_ = path;
-    auto fail = [&](const std::string& problem) -> void { throw AlignError(path.toStdString() + ": " + problem); };
+    auto fail = [&](const std::string& problem) -> void {
+        throw AlignError(path.toStdString() + ": " + problem);
+    };
     st->file_.setFileName(path);
     if (!st->file_.exists()) fail("file not found");
     if (!st->file_.open(QIODevice::ReadOnly)) fail("cannot read: " + st->file_.errorString().toStdString());
@@ -108,11 +130,12 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
     uint64_t headerSize = 0;
     for (int i = 7; i >= 0; --i) headerSize = headerSize << 8 | base[i];
     if (headerSize > kMaxHeader || headerSize > fileSize - 8)
-        fail("header length " + std::to_string(headerSize) + " does not fit in the file of " + std::to_string(fileSize) +
-             " bytes (truncated or not a safetensors file)");
+        fail("header length " + std::to_string(headerSize) + " does not fit in the file of " +
+             std::to_string(fileSize) + " bytes (truncated or not a safetensors file)");
     QJsonParseError perr{};
-    const QJsonDocument doc =
-        QJsonDocument::fromJson(QByteArray::fromRawData(reinterpret_cast<const char*>(base + 8), static_cast<qsizetype>(headerSize)), &perr);
+    const QJsonDocument doc = QJsonDocument::fromJson(
+        QByteArray::fromRawData(reinterpret_cast<const char*>(base + 8), static_cast<qsizetype>(headerSize)),
+        &perr);
     if (perr.error != QJsonParseError::NoError || !doc.isObject())
         fail("the header is not a JSON object: " + perr.errorString().toStdString());
 
@@ -127,7 +150,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
             if (!it.value().isObject()) fail("__metadata__ must be an object of strings");
             const QJsonObject meta = it.value().toObject();
             for (auto m = meta.begin(); m != meta.end(); ++m) {
-                if (!m.value().isString()) fail("__metadata__." + m.key().toStdString() + " must be a string");
+                if (!m.value().isString())
+                    fail("__metadata__." + m.key().toStdString() + " must be a string");
                 st->metadata_[m.key().toStdString()] = m.value().toString().toStdString();
             }
             continue;
@@ -137,7 +161,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
         const QJsonObject t = it.value().toObject();
         TensorView view;
         if (!parseDType(t.value(QLatin1String("dtype")).toString(), view.dtype))
-            fail(where + ": unsupported dtype \"" + t.value(QLatin1String("dtype")).toString().toStdString() + "\"");
+            fail(where + ": unsupported dtype \"" + t.value(QLatin1String("dtype")).toString().toStdString() +
+                 "\"");
         if (!t.value(QLatin1String("shape")).isArray()) fail(where + ": shape must be a list");
         uint64_t numel = 1;
         for (const QJsonValue& d : t.value(QLatin1String("shape")).toArray()) {
@@ -145,12 +170,13 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
             if (!d.isDouble() || v < 0 || std::floor(v) != v || v > 9.0e15)
                 fail(where + ": shape entries must be non-negative integers");
             view.shape.push_back(static_cast<int64_t>(v));
-            if (v != 0 && numel > (UINT64_MAX / 16) / static_cast<uint64_t>(v)) fail(where + ": shape is too large");
+            if (v != 0 && numel > (UINT64_MAX / 16) / static_cast<uint64_t>(v))
+                fail(where + ": shape is too large");
             numel *= static_cast<uint64_t>(v);
         }
         const QJsonArray offsets = t.value(QLatin1String("data_offsets")).toArray();
-        if (offsets.size() != 2 || !offsets[0].isDouble() || !offsets[1].isDouble() || offsets[0].toDouble() < 0 ||
-            offsets[1].toDouble() < offsets[0].toDouble())
+        if (offsets.size() != 2 || !offsets[0].isDouble() || !offsets[1].isDouble() ||
+            offsets[0].toDouble() < 0 || offsets[1].toDouble() < offsets[0].toDouble())
             fail(where + ": data_offsets must be [begin, end] with 0 <= begin <= end");
         const uint64_t begin = static_cast<uint64_t>(offsets[0].toDouble());
         const uint64_t end = static_cast<uint64_t>(offsets[1].toDouble());
@@ -159,8 +185,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const QString& path) {
                  std::to_string(dataSize) + " bytes of data (truncated?)");
         const uint64_t expected = numel * dtypeSize(view.dtype);
         if (end - begin != expected)
-            fail(where + ": holds " + std::to_string(end - begin) + " bytes, but " + dtypeName(view.dtype) + " " +
-                 shapeString(view.shape) + " needs " + std::to_string(expected));
+            fail(where + ": holds " + std::to_string(end - begin) + " bytes, but " + dtypeName(view.dtype) +
+                 " " + shapeString(view.shape) + " needs " + std::to_string(expected));
         view.data = data + begin;
         view.byteSize = end - begin;
         if (view.byteSize) ranges.emplace_back(begin, end), owners[begin] = name;
@@ -185,7 +211,8 @@ std::vector<float> SafetensorsFile::floats(const std::string& name) const {
     std::vector<float> out(n);
     switch (t.dtype) {
         case DType::F32:
-            if (n) std::memcpy(out.data(), t.data, n * 4);  // an empty tensor's data and out.data() may be null
+            if (n)
+                std::memcpy(out.data(), t.data, n * 4);  // an empty tensor's data and out.data() may be null
             break;
         case DType::F16:
         case DType::BF16:

@@ -32,7 +32,7 @@ std::string shapeString(const std::vector<int64_t>& shape);
 // JSON, each dtype and shape, that every tensor's byte range lies inside the file, matches
 // dtype x shape, and overlaps no other. Errors name the file and the tensor.
 class SafetensorsFile {
-public:
+  public:
     static std::unique_ptr<SafetensorsFile> open(const QString& path);
 
     const std::map<std::string, TensorView>& tensors() const { return tensors_; }
@@ -45,7 +45,7 @@ public:
     // Copies a float tensor (F32, F16 or BF16) to float32 values; errors name the tensor.
     std::vector<float> floats(const std::string& name) const;
 
-private:
+  private:
     QString path_;
     QFile file_;
     std::map<std::string, TensorView> tensors_;

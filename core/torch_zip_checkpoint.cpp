@@ -1,6 +1,7 @@
 #include "torch_zip_checkpoint.h"
 
 #include "align_error.h"
+#include "zip_index.h"
 
 #include <cstring>
 #include <functional>
@@ -9,82 +10,6 @@
 namespace photosearch {
 
 namespace {
-
-// ---- zip records ---------------------------------------------------------------------------------
-
-struct ZipEntry {
-    uint64_t offset = 0;  // of the data
-    uint64_t size = 0;
-};
-
-class ZipIndex {
-public:
-    ZipIndex(const uint8_t* base, uint64_t size, std::function<void(const std::string&)> fail)
-        : b_(base), n_(size), fail_(std::move(fail)) {
-        parse();
-    }
-    const std::map<std::string, ZipEntry>& entries() const { return entries_; }
-
-private:
-    uint16_t u16(uint64_t o) const { need(o, 2); return uint16_t(b_[o] | b_[o + 1] << 8); }
-    uint32_t u32(uint64_t o) const { need(o, 4); return uint32_t(u16(o)) | uint32_t(u16(o + 2)) << 16; }
-    uint64_t u64(uint64_t o) const { return uint64_t(u32(o)) | uint64_t(u32(o + 4)) << 32; }
-    void need(uint64_t o, uint64_t len) const {
-        if (o > n_ || len > n_ - o) fail_("the zip structure points past the end of the file (truncated?)");
-    }
-
-    void parse() {
-        if (n_ < 22) fail_("too short to be a zip archive");
-        int64_t eocd = -1;
-        const uint64_t lowest = n_ > 22 + 65535 ? n_ - 22 - 65535 : 0;
-        for (uint64_t p = n_ - 22 + 1; p-- > lowest;)
-            if (u32(p) == 0x06054b50) { eocd = static_cast<int64_t>(p); break; }
-        if (eocd < 0) fail_("not a zip archive (no end of central directory; truncated or not a torch.save file)");
-        uint64_t count = u16(eocd + 10);
-        uint64_t dirOffset = u32(eocd + 16);
-        if ((count == 0xFFFF || dirOffset == 0xFFFFFFFF) && eocd >= 20 && u32(eocd - 20) == 0x07064b50) {
-            const uint64_t z = u64(eocd - 20 + 8);
-            if (u32(z) != 0x06064b50) fail_("broken zip64 end of central directory");
-            count = u64(z + 32);
-            dirOffset = u64(z + 48);
-        }
-        uint64_t p = dirOffset;
-        for (uint64_t i = 0; i < count; ++i) {
-            if (u32(p) != 0x02014b50) fail_("broken zip central directory");
-            const uint16_t method = u16(p + 10);
-            uint64_t compressed = u32(p + 20), size = u32(p + 24);
-            const uint16_t nameLen = u16(p + 28), extraLen = u16(p + 30), commentLen = u16(p + 32);
-            uint64_t local = u32(p + 42);
-            need(p + 46, nameLen);
-            const std::string name(reinterpret_cast<const char*>(b_ + p + 46), nameLen);
-            // Zip64 sizes and offset live in extra field 0x0001, in this order, only where 0xFFFFFFFF.
-            for (uint64_t e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen;) {
-                const uint16_t id = u16(e), len = u16(e + 2);
-                if (id == 1) {
-                    uint64_t q = e + 4;
-                    if (size == 0xFFFFFFFF) size = u64(q), q += 8;
-                    if (compressed == 0xFFFFFFFF) compressed = u64(q), q += 8;
-                    if (local == 0xFFFFFFFF) local = u64(q);
-                }
-                e += 4 + len;
-            }
-            if (u32(local) != 0x04034b50) fail_("broken zip local header for " + name);
-            const uint64_t data = local + 30 + u16(local + 26) + u16(local + 28);
-            if (method != 0)
-                fail_("record " + name + " is compressed (method " + std::to_string(method) +
-                      "); torch.save writes stored records");
-            if (compressed != size) fail_("record " + name + " has inconsistent sizes");
-            need(data, size);
-            entries_[name] = {data, size};
-            p += 46 + nameLen + extraLen + commentLen;
-        }
-    }
-
-    const uint8_t* b_;
-    uint64_t n_;
-    std::function<void(const std::string&)> fail_;
-    std::map<std::string, ZipEntry> entries_;
-};
 
 // ---- the restricted unpickler --------------------------------------------------------------------
 
@@ -106,9 +31,9 @@ struct Obj {
     enum Kind { None, Bool, Int, Float, Str, Tuple, List, Dict, Global, Storage, Tensor, Mark } kind = None;
     int64_t i = 0;
     double f = 0;
-    std::string s;                                   // Str, Global ("module.name")
-    std::vector<Ref> items;                          // Tuple, List
-    std::vector<std::pair<Ref, Ref>> dict;           // Dict
+    std::string s;                          // Str, Global ("module.name")
+    std::vector<Ref> items;                 // Tuple, List
+    std::vector<std::pair<Ref, Ref>> dict;  // Dict
     StorageRef storage{};
     TensorRef tensor{};
 };
@@ -121,10 +46,11 @@ Ref make(Obj::Kind k) {
 
 const std::map<std::string, DType>& storageTypes() {
     static const std::map<std::string, DType> types{
-        {"torch.FloatStorage", DType::F32}, {"torch.HalfStorage", DType::F16},  {"torch.BFloat16Storage", DType::BF16},
-        {"torch.DoubleStorage", DType::F64}, {"torch.LongStorage", DType::I64}, {"torch.IntStorage", DType::I32},
-        {"torch.ShortStorage", DType::I16}, {"torch.CharStorage", DType::I8},  {"torch.ByteStorage", DType::U8},
-        {"torch.BoolStorage", DType::Bool}};
+        {"torch.FloatStorage", DType::F32},     {"torch.HalfStorage", DType::F16},
+        {"torch.BFloat16Storage", DType::BF16}, {"torch.DoubleStorage", DType::F64},
+        {"torch.LongStorage", DType::I64},      {"torch.IntStorage", DType::I32},
+        {"torch.ShortStorage", DType::I16},     {"torch.CharStorage", DType::I8},
+        {"torch.ByteStorage", DType::U8},       {"torch.BoolStorage", DType::Bool}};
     return types;
 }
 
@@ -134,7 +60,7 @@ bool allowedGlobal(const std::string& g) {
 }
 
 class Unpickler {
-public:
+  public:
     Unpickler(const uint8_t* data, size_t size, std::function<void(const std::string&)> fail)
         : d_(data), n_(size), fail_(std::move(fail)) {}
 
@@ -142,19 +68,49 @@ public:
         while (true) {
             const uint8_t op = byte();
             switch (op) {
-                case 0x80: byte(); break;                                   // PROTO
-                case 0x95: skip(8); break;                                  // FRAME
-                case '.': if (stack_.size() != 1) fail_("data.pkl: unbalanced stack at STOP"); return stack_.back();
-                case '(': push(make(Obj::Mark)); break;
-                case '}': push(make(Obj::Dict)); break;
-                case ']': push(make(Obj::List)); break;
-                case ')': push(make(Obj::Tuple)); break;
-                case 'N': push(make(Obj::None)); break;
-                case 0x88: case 0x89: { auto o = make(Obj::Bool); o->i = op == 0x88; push(o); break; }
-                case 'K': pushInt(byte()); break;
-                case 'M': { const uint64_t lo = byte(); pushInt(lo | uint64_t(byte()) << 8); break; }
-                case 'J': pushInt(static_cast<int32_t>(le(4))); break;
-                case 0x8a: {                                                // LONG1
+                case 0x80:
+                    byte();
+                    break;  // PROTO
+                case 0x95:
+                    skip(8);
+                    break;  // FRAME
+                case '.':
+                    if (stack_.size() != 1) fail_("data.pkl: unbalanced stack at STOP");
+                    return stack_.back();
+                case '(':
+                    push(make(Obj::Mark));
+                    break;
+                case '}':
+                    push(make(Obj::Dict));
+                    break;
+                case ']':
+                    push(make(Obj::List));
+                    break;
+                case ')':
+                    push(make(Obj::Tuple));
+                    break;
+                case 'N':
+                    push(make(Obj::None));
+                    break;
+                case 0x88:
+                case 0x89: {
+                    auto o = make(Obj::Bool);
+                    o->i = op == 0x88;
+                    push(o);
+                    break;
+                }
+                case 'K':
+                    pushInt(byte());
+                    break;
+                case 'M': {
+                    const uint64_t lo = byte();
+                    pushInt(lo | uint64_t(byte()) << 8);
+                    break;
+                }
+                case 'J':
+                    pushInt(static_cast<int32_t>(le(4)));
+                    break;
+                case 0x8a: {  // LONG1
                     const size_t len = byte();
                     if (len > 8) fail_("data.pkl: integer too large");
                     uint64_t v = le(len);
@@ -162,7 +118,7 @@ public:
                     pushInt(static_cast<int64_t>(v));
                     break;
                 }
-                case 'G': {                                                 // BINFLOAT, big-endian double
+                case 'G': {  // BINFLOAT, big-endian double
                     uint64_t v = 0;
                     for (int k = 0; k < 8; ++k) v = v << 8 | byte();
                     auto o = make(Obj::Float);
@@ -170,37 +126,77 @@ public:
                     push(o);
                     break;
                 }
-                case 'X': pushStr(le(4)); break;                            // BINUNICODE
-                case 0x8c: case 'U': pushStr(byte()); break;                // SHORT_BINUNICODE / SHORT_BINSTRING
-                case 'T': pushStr(le(4)); break;                            // BINSTRING
-                case 0x8d: pushStr(le(8)); break;                           // BINUNICODE8
-                case 'q': memo_[byte()] = top(); break;                     // BINPUT
-                case 'r': memo_[le(4)] = top(); break;                      // LONG_BINPUT
-                case 0x94: memo_[memo_.size()] = top(); break;              // MEMOIZE
-                case 'h': push(memo(byte())); break;                        // BINGET
-                case 'j': push(memo(le(4))); break;                         // LONG_BINGET
-                case 'c': {                                                 // GLOBAL
+                case 'X':
+                    pushStr(le(4));
+                    break;  // BINUNICODE
+                case 0x8c:
+                case 'U':
+                    pushStr(byte());
+                    break;  // SHORT_BINUNICODE / SHORT_BINSTRING
+                case 'T':
+                    pushStr(le(4));
+                    break;  // BINSTRING
+                case 0x8d:
+                    pushStr(le(8));
+                    break;  // BINUNICODE8
+                case 'q':
+                    memo_[byte()] = top();
+                    break;  // BINPUT
+                case 'r':
+                    memo_[le(4)] = top();
+                    break;  // LONG_BINPUT
+                case 0x94:
+                    memo_[memo_.size()] = top();
+                    break;  // MEMOIZE
+                case 'h':
+                    push(memo(byte()));
+                    break;  // BINGET
+                case 'j':
+                    push(memo(le(4)));
+                    break;   // LONG_BINGET
+                case 'c': {  // GLOBAL
                     const std::string module = line(), name = line();
                     pushGlobal(module + "." + name);
                     break;
                 }
-                case 0x93: {                                                // STACK_GLOBAL
+                case 0x93: {  // STACK_GLOBAL
                     const Ref name = pop(), module = pop();
-                    if (name->kind != Obj::Str || module->kind != Obj::Str) fail_("data.pkl: bad STACK_GLOBAL");
+                    if (name->kind != Obj::Str || module->kind != Obj::Str)
+                        fail_("data.pkl: bad STACK_GLOBAL");
                     pushGlobal(module->s + "." + name->s);
                     break;
                 }
-                case 't': { auto o = make(Obj::Tuple); o->items = popToMark(); push(o); break; }
-                case 0x85: case 0x86: case 0x87: {
+                case 't': {
+                    auto o = make(Obj::Tuple);
+                    o->items = popToMark();
+                    push(o);
+                    break;
+                }
+                case 0x85:
+                case 0x86:
+                case 0x87: {
                     auto o = make(Obj::Tuple);
                     o->items.resize(op - 0x84);
                     for (size_t k = o->items.size(); k-- > 0;) o->items[k] = pop();
                     push(o);
                     break;
                 }
-                case 'a': { const Ref v = pop(); list(top())->items.push_back(v); break; }
-                case 'e': { auto vs = popToMark(); auto l = list(top()); l->items.insert(l->items.end(), vs.begin(), vs.end()); break; }
-                case 's': { const Ref v = pop(), k = pop(); dict(top())->dict.emplace_back(k, v); break; }
+                case 'a': {
+                    const Ref v = pop();
+                    list(top())->items.push_back(v);
+                    break;
+                }
+                case 'e': {
+                    auto vs = popToMark();
+                    auto l = list(top());
+                    l->items.insert(l->items.end(), vs.begin(), vs.end());
+                    break;
+                }
+                case 's': {
+                    const Ref v = pop(), k = pop();
+                    dict(top())->dict.emplace_back(k, v);
+                    break;
+                }
                 case 'u': {
                     auto vs = popToMark();
                     if (vs.size() % 2) fail_("data.pkl: odd SETITEMS");
@@ -208,16 +204,25 @@ public:
                     for (size_t k = 0; k < vs.size(); k += 2) d->dict.emplace_back(vs[k], vs[k + 1]);
                     break;
                 }
-                case 'b': pop(); break;  // BUILD: state of an OrderedDict (_metadata); not needed
-                case 'Q': push(persistentLoad(pop())); break;               // BINPERSID
-                case 'R': { const Ref args = pop(), fn = pop(); push(reduce(fn, args)); break; }
+                case 'b':
+                    pop();
+                    break;  // BUILD: state of an OrderedDict (_metadata); not needed
+                case 'Q':
+                    push(persistentLoad(pop()));
+                    break;  // BINPERSID
+                case 'R': {
+                    const Ref args = pop(), fn = pop();
+                    push(reduce(fn, args));
+                    break;
+                }
                 default:
-                    fail_("data.pkl: pickle opcode 0x" + hex(op) + " is not used by a state dict; refusing it");
+                    fail_("data.pkl: pickle opcode 0x" + hex(op) +
+                          " is not used by a state dict; refusing it");
             }
         }
     }
 
-private:
+  private:
     static std::string hex(uint8_t v) {
         const char* digits = "0123456789abcdef";
         return {digits[v >> 4], digits[v & 15]};
@@ -226,7 +231,9 @@ private:
         if (p_ >= n_) fail_("data.pkl: ends before STOP (truncated)");
         return d_[p_++];
     }
-    void skip(size_t k) { for (size_t i = 0; i < k; ++i) byte(); }
+    void skip(size_t k) {
+        for (size_t i = 0; i < k; ++i) byte();
+    }
     uint64_t le(size_t k) {
         uint64_t v = 0;
         for (size_t i = 0; i < k; ++i) v |= uint64_t(byte()) << (8 * i);
@@ -253,7 +260,11 @@ private:
         if (it == memo_.end()) fail_("data.pkl: reference to an unknown memo entry");
         return it->second;
     }
-    void pushInt(int64_t v) { auto o = make(Obj::Int); o->i = v; push(o); }
+    void pushInt(int64_t v) {
+        auto o = make(Obj::Int);
+        o->i = v;
+        push(o);
+    }
     void pushStr(uint64_t len) {
         if (len > n_ - p_) fail_("data.pkl: string runs past the end");
         auto o = make(Obj::Str);
@@ -262,7 +273,8 @@ private:
         push(o);
     }
     void pushGlobal(const std::string& g) {
-        if (!allowedGlobal(g)) fail_("refusing the pickled global " + g + ": a state dict holds only tensors");
+        if (!allowedGlobal(g))
+            fail_("refusing the pickled global " + g + ": a state dict holds only tensors");
         auto o = make(Obj::Global);
         o->s = g;
         push(o);
@@ -276,8 +288,14 @@ private:
         }
         return {out.rbegin(), out.rend()};
     }
-    Ref list(const Ref& o) { if (o->kind != Obj::List) fail_("data.pkl: APPEND to a non-list"); return o; }
-    Ref dict(const Ref& o) { if (o->kind != Obj::Dict) fail_("data.pkl: SETITEM on a non-dict"); return o; }
+    Ref list(const Ref& o) {
+        if (o->kind != Obj::List) fail_("data.pkl: APPEND to a non-list");
+        return o;
+    }
+    Ref dict(const Ref& o) {
+        if (o->kind != Obj::Dict) fail_("data.pkl: SETITEM on a non-dict");
+        return o;
+    }
 
     int64_t integer(const Ref& o) {
         if (o->kind != Obj::Int) fail_("data.pkl: expected an integer in a tensor record");
@@ -292,24 +310,28 @@ private:
 
     Ref persistentLoad(const Ref& pid) {
         if (pid->kind != Obj::Tuple || pid->items.size() < 5 || pid->items[0]->kind != Obj::Str ||
-            pid->items[0]->s != "storage" || pid->items[1]->kind != Obj::Global || pid->items[2]->kind != Obj::Str)
+            pid->items[0]->s != "storage" || pid->items[1]->kind != Obj::Global ||
+            pid->items[2]->kind != Obj::Str)
             fail_("data.pkl: persistent id is not a tensor storage");
         const auto type = storageTypes().find(pid->items[1]->s);
-        if (type == storageTypes().end()) fail_("data.pkl: " + pid->items[1]->s + " is not a tensor storage type");
+        if (type == storageTypes().end())
+            fail_("data.pkl: " + pid->items[1]->s + " is not a tensor storage type");
         auto o = make(Obj::Storage);
         o->storage = {type->second, pid->items[2]->s, integer(pid->items[4])};
         return o;
     }
 
     Ref reduce(const Ref& fn, const Ref& args) {
-        if (fn->kind != Obj::Global || args->kind != Obj::Tuple) fail_("data.pkl: REDUCE of something not callable");
+        if (fn->kind != Obj::Global || args->kind != Obj::Tuple)
+            fail_("data.pkl: REDUCE of something not callable");
         const auto& a = args->items;
         if (fn->s == "collections.OrderedDict") return make(Obj::Dict);
         if (fn->s == "torch._utils._rebuild_tensor_v2") {
             if (a.size() < 4 || a[0]->kind != Obj::Storage) fail_("data.pkl: malformed _rebuild_tensor_v2");
             auto t = make(Obj::Tensor);
             t->tensor = {a[0]->storage, integer(a[1]), ints(a[2]), ints(a[3])};
-            if (t->tensor.size.size() != t->tensor.stride.size()) fail_("data.pkl: tensor size and stride differ in rank");
+            if (t->tensor.size.size() != t->tensor.stride.size())
+                fail_("data.pkl: tensor size and stride differ in rank");
             return t;
         }
         if (fn->s == "torch._utils._rebuild_parameter") {
@@ -333,7 +355,9 @@ private:
 std::unique_ptr<TorchZipCheckpoint> TorchZipCheckpoint::open(const QString& path) {
     auto ck = std::unique_ptr<TorchZipCheckpoint>(new TorchZipCheckpoint);
     ck->path_ = path;
-    const auto fail = [&](const std::string& problem) { throw AlignError(path.toStdString() + ": " + problem); };
+    const auto fail = [&](const std::string& problem) {
+        throw AlignError(path.toStdString() + ": " + problem);
+    };
     ck->file_.setFileName(path);
     if (!ck->file_.exists()) fail("file not found");
     if (!ck->file_.open(QIODevice::ReadOnly)) fail("cannot read: " + ck->file_.errorString().toStdString());
@@ -362,7 +386,8 @@ std::unique_ptr<TorchZipCheckpoint> TorchZipCheckpoint::open(const QString& path
         const TensorRef& t = value->tensor;
         const std::string where = "tensor " + key->s;
         const auto it = zip.entries().find(prefix + "data/" + t.storage.key);
-        if (it == zip.entries().end()) fail(where + ": its storage record data/" + t.storage.key + " is missing");
+        if (it == zip.entries().end())
+            fail(where + ": its storage record data/" + t.storage.key + " is missing");
         const size_t elem = dtypeSize(t.storage.dtype);
         if (t.storage.numel < 0 || it->second.size != static_cast<uint64_t>(t.storage.numel) * elem)
             fail(where + ": storage data/" + t.storage.key + " holds " + std::to_string(it->second.size) +

@@ -18,13 +18,13 @@ namespace photosearch {
 // is refused: a pickle can run code, ours never will. Each tensor is exposed as a contiguous view when
 // its storage allows, else materialised once.
 class TorchZipCheckpoint {
-public:
+  public:
     static std::unique_ptr<TorchZipCheckpoint> open(const QString& path);
 
     const std::map<std::string, TensorView>& tensors() const { return tensors_; }
     const QString& path() const { return path_; }
 
-private:
+  private:
     QString path_;
     QFile file_;
     std::map<std::string, TensorView> tensors_;

@@ -32,7 +32,7 @@ int batchSizeFor(const AlignEmbedder& e) { return e.prefersBatches() ? 16 : 1; }
 // A small bounded queue: decode workers produce, the embedding loop consumes.
 template <typename T>
 class BoundedQueue {
-public:
+  public:
     explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
     void push(T item) {
         std::unique_lock lock(m_);
@@ -65,7 +65,7 @@ public:
         notFull_.notify_all();
     }
 
-private:
+  private:
     std::mutex m_;
     std::condition_variable notEmpty_, notFull_;
     std::deque<T> items_;
@@ -76,18 +76,20 @@ private:
 // Threads joined when the scope ends, however it ends: an exception on the indexing thread (disk full in a
 // commit) must not destroy joinable threads, which is std::terminate.
 class ThreadPool {
-public:
+  public:
     explicit ThreadPool(std::function<void()> beforeJoin = {}) : beforeJoin_(std::move(beforeJoin)) {}
     ~ThreadPool() { join(); }
     template <typename F>
-    void start(F&& f) { threads_.emplace_back(std::forward<F>(f)); }
+    void start(F&& f) {
+        threads_.emplace_back(std::forward<F>(f));
+    }
     void join() {
         if (beforeJoin_) beforeJoin_();
         for (auto& t : threads_)
             if (t.joinable()) t.join();
     }
 
-private:
+  private:
     std::function<void()> beforeJoin_;
     std::vector<std::thread> threads_;
 };
@@ -163,13 +165,15 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     } catch (const LibraryError& e) {
         if (e.kind() != LibraryErrorKind::DiskFull) throw;
         // Every batch committed before the disk filled stays; say how far the run got.
-        throw LibraryError(LibraryErrorKind::DiskFull, std::string(e.what()) + " (" + std::to_string(report.indexed) +
+        throw LibraryError(LibraryErrorKind::DiskFull, std::string(e.what()) + " (" +
+                                                           std::to_string(report.indexed) +
                                                            " photos were indexed in this run and are kept)");
     }
     return report;
 }
 
-LibraryIndexer::LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& callbacks, IndexControl& control, IndexReport& report)
+LibraryIndexer::LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& callbacks, IndexControl& control,
+                               IndexReport& report)
     : lib_(library), callbacks_(callbacks), ctl_(control), report_(report) {}
 
 double LibraryIndexer::lap() { return static_cast<double>(stage_.restart()) / 1e3; }
@@ -242,8 +246,10 @@ void LibraryIndexer::hashAndMatch() {
     // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
     parallelFor(candidates_.size(), workers_ + 1, [&](size_t i) {
         Candidate& c = candidates_[i];
-        if (!c.file.problem.isEmpty()) c.error = c.file.problem;
-        else if (!ctl_.isCancelled()) c.hash = hashFile(c.file.path, c.error);
+        if (!c.file.problem.isEmpty())
+            c.error = c.file.problem;
+        else if (!ctl_.isCancelled())
+            c.hash = hashFile(c.file.path, c.error);
     });
 
     std::vector<int64_t> copyIds;
@@ -251,53 +257,57 @@ void LibraryIndexer::hashAndMatch() {
     std::vector<std::pair<QString, QString>> failed;
     lib_.writer_->write(
         [&](PhotoCatalog& catalog) {
-        for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
-        for (const PhotoRecord& p : goneOffline_) catalog.setStatus(p.id, PhotoStatus::Offline);
-        std::map<int64_t, bool> folderKept;
-        for (size_t i = 0; i < candidates_.size(); ++i) {
-            const Candidate& c = candidates_[i];
-            const ScannedFile& f = c.file;
-            const auto kept = folderKept.try_emplace(f.folderId, false);
-            if (kept.second) kept.first->second = catalog.hasFolder(f.folderId);
-            if (!kept.first->second) continue;  // removed from the library since the scan
-            if (!c.error.isEmpty()) {
-                PhotoRecord r{0, f.path, f.folderId, f.size, f.mtimeMs, {}, 0, 0, f.mtimeMs / 1000, 1, {}, c.error};
-                catalog.putFailed(r);
-                failed.emplace_back(f.path, c.error);
-                continue;
-            }
-            const auto same = known_.find(f.path);
-            if (same != known_.end() && same->second.contentHash == c.hash && same->second.status == PhotoStatus::Indexed) {
-                catalog.updateFile(same->second.id, f.path, f.folderId, f.size, f.mtimeMs);  // touched, not changed
-                ++report_.unchanged;
-                continue;
-            }
-            auto moved = missingByHash_.find(c.hash);
-            if (moved != missingByHash_.end() && !moved->second.empty() && same == known_.end()) {
-                const PhotoRecord from = moved->second.back();
-                moved->second.pop_back();
-                catalog.updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
-                movedIds_.insert(from.id);
-                ++report_.moved;
-                continue;
-            }
-            std::optional<std::vector<float>> reuse;
-            for (const PhotoRecord& twin : catalog.photosWithHash(c.hash))
-                if (twin.status == PhotoStatus::Indexed && twin.path != f.path && (reuse = catalog.vector(twin.id))) {
-                    PhotoRecord r = twin;
-                    r.id = 0;
-                    r.path = f.path;
-                    r.folderId = f.folderId;
-                    r.size = f.size;
-                    r.mtimeMs = f.mtimeMs;
-                    copyIds.push_back(catalog.putIndexed(r, model_, *reuse));
-                    copyVectors.insert(copyVectors.end(), reuse->begin(), reuse->end());
-                    ++report_.copies;
-                    break;
+            for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
+            for (const PhotoRecord& p : goneOffline_) catalog.setStatus(p.id, PhotoStatus::Offline);
+            std::map<int64_t, bool> folderKept;
+            for (size_t i = 0; i < candidates_.size(); ++i) {
+                const Candidate& c = candidates_[i];
+                const ScannedFile& f = c.file;
+                const auto kept = folderKept.try_emplace(f.folderId, false);
+                if (kept.second) kept.first->second = catalog.hasFolder(f.folderId);
+                if (!kept.first->second) continue;  // removed from the library since the scan
+                if (!c.error.isEmpty()) {
+                    PhotoRecord r{0, f.path, f.folderId,       f.size, f.mtimeMs, {},
+                                  0, 0,      f.mtimeMs / 1000, 1,      {},        c.error};
+                    catalog.putFailed(r);
+                    failed.emplace_back(f.path, c.error);
+                    continue;
                 }
-            if (!reuse) toEmbed_.push_back(i);
-        }
-        catalog.bumpGeneration();
+                const auto same = known_.find(f.path);
+                if (same != known_.end() && same->second.contentHash == c.hash &&
+                    same->second.status == PhotoStatus::Indexed) {
+                    catalog.updateFile(same->second.id, f.path, f.folderId, f.size,
+                                       f.mtimeMs);  // touched, not changed
+                    ++report_.unchanged;
+                    continue;
+                }
+                auto moved = missingByHash_.find(c.hash);
+                if (moved != missingByHash_.end() && !moved->second.empty() && same == known_.end()) {
+                    const PhotoRecord from = moved->second.back();
+                    moved->second.pop_back();
+                    catalog.updateFile(from.id, f.path, f.folderId, f.size, f.mtimeMs);
+                    movedIds_.insert(from.id);
+                    ++report_.moved;
+                    continue;
+                }
+                std::optional<std::vector<float>> reuse;
+                for (const PhotoRecord& twin : catalog.photosWithHash(c.hash))
+                    if (twin.status == PhotoStatus::Indexed && twin.path != f.path &&
+                        (reuse = catalog.vector(twin.id))) {
+                        PhotoRecord r = twin;
+                        r.id = 0;
+                        r.path = f.path;
+                        r.folderId = f.folderId;
+                        r.size = f.size;
+                        r.mtimeMs = f.mtimeMs;
+                        copyIds.push_back(catalog.putIndexed(r, model_, *reuse));
+                        copyVectors.insert(copyVectors.end(), reuse->begin(), reuse->end());
+                        ++report_.copies;
+                        break;
+                    }
+                if (!reuse) toEmbed_.push_back(i);
+            }
+            catalog.bumpGeneration();
         },
         [&] {
             if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
@@ -323,22 +333,36 @@ void LibraryIndexer::embed() {
                 const Candidate& c = candidates_[toEmbed_[k]];
                 Prepared p;
                 p.index = toEmbed_[k];
-                p.record = {0, c.file.path, c.file.folderId, c.file.size, c.file.mtimeMs, c.hash, 0, 0, c.file.mtimeMs / 1000, 1, {}, {}};
+                p.record = {0,
+                            c.file.path,
+                            c.file.folderId,
+                            c.file.size,
+                            c.file.mtimeMs,
+                            c.hash,
+                            0,
+                            0,
+                            c.file.mtimeMs / 1000,
+                            1,
+                            {},
+                            {}};
                 try {
                     QElapsedTimer t;
                     t.start();
-                    const DecodedImage image = ImageDecoder::decodeFile(c.file.path, true, e.processor().reducedDecodeSize());
+                    const DecodedImage image =
+                        ImageDecoder::decodeFile(c.file.path, true, e.processor().reducedDecodeSize());
                     decodeNs += t.nsecsElapsed();
                     t.restart();
                     p.record.width = image.width;
                     p.record.height = image.height;
                     p.record.orientation = image.orientation;
-                    if (const auto taken = parseExifDateTime(image.dateTimeOriginal)) p.record.takenAt = *taken;
+                    if (const auto taken = parseExifDateTime(image.dateTimeOriginal))
+                        p.record.takenAt = *taken;
                     p.pixels = e.processor().preprocess(image.rgb);
                     preprocessNs += t.nsecsElapsed();
                 } catch (const std::exception& ex) {
                     p.error = QString::fromUtf8(ex.what());
-                    if (p.error.startsWith(c.file.path + QStringLiteral(": "))) p.error = p.error.mid(c.file.path.size() + 2);
+                    if (p.error.startsWith(c.file.path + QStringLiteral(": ")))
+                        p.error = p.error.mid(c.file.path.size() + 2);
                     p.vanished = !QFileInfo::exists(c.file.path) && !QFileInfo(c.file.path).isSymLink();
                 }
                 queue.push(std::move(p));
@@ -363,7 +387,8 @@ void LibraryIndexer::embed() {
         batch.push_back(std::move(p));
         while (static_cast<int>(batch.size()) < batchSize_ && queue.tryPop(p)) batch.push_back(std::move(p));
         // Wait for a full batch unless the workers_ are done.
-        while (static_cast<int>(batch.size()) < batchSize_ && (more = queue.pop(p))) batch.push_back(std::move(p));
+        while (static_cast<int>(batch.size()) < batchSize_ && (more = queue.pop(p)))
+            batch.push_back(std::move(p));
 
         std::vector<PixelValues> pixels;
         for (const Prepared& b : batch)
@@ -378,31 +403,32 @@ void LibraryIndexer::embed() {
         std::vector<std::pair<QString, QString>> failed;
         lib_.writer_->write(
             [&](PhotoCatalog& catalog) {
-        int64_t row = 0;
-        std::map<int64_t, bool> folderKept;  // a folder removed from the library while this run embedded its photos
-        for (Prepared& b : batch) {
-            const auto kept = folderKept.try_emplace(b.record.folderId, false);
-            if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
-            if (!kept.first->second) {
-                if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
-                continue;
-            }
-            if (b.vanished) {  // the next run finds its folder offline, or the file deleted
-                ++report_.offline;
-                continue;
-            }
-            if (!b.error.isEmpty()) {
-                b.record.error = b.error;
-                catalog.putFailed(b.record);
-                failed.emplace_back(b.record.path, b.error);
-                continue;
-            }
-            const std::vector<float>& v = features[row++];
-            ids.push_back(catalog.putIndexed(b.record, model_, v));
-            data.insert(data.end(), v.begin(), v.end());
-            ++report_.indexed;
-        }
-        catalog.bumpGeneration();
+                int64_t row = 0;
+                std::map<int64_t, bool>
+                    folderKept;  // a folder removed from the library while this run embedded its photos
+                for (Prepared& b : batch) {
+                    const auto kept = folderKept.try_emplace(b.record.folderId, false);
+                    if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
+                    if (!kept.first->second) {
+                        if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
+                        continue;
+                    }
+                    if (b.vanished) {  // the next run finds its folder offline, or the file deleted
+                        ++report_.offline;
+                        continue;
+                    }
+                    if (!b.error.isEmpty()) {
+                        b.record.error = b.error;
+                        catalog.putFailed(b.record);
+                        failed.emplace_back(b.record.path, b.error);
+                        continue;
+                    }
+                    const std::vector<float>& v = features[row++];
+                    ids.push_back(catalog.putIndexed(b.record, model_, v));
+                    data.insert(data.end(), v.begin(), v.end());
+                    ++report_.indexed;
+                }
+                catalog.bumpGeneration();
             },
             [&] {
                 if (const auto v = lib_.vectors()) v->add(ids, data);
@@ -413,7 +439,8 @@ void LibraryIndexer::embed() {
         progress.done += static_cast<int64_t>(batch.size());
         const double seconds = embedTimer.elapsed() / 1000.0;
         progress.photosPerSecond = seconds > 0 ? progress.done / seconds : 0;
-        progress.etaSeconds = progress.photosPerSecond > 0 ? (progress.total - progress.done) / progress.photosPerSecond : -1;
+        progress.etaSeconds =
+            progress.photosPerSecond > 0 ? (progress.total - progress.done) / progress.photosPerSecond : -1;
         progress.currentPath = batch.back().record.path;
         if (callbacks_.progress) callbacks_.progress(progress);
     }

@@ -19,8 +19,8 @@ namespace photosearch {
 //  4. embed: decode and preprocess on worker threads, embed in batches, one transaction per batch;
 //  5. forgetDeleted: what is gone (not on a cancelled run: its scan may be incomplete);
 //  then finish: the vector cache saved, the catalog's backup kept.
-// Every write is a command to the library's one writer (LibraryWriter), so searches and other writers interleave
-// safely between batches; a run stops within a batch when cancelled and sleeps while paused.
+// Every write is a command to the library's one writer (LibraryWriter), so searches and other writers
+// interleave safely between batches; a run stops within a batch when cancelled and sleeps while paused.
 class LibraryIndexer {
   public:
     LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& callbacks, IndexControl& control,

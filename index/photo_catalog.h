@@ -47,7 +47,7 @@ struct TagRecord {
 // The SQLite catalog: the library's source of truth (folders, photos, vectors, tags). WAL, foreign
 // keys on, schema versioned by PRAGMA user_version with forward migrations.
 class PhotoCatalog {
-public:
+  public:
     static constexpr int kSchemaVersion = 1;
 
     // ReadOnly never writes: no schema, no journal mode; a catalog in a folder that cannot be written (a
@@ -79,7 +79,8 @@ public:
 
     std::optional<std::vector<float>> vector(int64_t photoId) const;
     // Every stored vector of `model`, ordered by photo id.
-    void forEachVector(const QString& model, const std::function<void(int64_t, const float*, int)>& visit) const;
+    void forEachVector(const QString& model,
+                       const std::function<void(int64_t, const float*, int)>& visit) const;
     int64_t vectorCount() const;
     void deleteAllVectors();
 
@@ -102,7 +103,7 @@ public:
     // Every photo's id with its path and the time it was taken.
     std::unordered_map<int64_t, std::pair<QString, int64_t>> pathsAndDates() const;
 
-private:
+  private:
     void migrate();
     std::unique_ptr<SqliteDatabase> db_;
 };

@@ -38,11 +38,14 @@ const char* kVectorsFile = "vectors.faiss";
 // the file system, overwritten), never a new library: starting afresh would silently drop its folders.
 void refuseEmptiedCatalog(const QString& dir, const QString& catalogPath) {
     const QFileInfo catalogFile(catalogPath);
-    if (catalogFile.isFile() && catalogFile.size() == 0 && QFileInfo::exists(dir + QLatin1Char('/') + QLatin1String(kVectorsFile)))
-        throw LibraryError(LibraryErrorKind::CatalogDamaged,
-                           catalogPath.toStdString() + ": the catalog is empty (0 bytes) but the library holds a vector cache: it was "
-                                                       "truncated or overwritten; run 'photosearch-cli repair' to restore the copy kept "
-                                                       "after the last successful run");
+    if (catalogFile.isFile() && catalogFile.size() == 0 &&
+        QFileInfo::exists(dir + QLatin1Char('/') + QLatin1String(kVectorsFile)))
+        throw LibraryError(
+            LibraryErrorKind::CatalogDamaged,
+            catalogPath.toStdString() +
+                ": the catalog is empty (0 bytes) but the library holds a vector cache: it was "
+                "truncated or overwritten; run 'photosearch-cli repair' to restore the copy kept "
+                "after the last successful run");
 }
 
 }  // namespace
@@ -64,15 +67,19 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
     if (!options.writable) {
         // Reading never creates a library: a mistyped --library must not answer "0 results".
         if (!QFileInfo(catalogPath).isFile())
-            throw LibraryError(LibraryErrorKind::NoLibrary, dir + ": no PhotoSearch library here; index a folder into it first "
-                                                                  "(photosearch-cli index FOLDER --library " + dir + ")");
+            throw LibraryError(LibraryErrorKind::NoLibrary,
+                               dir +
+                                   ": no PhotoSearch library here; index a folder into it first "
+                                   "(photosearch-cli index FOLDER --library " +
+                                   dir + ")");
         refuseEmptiedCatalog(lib->dir_, catalogPath);
     } else {
         if (!QDir().mkpath(lib->dir_)) {
             const QFileInfo parent(QFileInfo(lib->dir_).absolutePath());
             if (parent.exists() && !parent.isWritable())
                 throw LibraryError(LibraryErrorKind::ReadOnly, dir + ": cannot create the library folder: " +
-                                                                   parent.absoluteFilePath().toStdString() + " is read-only");
+                                                                   parent.absoluteFilePath().toStdString() +
+                                                                   " is read-only");
             throw AlignError(dir + ": cannot create the library folder");
         }
         lib->lock_ = acquireWriterLock(lib->dir_, &lib->removedStaleLock_);
@@ -81,8 +88,10 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
         if (options.verifyCatalog)
             if (const QString problems = writable->db().quickCheck(); problems != QLatin1String("ok"))
                 throw LibraryError(LibraryErrorKind::CatalogDamaged,
-                                   catalogPath.toStdString() + ": the catalog is damaged (" + problems.left(300).toStdString() +
-                                       "); run 'photosearch-cli repair' to restore the copy kept after the last successful run");
+                                   catalogPath.toStdString() + ": the catalog is damaged (" +
+                                       problems.left(300).toStdString() +
+                                       "); run 'photosearch-cli repair' to restore the copy kept after the "
+                                       "last successful run");
         lib->writer_ = std::make_unique<LibraryWriter>(std::move(writable));
     }
     // Searches, status, tag previews and the indexer's comparison read through their own connection: they
@@ -104,12 +113,16 @@ void PhotoLibrary::dropVectors() {
 }
 
 void PhotoLibrary::requireWritable() const {
-    if (!writer_) throw LibraryError(LibraryErrorKind::ReadOnly, dir_.toStdString() + ": the library was opened read-only");
+    if (!writer_)
+        throw LibraryError(LibraryErrorKind::ReadOnly,
+                           dir_.toStdString() + ": the library was opened read-only");
 }
 
 AlignEmbedder& PhotoLibrary::embedder() {
     std::lock_guard lock(loadMutex_);
-    if (!embedder_) embedder_ = AlignEmbedder::load({options_.modelDir, options_.device, options_.threads, options_.precision});
+    if (!embedder_)
+        embedder_ =
+            AlignEmbedder::load({options_.modelDir, options_.device, options_.threads, options_.precision});
     return *embedder_;
 }
 
@@ -118,17 +131,19 @@ QString PhotoLibrary::modelId() {
     if (!modelId_.isEmpty()) return modelId_;
     AlignEmbedder* e = nullptr;
     const PhotoCatalog& catalog = *reader_;
-    const ModelIdentity::Result identity = ModelIdentity::compute(options_.modelDir, catalog.meta(QStringLiteral("weights_key")),
-                                                                  catalog.meta(QStringLiteral("weights_sha256")), [&] { e = &embedder(); });
+    const ModelIdentity::Result identity =
+        ModelIdentity::compute(options_.modelDir, catalog.meta(QStringLiteral("weights_key")),
+                               catalog.meta(QStringLiteral("weights_sha256")), [&] { e = &embedder(); });
     const QString& id = identity.id;
     const QString stored = catalog.meta(QStringLiteral("model_id"));
     if (!stored.isEmpty() && stored != id && catalog.vectorCount() > 0)
-        throw LibraryError(LibraryErrorKind::ModelMismatch, dir_.toStdString() + ": this library was indexed with another model (" +
-                                                                catalog.meta(QStringLiteral("model_name")).toStdString() + ", id " +
-                                                                stored.toStdString() + ") than " + options_.modelDir.toStdString() + " (id " +
-                                                                id.toStdString() +
-                                                                "); vectors of two models never mix: use --model with the original "
-                                                                "model, or re-index everything with this one (photosearch-cli index --reindex)");
+        throw LibraryError(
+            LibraryErrorKind::ModelMismatch,
+            dir_.toStdString() + ": this library was indexed with another model (" +
+                catalog.meta(QStringLiteral("model_name")).toStdString() + ", id " + stored.toStdString() +
+                ") than " + options_.modelDir.toStdString() + " (id " + id.toStdString() +
+                "); vectors of two models never mix: use --model with the original "
+                "model, or re-index everything with this one (photosearch-cli index --reindex)");
     if (writer_)
         writer_->write([&](PhotoCatalog& c) {
             c.setMeta(QStringLiteral("weights_key"), identity.weightsKey);
@@ -168,7 +183,8 @@ std::shared_ptr<VectorIndex> PhotoLibrary::ensureVectors() {
     return current;
 }
 
-std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& catalog, const QString& id, int dim, bool* built) {
+std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& catalog, const QString& id,
+                                                              int dim, bool* built) {
     const QString file = dir_ + QLatin1Char('/') + QLatin1String(kVectorsFile);
     const int64_t generation = catalog.generation();
     const int64_t count = catalog.vectorCount();
@@ -180,8 +196,10 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
             auto loaded = VectorIndex::load(file, dim, sha, VectorIndex::maxFileBytes(count, dim));
             // The kind follows the library's size; an exact index that grew well past the limit, or an
             // approximate one that shrank well below it, is rebuilt as the other kind.
-            const bool grew = loaded->kind() == VectorIndex::Kind::Exact && count > VectorIndex::kExactUpTo * 3 / 2;
-            const bool shrank = loaded->kind() == VectorIndex::Kind::Approximate && count < VectorIndex::kExactUpTo / 2;
+            const bool grew =
+                loaded->kind() == VectorIndex::Kind::Exact && count > VectorIndex::kExactUpTo * 3 / 2;
+            const bool shrank =
+                loaded->kind() == VectorIndex::Kind::Approximate && count < VectorIndex::kExactUpTo / 2;
             if (loaded->size() == count && !grew && !shrank) {
                 std::lock_guard swap(vectorsMutex_);
                 vectors_ = std::move(loaded);
@@ -192,12 +210,15 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
         }
     }
     const QString dbPath = catalog.db().path();
-    std::shared_ptr<VectorIndex> index = VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
-        catalog.forEachVector(id, [&](int64_t photoId, const float* v, int d) {
-            if (d != dim) throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) + " values, the model " + std::to_string(dim));
-            visit(photoId, v);
+    std::shared_ptr<VectorIndex> index =
+        VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
+            catalog.forEachVector(id, [&](int64_t photoId, const float* v, int d) {
+                if (d != dim)
+                    throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) +
+                                     " values, the model " + std::to_string(dim));
+                visit(photoId, v);
+            });
         });
-    });
     if (built) *built = true;
     std::lock_guard swap(vectorsMutex_);
     vectors_ = index;
@@ -238,7 +259,8 @@ QString PhotoLibrary::addFolder(const QString& path) {
     if (!info.exists()) throw AlignError(path.toStdString() + ": folder not found");
     if (!info.isDir()) throw AlignError(path.toStdString() + ": not a folder");
     const QString folder = canonicalFolder(path);
-    if (folder == QFileInfo(dir_).canonicalFilePath()) throw AlignError(path.toStdString() + ": is the library's own folder");
+    if (folder == QFileInfo(dir_).canonicalFilePath())
+        throw AlignError(path.toStdString() + ": is the library's own folder");
     writer_->write([&](PhotoCatalog& c) { c.addFolder(folder); });
     return folder;
 }
@@ -246,23 +268,33 @@ QString PhotoLibrary::addFolder(const QString& path) {
 bool PhotoLibrary::removeFolder(const QString& path) {
     requireWritable();
     bool removed = false;
-    writer_->write([&](PhotoCatalog& c) { removed = c.removeFolder(canonicalFolder(path)) || c.removeFolder(QDir::cleanPath(path)); },
-                   [&] {
-                       if (removed) dropVectors();  // rebuilt without the folder's photos on next use
-                   });
+    writer_->write(
+        [&](PhotoCatalog& c) {
+            removed = c.removeFolder(canonicalFolder(path)) || c.removeFolder(QDir::cleanPath(path));
+        },
+        [&] {
+            if (removed) dropVectors();  // rebuilt without the folder's photos on next use
+        });
     if (removed) search_->refreshPaths();
     return removed;
 }
 
 std::vector<FolderRecord> PhotoLibrary::folders() const { return reader_->folders(); }
 
-std::vector<SearchResult> PhotoLibrary::search(const QString& text, const SearchOptions& options) { return search_->search(text, options); }
+std::vector<SearchResult> PhotoLibrary::search(const QString& text, const SearchOptions& options) {
+    return search_->search(text, options);
+}
 
-std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const SearchOptions& options) { return search_->similar(path, options); }
+std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const SearchOptions& options) {
+    return search_->similar(path, options);
+}
 
-std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold) { return search_->duplicates(threshold); }
+std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold) {
+    return search_->duplicates(threshold);
+}
 
-std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {
+std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStringList& labels,
+                                           const QString& promptTemplate) {
     requireWritable();
     auto tagged = computeTags(folderPath, labels, promptTemplate);
     saveTags(labels, tagged);
@@ -281,7 +313,8 @@ void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedP
     writer_->write([&](PhotoCatalog& c) { c.replaceTags(labelSet, records); });
 }
 
-std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, const QStringList& labels, const QString& promptTemplate) {
+std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, const QStringList& labels,
+                                                   const QString& promptTemplate) {
     if (labels.isEmpty()) throw AlignError("give at least one label");
     modelId();
     return ZeroShotTagger(embedder(), *reader_).compute(canonicalFolder(folderPath), labels, promptTemplate);

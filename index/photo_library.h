@@ -2,8 +2,8 @@
 
 #include "library_search.h"
 #include "photo_catalog.h"
-#include "zero_shot_tagger.h"
 #include "vector_index.h"
+#include "zero_shot_tagger.h"
 
 #include <QLockFile>
 #include <QString>
@@ -29,7 +29,7 @@ struct LibraryOptions {
     QString device = QStringLiteral("auto");
     int threads = 0;
     bool writable = false;  // takes the writer lock: index, tag, folders
-    QString precision;  // EmbedderOptions::precision; empty: $PHOTOSEARCH_PRECISION, else auto
+    QString precision;      // EmbedderOptions::precision; empty: $PHOTOSEARCH_PRECISION, else auto
     // Check every page of the catalog at open (PRAGMA quick_check): damage anywhere is reported before a run
     // builds on it. About a second for 100,000 photos, so the command line's index run asks for it and the
     // window does not (damage it reads later is reported then).
@@ -45,14 +45,14 @@ struct IndexProgress {
 };
 
 struct IndexReport {
-    int64_t indexed = 0;    // embedded in this run
+    int64_t indexed = 0;  // embedded in this run
     int64_t unchanged = 0;
-    int64_t moved = 0;      // found again at another path by content; vector and tags kept
-    int64_t copies = 0;     // byte-identical to a photo already indexed; its vector reused
+    int64_t moved = 0;   // found again at another path by content; vector and tags kept
+    int64_t copies = 0;  // byte-identical to a photo already indexed; its vector reused
     int64_t removed = 0;
-    int64_t offline = 0;    // under a folder that is not there now (unplugged drive); kept
+    int64_t offline = 0;  // under a folder that is not there now (unplugged drive); kept
     std::vector<std::pair<QString, QString>> failed;  // path, error
-    int64_t total = 0;      // photos searchable now
+    int64_t total = 0;                                // photos searchable now
     double elapsedSeconds = 0;
     bool cancelled = false;
     // Where the time went, in seconds. decode and preprocess are summed over the worker threads, which
@@ -63,15 +63,15 @@ struct IndexReport {
         double hash = 0;       // content hashes of new and changed files
         double decode = 0;
         double preprocess = 0;
-        double embed = 0;      // the image model
-        double write = 0;      // SQLite transactions and the FAISS cache
+        double embed = 0;  // the image model
+        double write = 0;  // SQLite transactions and the FAISS cache
     } stages;
 };
 
 // Pause, resume and cancel an index run from another thread; each takes effect within one batch. A paused
 // run sleeps until it is resumed or cancelled (no polling).
 class IndexControl {
-public:
+  public:
     void setPaused(bool paused);
     void cancel();
     // For a signal handler (Ctrl-C): only sets the flag, which is async-signal-safe; the run sees it at the
@@ -85,7 +85,7 @@ public:
     void waitWhilePaused();
     const std::atomic<bool>& cancelFlag() const { return cancelled_; }
 
-private:
+  private:
     std::atomic<bool> cancelled_{false};
     std::atomic<bool> paused_{false};
     std::mutex mutex_;
@@ -108,7 +108,7 @@ struct LibraryStatus {
 // cache, used by the command line and the window alike. Only one process writes at a time (a lock
 // file); any number may search.
 class PhotoLibrary {
-public:
+  public:
     static std::unique_ptr<PhotoLibrary> open(const LibraryOptions& options);
     ~PhotoLibrary();
 
@@ -125,9 +125,12 @@ public:
     // Photos like the image at `path` (in the library or not); the photo itself is left out.
     std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
     // Zero-shot tags for the photos under `folder`: softmax over logits_per_image, best label stored.
-    std::vector<TaggedPhoto> tag(const QString& folder, const QStringList& labels, const QString& promptTemplate = {});
-    // The two halves of tag(): compute (read-only, for a preview) and store (replacing earlier tags of the label set).
-    std::vector<TaggedPhoto> computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate = {});
+    std::vector<TaggedPhoto> tag(const QString& folder, const QStringList& labels,
+                                 const QString& promptTemplate = {});
+    // The two halves of tag(): compute (read-only, for a preview) and store (replacing earlier tags of the
+    // label set).
+    std::vector<TaggedPhoto> computeTags(const QString& folder, const QStringList& labels,
+                                         const QString& promptTemplate = {});
     void saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
     QStringList allTags() const;
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
@@ -149,10 +152,12 @@ public:
     // The lock of a writer that died (kill -9, a crash) was found and removed when this library was opened.
     bool removedStaleLock() const { return removedStaleLock_; }
 
-private:
+  private:
     PhotoLibrary() = default;
-    // The cache when it is trusted, else built from `catalog`; published as the current index. `built` says which.
-    std::shared_ptr<VectorIndex> loadOrBuildVectors(PhotoCatalog& catalog, const QString& modelId, int dim, bool* built);
+    // The cache when it is trusted, else built from `catalog`; published as the current index. `built` says
+    // which.
+    std::shared_ptr<VectorIndex> loadOrBuildVectors(PhotoCatalog& catalog, const QString& modelId, int dim,
+                                                    bool* built);
     void dropVectors();
     void saveVectors();
     // The catalog's last good copy (LibraryRepair), after a successful index run or tag run.
@@ -164,10 +169,12 @@ private:
     QString dir_;
     std::unique_ptr<QLockFile> lock_;
     std::unique_ptr<LibraryWriter> writer_;  // owns the write connection; null when read-only
-    std::unique_ptr<PhotoCatalog> reader_;   // committed data only, for searches, status and the indexer's diff
+    std::unique_ptr<PhotoCatalog>
+        reader_;  // committed data only, for searches, status and the indexer's diff
     std::unique_ptr<LibrarySearch> search_;
     std::unique_ptr<AlignEmbedder> embedder_;
-    std::shared_ptr<VectorIndex> vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
+    std::shared_ptr<VectorIndex>
+        vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
     mutable std::mutex vectorsMutex_;
     QString modelId_;
     bool removedStaleLock_ = false;

@@ -22,15 +22,17 @@ struct ScannedFile {
 // recursively, skipping hidden files and folders and the library's own folder, following symbolic
 // links to folders but never into a loop or twice into the same folder.
 class PhotoScanner {
-public:
+  public:
     explicit PhotoScanner(QString excludedDir = {});
     static bool isPhotoName(const QString& fileName);
 
     // Scans one folder; `cancel` is checked once per folder.
-    void scan(const QString& root, int64_t folderId, std::vector<ScannedFile>& out, const std::atomic<bool>* cancel = nullptr);
+    void scan(const QString& root, int64_t folderId, std::vector<ScannedFile>& out,
+              const std::atomic<bool>* cancel = nullptr);
 
-private:
-    void visit(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out, const std::atomic<bool>* cancel);
+  private:
+    void visit(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out,
+               const std::atomic<bool>* cancel);
     void reportUnrepresentableNames(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out);
     QString excluded_;
     QSet<QString> visited_;  // canonical folder paths

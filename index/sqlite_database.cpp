@@ -36,32 +36,39 @@ SqliteDatabase::SqliteDatabase(const QString& path, Mode mode) : path_(path) {
 
 SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
 
-void SqliteDatabase::fail(const std::string& what) const { throwError(sqlite3_extended_errcode(db_), what + ": " + sqlite3_errmsg(db_)); }
+void SqliteDatabase::fail(const std::string& what) const {
+    throwError(sqlite3_extended_errcode(db_), what + ": " + sqlite3_errmsg(db_));
+}
 
 void SqliteDatabase::throwError(int code, const std::string& detail) const {
     const std::string file = path_.toStdString();
     const std::string folder = QFileInfo(path_).absolutePath().toStdString();
     switch (code & 0xff) {
         case SQLITE_FULL:
-            throw LibraryError(LibraryErrorKind::DiskFull, "no space left on the disk holding " + folder + " (" + detail +
+            throw LibraryError(LibraryErrorKind::DiskFull, "no space left on the disk holding " + folder +
+                                                               " (" + detail +
                                                                "); free some space and run again");
         case SQLITE_READONLY:
         case SQLITE_PERM:
-            throw LibraryError(LibraryErrorKind::ReadOnly, folder + ": the library is read-only here (" + detail +
-                                                               "); searching works, changing it needs write permission");
+            throw LibraryError(LibraryErrorKind::ReadOnly,
+                               folder + ": the library is read-only here (" + detail +
+                                   "); searching works, changing it needs write permission");
         case SQLITE_CORRUPT:
         case SQLITE_NOTADB:
             throw LibraryError(LibraryErrorKind::CatalogDamaged,
-                               file + ": the catalog is damaged (" + detail + "); run 'photosearch-cli repair' to restore the copy "
-                                      "kept after the last successful run");
+                               file + ": the catalog is damaged (" + detail +
+                                   "); run 'photosearch-cli repair' to restore the copy "
+                                   "kept after the last successful run");
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
-            throw LibraryError(LibraryErrorKind::Locked, file + ": the catalog stayed locked by another PhotoSearch (" + detail +
-                                                             "); try again when it has finished");
+            throw LibraryError(LibraryErrorKind::Locked,
+                               file + ": the catalog stayed locked by another PhotoSearch (" + detail +
+                                   "); try again when it has finished");
         case SQLITE_IOERR:
             if (code == SQLITE_IOERR_WRITE || code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_TRUNCATE)
-                throw LibraryError(LibraryErrorKind::DiskFull, "cannot write to the disk holding " + folder + " (" + detail +
-                                                                   "); it may be full or failing: free some space and run again");
+                throw LibraryError(LibraryErrorKind::DiskFull,
+                                   "cannot write to the disk holding " + folder + " (" + detail +
+                                       "); it may be full or failing: free some space and run again");
             break;
         default:
             break;
@@ -87,7 +94,8 @@ void SqliteDatabase::backupTo(const QString& destination) {
     const QString temp = destination + QStringLiteral(".tmp");
     QFile::remove(temp);
     sqlite3* out = nullptr;
-    if (sqlite3_open_v2(QFile::encodeName(temp).constData(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(QFile::encodeName(temp).constData(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
         sqlite3_close(out);
         throw AlignError(temp.toStdString() + ": cannot create the catalog's backup");
     }
@@ -97,7 +105,8 @@ void SqliteDatabase::backupTo(const QString& destination) {
     if (rc == SQLITE_DONE) rc = sqlite3_exec(out, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
     const std::string message = sqlite3_errmsg(out);
     sqlite3_close(out);
-    if (rc != SQLITE_OK || std::rename(QFile::encodeName(temp).constData(), QFile::encodeName(destination).constData()) != 0) {
+    if (rc != SQLITE_OK ||
+        std::rename(QFile::encodeName(temp).constData(), QFile::encodeName(destination).constData()) != 0) {
         QFile::remove(temp);
         throw AlignError(destination.toStdString() + ": cannot write the catalog's backup: " + message);
     }
@@ -114,7 +123,8 @@ int64_t SqliteDatabase::lastInsertId() const { return sqlite3_last_insert_rowid(
 int SqliteDatabase::changes() const { return sqlite3_changes(db_); }
 
 SqliteStatement::SqliteStatement(SqliteDatabase& db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.handle(), sql, -1, &stmt_, nullptr) != SQLITE_OK) db.fail("cannot prepare a query");
+    if (sqlite3_prepare_v2(db.handle(), sql, -1, &stmt_, nullptr) != SQLITE_OK)
+        db.fail("cannot prepare a query");
 }
 
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }

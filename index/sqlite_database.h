@@ -16,7 +16,7 @@ class SqliteDatabase;
 
 // One prepared statement. Bind by 1-based index, step, read columns by 0-based index.
 class SqliteStatement {
-public:
+  public:
     SqliteStatement(SqliteDatabase& db, const char* sql);
     ~SqliteStatement();
     SqliteStatement(const SqliteStatement&) = delete;
@@ -39,7 +39,7 @@ public:
     QByteArray blob(int column) const;
     bool isNull(int column) const;
 
-private:
+  private:
     SqliteDatabase& db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
@@ -48,7 +48,7 @@ private:
 // database file and what SQLite said, a LibraryError where a caller can act on its kind (disk full,
 // read-only, damaged, locked).
 class SqliteDatabase {
-public:
+  public:
     enum class Mode { ReadWrite, ReadOnly, Immutable };  // Immutable: read-only media, no locks, no -shm file
     explicit SqliteDatabase(const QString& path, Mode mode = Mode::ReadWrite);
     ~SqliteDatabase();
@@ -68,8 +68,9 @@ public:
     sqlite3* handle() const { return db_; }
     [[noreturn]] void fail(const std::string& what) const;
 
-private:
-    // A LibraryError of the kind SQLite's (extended) result code means, else an AlignError; both name the file.
+  private:
+    // A LibraryError of the kind SQLite's (extended) result code means, else an AlignError; both name the
+    // file.
     [[noreturn]] void throwError(int code, const std::string& detail) const;
     QString path_;
     sqlite3* db_ = nullptr;
@@ -77,12 +78,12 @@ private:
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when destroyed uncommitted (an exception on the way).
 class SqliteTransaction {
-public:
+  public:
     explicit SqliteTransaction(SqliteDatabase& db);
     ~SqliteTransaction();
     void commit();
 
-private:
+  private:
     SqliteDatabase& db_;
     bool done_ = false;
 };

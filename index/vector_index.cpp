@@ -15,13 +15,13 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <random>
 #include <unordered_set>
-#include <unistd.h>
 
 namespace photosearch {
 
@@ -35,7 +35,9 @@ std::unique_ptr<faiss::IndexIDMap2> makeExact(int dim) {
 }
 
 faiss::IndexIDMap2* asExact(faiss::Index* index) { return dynamic_cast<faiss::IndexIDMap2*>(index); }
-faiss::IndexIVFScalarQuantizer* asApproximate(faiss::Index* index) { return dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index); }
+faiss::IndexIVFScalarQuantizer* asApproximate(faiss::Index* index) {
+    return dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index);
+}
 
 // The best k (score, id) pairs, best first.
 using TopK = std::vector<std::pair<float, int64_t>>;
@@ -62,7 +64,8 @@ std::vector<float> unitVector(const float* values, int dim) {
 VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeExact(dim)) {}
 VectorIndex::~VectorIndex() = default;
 
-std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const VectorSource& source, int64_t exactUpTo) {
+std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const VectorSource& source,
+                                                int64_t exactUpTo) {
     auto out = std::make_unique<VectorIndex>(dim);
     constexpr size_t kChunk = 8192;
     std::vector<int64_t> ids;
@@ -85,7 +88,8 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
     //    calibration queries: photos' vectors moved to cosine 0.5 from them, a text query's distance from
     //    the photos it finds. (At cosine 0.3 the synthetic benchmark data needs nearly every cell, and
     //    the index is then slower than exact search.)
-    const int64_t nlist = std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 64, 8192);
+    const int64_t nlist =
+        std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 64, 8192);
     const int64_t sampleSize = std::min<int64_t>(count, 64 * nlist);
     std::vector<float> sample(static_cast<size_t>(sampleSize * dim));
     std::mt19937_64 random(20261124);
@@ -109,14 +113,16 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
         }
         const float scale = static_cast<float>(std::sqrt(1 / 0.25 - 1) / std::sqrt(norm));  // cosine 0.5
         const float* v = sample.data() + static_cast<size_t>(q) * (n / queries) * dim;
-        for (int j = 0; j < dim; ++j) noise[static_cast<size_t>(j)] = v[j] + noise[static_cast<size_t>(j)] * scale;
+        for (int j = 0; j < dim; ++j)
+            noise[static_cast<size_t>(j)] = v[j] + noise[static_cast<size_t>(j)] * scale;
         const std::vector<float> unit = unitVector(noise.data(), dim);
         std::copy(unit.begin(), unit.end(), query.begin() + static_cast<size_t>(q) * dim);
     }
 
     // 2. Train the cells and the 8-bit quantizer on the sample.
     auto* quantizer = new faiss::IndexFlatIP(dim);
-    auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(quantizer, dim, static_cast<size_t>(nlist), faiss::ScalarQuantizer::QT_8bit,
+    auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(quantizer, dim, static_cast<size_t>(nlist),
+                                                                faiss::ScalarQuantizer::QT_8bit,
                                                                 faiss::METRIC_INNER_PRODUCT);
     ivf->own_fields = true;
     ivf->cp.niter = 10;
@@ -142,7 +148,8 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
         for (int q = 0; q < queries; ++q)
             for (int64_t j = 0; j < k; ++j)
                 if (const faiss::Index::idx_t r = rows[static_cast<size_t>(q * k + j)]; r >= 0)
-                    keepBest(truth[static_cast<size_t>(q)], scores[static_cast<size_t>(q * k + j)], ids[static_cast<size_t>(r)], kTop);
+                    keepBest(truth[static_cast<size_t>(q)], scores[static_cast<size_t>(q * k + j)],
+                             ids[static_cast<size_t>(r)], kTop);
         ids.clear();
         data.clear();
     };
@@ -204,7 +211,8 @@ void VectorIndex::removeLocked(const std::vector<int64_t>& ids) {
 }
 
 void VectorIndex::add(const std::vector<int64_t>& ids, const std::vector<float>& vectors) {
-    if (vectors.size() != ids.size() * static_cast<size_t>(dim_)) throw AlignError("vector batch of the wrong size");
+    if (vectors.size() != ids.size() * static_cast<size_t>(dim_))
+        throw AlignError("vector batch of the wrong size");
     if (ids.empty()) return;
     std::unique_lock lock(mutex_);
     removeLocked(ids);  // one entry per id: replace, never duplicate
@@ -274,25 +282,30 @@ QString VectorIndex::save(const QString& path) const {
     const QString sha = Digest::sha256OfFile(temp, &error);
     if (sha.isEmpty() || std::rename(tempName.constData(), QFile::encodeName(path).constData()) != 0) {
         QFile::remove(temp);
-        throw AlignError(path.toStdString() + ": cannot save the vector index" + (error.isEmpty() ? std::string(" (disk full?)") : ": " + error.toStdString()));
+        throw AlignError(path.toStdString() + ": cannot save the vector index" +
+                         (error.isEmpty() ? std::string(" (disk full?)") : ": " + error.toStdString()));
     }
     return sha;
 }
 
-std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim, const QString& expectedSha256, qint64 maxBytes) {
+std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim, const QString& expectedSha256,
+                                               qint64 maxBytes) {
     const QFileInfo info(path);
     if (!info.exists()) throw AlignError(path.toStdString() + ": not found");
     // Checked before FAISS reads a byte: it allocates whatever sizes the file declares.
     if (maxBytes >= 0 && info.size() > maxBytes)
-        throw AlignError(path.toStdString() + ": " + std::to_string(info.size()) + " bytes, more than the library's vectors can take (" +
-                         std::to_string(maxBytes) + "); not this library's cache");
+        throw AlignError(path.toStdString() + ": " + std::to_string(info.size()) +
+                         " bytes, more than the library's vectors can take (" + std::to_string(maxBytes) +
+                         "); not this library's cache");
     if (!expectedSha256.isEmpty()) {
         QString error;
         const QString sha = Digest::sha256OfFile(path, &error);
         if (sha != expectedSha256)
-            throw AlignError(path.toStdString() + (sha.isEmpty() ? ": unreadable: " + error.toStdString()
-                                                                 : std::string(": its checksum is not the one recorded when it was saved "
-                                                                               "(damaged, or another library's cache)")));
+            throw AlignError(path.toStdString() +
+                             (sha.isEmpty()
+                                  ? ": unreadable: " + error.toStdString()
+                                  : std::string(": its checksum is not the one recorded when it was saved "
+                                                "(damaged, or another library's cache)")));
     }
     std::unique_ptr<faiss::Index> raw;
     try {
@@ -301,15 +314,18 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim, con
         throw AlignError(path.toStdString() + ": unreadable vector index: " + e.what());
     }
     auto out = std::make_unique<VectorIndex>(dim);
-    if (auto* map = asExact(raw.get()); map && dynamic_cast<faiss::IndexFlatIP*>(map->index) && map->d == dim) {
+    if (auto* map = asExact(raw.get());
+        map && dynamic_cast<faiss::IndexFlatIP*>(map->index) && map->d == dim) {
         map->own_fields = true;
-    } else if (auto* ivf = asApproximate(raw.get());
-               ivf && ivf->d == dim && ivf->metric_type == faiss::METRIC_INNER_PRODUCT && ivf->direct_map.type == faiss::DirectMap::Hashtable) {
+    } else if (auto* ivf = asApproximate(raw.get()); ivf && ivf->d == dim &&
+                                                     ivf->metric_type == faiss::METRIC_INNER_PRODUCT &&
+                                                     ivf->direct_map.type == faiss::DirectMap::Hashtable) {
         out->kind_ = Kind::Approximate;
         out->recall_ = std::nan("");  // measured when built, not stored
         ivf->parallel_mode = 1;
     } else {
-        throw AlignError(path.toStdString() + ": not a PhotoSearch vector index of dimension " + std::to_string(dim));
+        throw AlignError(path.toStdString() + ": not a PhotoSearch vector index of dimension " +
+                         std::to_string(dim));
     }
     out->index_ = std::move(raw);
     return out;

@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace photosearch {
 
 struct ScoredId {
@@ -37,7 +36,7 @@ using VectorSource = std::function<void(const std::function<void(int64_t id, con
 //    least kTargetRecall against exact search, for queries as far from the photos as text queries are
 //    (cosine 0.5), and at least 1/16 of the cells.
 class VectorIndex {
-public:
+  public:
     enum class Kind { Exact, Approximate };
     static constexpr int64_t kExactUpTo = 20000;
     static constexpr double kTargetRecall = 0.97;  // the issue asks 0.95; a margin for unseen queries
@@ -52,7 +51,7 @@ public:
 
     int dim() const { return dim_; }
     Kind kind() const { return kind_; }
-    int nprobe() const;             // approximate only: cells searched per query
+    int nprobe() const;                                // approximate only: cells searched per query
     double measuredRecall() const { return recall_; }  // approximate only: at build time
     int64_t size() const;
     void add(const std::vector<int64_t>& ids, const std::vector<float>& vectors);  // ids.size() x dim
@@ -67,11 +66,12 @@ public:
     // Throws AlignError when the file is missing, unreadable, not ours or of another dimension; with
     // `expectedSha256`, also when its checksum differs (damaged, or copied from another library), and with
     // `maxBytes`, when it is larger (checked before FAISS reads it, so a forged header allocates nothing).
-    static std::unique_ptr<VectorIndex> load(const QString& path, int dim, const QString& expectedSha256 = {}, qint64 maxBytes = -1);
+    static std::unique_ptr<VectorIndex> load(const QString& path, int dim, const QString& expectedSha256 = {},
+                                             qint64 maxBytes = -1);
     // A generous bound on the file size of `count` vectors of `dim` values, of either kind.
     static qint64 maxFileBytes(int64_t count, int dim);
 
-private:
+  private:
     void removeLocked(const std::vector<int64_t>& ids);
 
     int dim_;

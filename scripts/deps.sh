@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libfaiss-dev libopencv-dev libjpeg-dev libpng-dev libssl-dev libsqlite3-dev
   xvfb xauth
-  clang libclang-rt-14-dev llvm
+  clang libclang-rt-14-dev llvm clang-format
 )
 
 missing=()

@@ -3,6 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/deps.sh"
+"$root/scripts/format.sh" --check  # the style is checked, not argued about: scripts/format.sh fixes it
 "$root/scripts/build.sh"
 (cd "${BUILD_DIR:-$root/build}" && ctest --output-on-failure --timeout 900 "$@")
 # Then the hardening run: the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and a

@@ -6,21 +6,25 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTimer>
 
 namespace {
-bool isLarge(const QString& name) { return name.endsWith(QStringLiteral(".safetensors")) || name.endsWith(QStringLiteral(".bin")); }
+bool isLarge(const QString& name) {
+    return name.endsWith(QStringLiteral(".safetensors")) || name.endsWith(QStringLiteral(".bin"));
+}
 }  // namespace
 
-FakeHub::FakeHub(const QString& repo, const QString& modelDir, QObject* parent) : QObject(parent), repo_(repo) {
+FakeHub::FakeHub(const QString& repo, const QString& modelDir, QObject* parent)
+    : QObject(parent), repo_(repo) {
     for (const QString& name : QDir(modelDir).entryList(QDir::Files)) {
         QFile f(QDir(modelDir).filePath(name));
         f.open(QIODevice::ReadOnly);
         files_[name] = f.readAll();
-        sha256_[name] = QString::fromLatin1(QCryptographicHash::hash(files_[name], QCryptographicHash::Sha256).toHex());
+        sha256_[name] =
+            QString::fromLatin1(QCryptographicHash::hash(files_[name], QCryptographicHash::Sha256).toHex());
     }
     files_[QStringLiteral("README.md")] = "# a model card\n";
     server_.listen(QHostAddress::LocalHost, 0);
@@ -57,10 +61,11 @@ void FakeHub::serve(QTcpSocket* socket, const QByteArray& request) {
     }
     if (headers.contains("authorization")) authorizations << QString::fromLatin1(headers["authorization"]);
 
-    auto reply = [&](int status, const QByteArray& reason, QList<QPair<QByteArray, QByteArray>> extra, const QByteArray& body,
-                     qint64 declaredLength = -1, qint64 cutAfter = -1) {
+    auto reply = [&](int status, const QByteArray& reason, QList<QPair<QByteArray, QByteArray>> extra,
+                     const QByteArray& body, qint64 declaredLength = -1, qint64 cutAfter = -1) {
         QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
-        extra.append(qMakePair(QByteArray("Content-Length"), QByteArray::number(declaredLength >= 0 ? declaredLength : body.size())));
+        extra.append(qMakePair(QByteArray("Content-Length"),
+                               QByteArray::number(declaredLength >= 0 ? declaredLength : body.size())));
         extra.append(qMakePair(QByteArray("Connection"), QByteArray("close")));
         for (const auto& [k, v] : extra) head += k + ": " + v + "\r\n";
         socket->write(head + "\r\n");
@@ -70,29 +75,38 @@ void FakeHub::serve(QTcpSocket* socket, const QByteArray& request) {
             *send = [guarded, body, send](qint64 at) {
                 if (!guarded || guarded->state() != QAbstractSocket::ConnectedState) return;
                 guarded->write(body.mid(at, 65536));
-                if (at + 65536 < body.size()) QTimer::singleShot(5, guarded, [send, at] { (*send)(at + 65536); });
-                else guarded->disconnectFromHost();
+                if (at + 65536 < body.size())
+                    QTimer::singleShot(5, guarded, [send, at] { (*send)(at + 65536); });
+                else
+                    guarded->disconnectFromHost();
             };
             (*send)(0);
             return;
         }
         if (method != "HEAD") socket->write(cutAfter >= 0 ? body.left(cutAfter) : body);
         socket->flush();
-        if (cutAfter >= 0) socket->abort();
-        else socket->disconnectFromHost();
+        if (cutAfter >= 0)
+            socket->abort();
+        else
+            socket->disconnectFromHost();
     };
 
     if (path == QStringLiteral("/api/models/") + repo_) {
         QJsonArray siblings;
-        for (const QString& name : files_.keys()) siblings.append(QJsonObject{{QStringLiteral("rfilename"), name}});
+        for (const QString& name : files_.keys())
+            siblings.append(QJsonObject{{QStringLiteral("rfilename"), name}});
         return reply(200, "OK", {{"Content-Type", "application/json"}},
-                     QJsonDocument(QJsonObject{{QStringLiteral("id"), repo_}, {QStringLiteral("sha"), commit}, {QStringLiteral("siblings"), siblings}}).toJson());
+                     QJsonDocument(QJsonObject{{QStringLiteral("id"), repo_},
+                                               {QStringLiteral("sha"), commit},
+                                               {QStringLiteral("siblings"), siblings}})
+                         .toJson());
     }
     static const QRegularExpression resolve(QStringLiteral("^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$"));
     static const QRegularExpression blob(QStringLiteral("^/blobs/([0-9a-f]{64})$"));
     if (const auto m = resolve.match(path); m.hasMatch()) {
         const QString name = m.captured(3);
-        if (m.captured(1) != repo_ || m.captured(2) != commit || !files_.contains(name) || name == missingFile)
+        if (m.captured(1) != repo_ || m.captured(2) != commit || !files_.contains(name) ||
+            name == missingFile)
             return reply(404, "Not Found", {{"X-Error-Code", "EntryNotFound"}}, "Entry not found");
         if (isLarge(name))
             return reply(302, "Found",
@@ -101,7 +115,10 @@ void FakeHub::serve(QTcpSocket* socket, const QByteArray& request) {
                           {"X-Linked-Size", QByteArray::number(files_[name].size())}},
                          {});
         const QByteArray& data = files_[name];
-        const QByteArray gitSha = QCryptographicHash::hash("blob " + QByteArray::number(data.size()) + '\0' + data, QCryptographicHash::Sha1).toHex();
+        const QByteArray gitSha =
+            QCryptographicHash::hash("blob " + QByteArray::number(data.size()) + '\0' + data,
+                                     QCryptographicHash::Sha1)
+                .toHex();
         return reply(200, "OK", {{"ETag", '"' + gitSha + '"'}}, data);
     }
     if (const auto m = blob.match(path); m.hasMatch()) {
@@ -116,10 +133,13 @@ void FakeHub::serve(QTcpSocket* socket, const QByteArray& request) {
         const QByteArray body = data.mid(from);
         QList<QPair<QByteArray, QByteArray>> extra{{"ETag", ('"' + sha256_[name] + '"').toLatin1()}};
         if (from > 0)
-            extra.append(qMakePair(QByteArray("Content-Range"), "bytes " + QByteArray::number(from) + '-' + QByteArray::number(data.size() - 1) + '/' + QByteArray::number(data.size())));
+            extra.append(qMakePair(QByteArray("Content-Range"), "bytes " + QByteArray::number(from) + '-' +
+                                                                    QByteArray::number(data.size() - 1) +
+                                                                    '/' + QByteArray::number(data.size())));
         if (name == dropFile && !dropped_) {
             dropped_ = true;
-            return reply(from > 0 ? 206 : 200, from > 0 ? "Partial Content" : "OK", extra, body, body.size(), dropAfter);
+            return reply(from > 0 ? 206 : 200, from > 0 ? "Partial Content" : "OK", extra, body, body.size(),
+                         dropAfter);
         }
         return reply(from > 0 ? 206 : 200, from > 0 ? "Partial Content" : "OK", extra, body);
     }

@@ -11,7 +11,7 @@
 // to misbehave (drop a connection mid-file, serve corrupted bytes, answer 404).
 class FakeHub : public QObject {
     Q_OBJECT
-public:
+  public:
     FakeHub(const QString& repo, const QString& modelDir, QObject* parent = nullptr);
     QString endpoint() const;
 
@@ -24,7 +24,7 @@ public:
     QStringList rangeRequests;   // "file bytes=N-" for every ranged download
     QStringList authorizations;  // Authorization headers seen
 
-private:
+  private:
     void serve(class QTcpSocket* socket, const QByteArray& request);
     QTcpServer server_;
     QString repo_;

@@ -19,7 +19,8 @@ QString dataPath(const QString& relative) {
 
 QJsonDocument readJson(const QString& relative) {
     QFile f(dataPath(relative));
-    if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot open test data " + relative.toStdString());
+    if (!f.open(QIODevice::ReadOnly))
+        throw std::runtime_error("cannot open test data " + relative.toStdString());
     QJsonParseError error{};
     QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &error);
     if (error.error != QJsonParseError::NoError)
@@ -28,7 +29,8 @@ QJsonDocument readJson(const QString& relative) {
 }
 
 cv::Mat readRgb(const QString& relative) {
-    const cv::Mat bgr = cv::imread(dataPath(relative).toStdString(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    const cv::Mat bgr =
+        cv::imread(dataPath(relative).toStdString(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
     if (bgr.empty()) throw std::runtime_error("cannot read test image " + relative.toStdString());
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
@@ -50,11 +52,12 @@ QByteArray makeSafetensors(const std::vector<std::pair<std::string, RawTensor>>&
     for (const auto& [name, t] : tensors) {
         QJsonArray shape;
         for (int64_t d : t.shape) shape.append(static_cast<qint64>(d));
-        header.insert(QString::fromStdString(name),
-                      QJsonObject{{"dtype", QString::fromStdString(t.dtype)},
-                                  {"shape", shape},
-                                  {"data_offsets", QJsonArray{static_cast<qint64>(data.size()),
-                                                              static_cast<qint64>(data.size() + t.bytes.size())}}});
+        header.insert(
+            QString::fromStdString(name),
+            QJsonObject{{"dtype", QString::fromStdString(t.dtype)},
+                        {"shape", shape},
+                        {"data_offsets", QJsonArray{static_cast<qint64>(data.size()),
+                                                    static_cast<qint64>(data.size() + t.bytes.size())}}});
         data += t.bytes;
     }
     const QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
@@ -74,22 +77,45 @@ QByteArray makeStoredZip(const std::vector<std::pair<QString, QByteArray>>& reco
     for (const auto& [name, data] : records) {
         const QByteArray n = name.toUtf8();
         const quint64 offset = static_cast<quint64>(out.size());
-        putLe(out, 0x04034b50, 4); putLe(out, 20, 2); putLe(out, 0, 2); putLe(out, 0, 2);  // sig, version, flags, stored
-        putLe(out, 0, 4); putLe(out, 0, 4);                                                 // time/date, crc (unchecked)
-        putLe(out, data.size(), 4); putLe(out, data.size(), 4); putLe(out, n.size(), 2); putLe(out, 0, 2);
+        putLe(out, 0x04034b50, 4);
+        putLe(out, 20, 2);
+        putLe(out, 0, 2);
+        putLe(out, 0, 2);  // sig, version, flags, stored
+        putLe(out, 0, 4);
+        putLe(out, 0, 4);  // time/date, crc (unchecked)
+        putLe(out, data.size(), 4);
+        putLe(out, data.size(), 4);
+        putLe(out, n.size(), 2);
+        putLe(out, 0, 2);
         out += n + data;
-        putLe(directory, 0x02014b50, 4); putLe(directory, 20, 2); putLe(directory, 20, 2); putLe(directory, 0, 2);
-        putLe(directory, 0, 2); putLe(directory, 0, 4); putLe(directory, 0, 4);
-        putLe(directory, data.size(), 4); putLe(directory, data.size(), 4); putLe(directory, n.size(), 2);
-        putLe(directory, 0, 2); putLe(directory, 0, 2); putLe(directory, 0, 2); putLe(directory, 0, 2);
-        putLe(directory, 0, 4); putLe(directory, offset, 4);
+        putLe(directory, 0x02014b50, 4);
+        putLe(directory, 20, 2);
+        putLe(directory, 20, 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 4);
+        putLe(directory, 0, 4);
+        putLe(directory, data.size(), 4);
+        putLe(directory, data.size(), 4);
+        putLe(directory, n.size(), 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 2);
+        putLe(directory, 0, 4);
+        putLe(directory, offset, 4);
         directory += n;
     }
     const quint64 dirOffset = static_cast<quint64>(out.size());
     out += directory;
-    putLe(out, 0x06054b50, 4); putLe(out, 0, 2); putLe(out, 0, 2);
-    putLe(out, records.size(), 2); putLe(out, records.size(), 2);
-    putLe(out, directory.size(), 4); putLe(out, dirOffset, 4); putLe(out, 0, 2);
+    putLe(out, 0x06054b50, 4);
+    putLe(out, 0, 2);
+    putLe(out, 0, 2);
+    putLe(out, records.size(), 2);
+    putLe(out, records.size(), 2);
+    putLe(out, directory.size(), 4);
+    putLe(out, dirOffset, 4);
+    putLe(out, 0, 2);
     return out;
 }
 
@@ -99,7 +125,8 @@ void copyFolder(const QString& from, const QString& to) {
     for (const QString& name : source.entryList(QDir::Files)) {
         const QString target = QDir(to).filePath(name);
         QFile::remove(target);
-        if (!QFile::copy(source.filePath(name), target)) throw std::runtime_error("cannot copy " + name.toStdString());
+        if (!QFile::copy(source.filePath(name), target))
+            throw std::runtime_error("cannot copy " + name.toStdString());
         QFile::setPermissions(target, QFile::ReadOwner | QFile::WriteOwner);
     }
 }
@@ -113,8 +140,10 @@ QByteArray readFile(const QString& path) {
 QStringList makePhotos(const QString& dir, int variant) {
     QDir().mkpath(dir);
     QStringList paths;
-    for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"}) {
-        cv::Mat bgr = cv::imread(dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+    for (const char* name :
+         {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "gray.png", "wide.jpg"}) {
+        cv::Mat bgr = cv::imread(dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(),
+                                 cv::IMREAD_COLOR);
         bgr += cv::Scalar(variant * 7, variant * 3, variant * 5);
         const QString base = QString::fromLatin1(name).section(QLatin1Char('.'), 0, 0);
         const QString jpg = dir + QLatin1Char('/') + base + QStringLiteral(".jpg");
@@ -135,10 +164,10 @@ QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation) {
     cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
     // Little-endian TIFF: header, IFD0 with one SHORT entry (0x0112), no next IFD.
     QByteArray tiff("II*\0\x08\0\0\0", 8);
-    tiff += QByteArray("\x01\x00", 2);                                   // one entry
-    tiff += QByteArray("\x12\x01\x03\x00\x01\x00\x00\x00", 8);           // tag, SHORT, count 1
-    tiff += QByteArray(1, char(orientation)) + QByteArray(3, '\0');      // value
-    tiff += QByteArray(4, '\0');                                         // next IFD
+    tiff += QByteArray("\x01\x00", 2);                               // one entry
+    tiff += QByteArray("\x12\x01\x03\x00\x01\x00\x00\x00", 8);       // tag, SHORT, count 1
+    tiff += QByteArray(1, char(orientation)) + QByteArray(3, '\0');  // value
+    tiff += QByteArray(4, '\0');                                     // next IFD
     const QByteArray payload = QByteArray("Exif\0\0", 6) + tiff;
     const int length = payload.size() + 2;
     QByteArray app1("\xFF\xE1", 2);
@@ -147,7 +176,8 @@ QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation) {
     app1 += payload;
     QByteArray out(reinterpret_cast<const char*>(encoded.data()), 2);
     out += app1;
-    out += QByteArray(reinterpret_cast<const char*>(encoded.data()) + 2, static_cast<qsizetype>(encoded.size() - 2));
+    out += QByteArray(reinterpret_cast<const char*>(encoded.data()) + 2,
+                      static_cast<qsizetype>(encoded.size() - 2));
     return out;
 }
 

@@ -12,7 +12,7 @@ using namespace photosearch;
 class TestAlignConfig : public QObject {
     Q_OBJECT
 
-private:
+  private:
     QTemporaryDir tmp_;
 
     QString writeConfig(const QByteArray& json) {
@@ -21,7 +21,7 @@ private:
         return path;
     }
 
-private slots:
+  private slots:
     void tinyConfigReadsKeysAndDefaults() {
         const AlignConfig c = AlignConfig::fromFile(test::dataPath("align-tiny/model/config.json"));
         QCOMPARE(c.projectionDim, 80);
@@ -90,10 +90,11 @@ private slots:
     void badConfigsNameTheKey_data() {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("mentions");
-        QTest::newRow("string for an integer")
-            << QByteArray(R"({"text_config": {"hidden_size": "768"}})") << "text_config.hidden_size: expected an integer";
+        QTest::newRow("string for an integer") << QByteArray(R"({"text_config": {"hidden_size": "768"}})")
+                                               << "text_config.hidden_size: expected an integer";
         QTest::newRow("fraction for an integer")
-            << QByteArray(R"({"text_config": {"num_hidden_layers": 2.5}})") << "text_config.num_hidden_layers";
+            << QByteArray(R"({"text_config": {"num_hidden_layers": 2.5}})")
+            << "text_config.num_hidden_layers";
         QTest::newRow("heads do not divide hidden size")
             << QByteArray(R"({"text_config": {"hidden_size": 30, "num_attention_heads": 4}})")
             << "text_config.hidden_size: 30 is not a multiple of num_attention_heads";
@@ -101,8 +102,8 @@ private slots:
                                        << "text_config.intermediate_size: must be positive";
         QTest::newRow("unknown activation") << QByteArray(R"({"vision_config": {"hidden_act": "wobble"}})")
                                             << "vision_config.hidden_act: unknown activation";
-        QTest::newRow("list of wrong length")
-            << QByteArray(R"({"vision_config": {"strides": [1, 2]}})") << "vision_config.strides: has 2 entries, expected 7";
+        QTest::newRow("list of wrong length") << QByteArray(R"({"vision_config": {"strides": [1, 2]}})")
+                                              << "vision_config.strides: has 2 entries, expected 7";
         QTest::newRow("stride 3") << QByteArray(R"({"vision_config": {"strides": [1, 3, 2, 2, 1, 2, 1]}})")
                                   << "vision_config.strides: entries must be 1 or 2";
         QTest::newRow("list with a string")
@@ -113,10 +114,10 @@ private slots:
         QTest::newRow("position embedding")
             << QByteArray(R"({"text_config": {"position_embedding_type": "rotary"}})")
             << "text_config.position_embedding_type";
-        QTest::newRow("text_config not an object") << QByteArray(R"({"text_config": 3})")
-                                                   << "text_config: expected an object";
-        QTest::newRow("projection mismatch")
-            << QByteArray(R"({"projection_dim": 512})") << "projection_dim: is 512, but the vision model outputs 640";
+        QTest::newRow("text_config not an object")
+            << QByteArray(R"({"text_config": 3})") << "text_config: expected an object";
+        QTest::newRow("projection mismatch") << QByteArray(R"({"projection_dim": 512})")
+                                             << "projection_dim: is 512, but the vision model outputs 640";
         QTest::newRow("not JSON") << QByteArray("{\"projection_dim\": ") << "not valid JSON";
         QTest::newRow("a list at top level") << QByteArray("[1, 2]") << "expected a JSON object";
     }

@@ -34,14 +34,15 @@ double relativeError(const torch::Tensor& ours, const torch::Tensor& ref) {
     return ((ours.to(torch::kFloat32) - ref).abs() / (1.0 + ref.abs())).max().item<double>();
 }
 
-#define COMPARE_TENSOR(ours, name)                                                                   \
-    do {                                                                                             \
-        const double err_ = relativeError((ours), reference(*expected_, (name)));                    \
-        qInfo("%s: worst relative error %.3g", std::string(name).c_str(), err_);                    \
-        QVERIFY2(err_ <= kTolerance, qPrintable(QStringLiteral("%1: relative error %2 (shape %3)")  \
-                                                     .arg(QString::fromStdString(name))             \
-                                                     .arg(err_)                                      \
-                                                     .arg(QString::fromStdString(shapeString((ours).sizes().vec()))))); \
+#define COMPARE_TENSOR(ours, name)                                                                 \
+    do {                                                                                           \
+        const double err_ = relativeError((ours), reference(*expected_, (name)));                  \
+        qInfo("%s: worst relative error %.3g", std::string(name).c_str(), err_);                   \
+        QVERIFY2(err_ <= kTolerance,                                                               \
+                 qPrintable(QStringLiteral("%1: relative error %2 (shape %3)")                     \
+                                .arg(QString::fromStdString(name))                                 \
+                                .arg(err_)                                                         \
+                                .arg(QString::fromStdString(shapeString((ours).sizes().vec()))))); \
     } while (0)
 
 }  // namespace
@@ -67,7 +68,7 @@ class TestAlignModel : public QObject {
         QTest::newRow("pytorch_model.bin") << "pytorch_model.bin";
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         torch::set_num_threads(2);
         expected_ = SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
@@ -77,7 +78,8 @@ private slots:
         std::vector<torch::Tensor> images;
         for (const QJsonValue& name : cases_["images"].toArray()) {
             // The reference ignores EXIF orientation.
-            const auto decoded = ImageDecoder::decodeFile(test::dataPath("align-tiny/expected/images/" + name.toString()), false);
+            const auto decoded = ImageDecoder::decodeFile(
+                test::dataPath("align-tiny/expected/images/" + name.toString()), false);
             PixelValues p = processor.preprocess(decoded.rgb);
             images.push_back(torch::from_blob(p.data.data(), {3, p.height, p.width}).clone());
         }
@@ -121,7 +123,8 @@ private slots:
         COMPARE_TENSOR(out.logitsPerText, std::string("logits_per_text"));
 
         const int64_t b = cases_["loss_batch"].toInt();
-        const AlignOutput lossOut = model->forward(ids.slice(0, 0, b), mask.slice(0, 0, b), pixels_.slice(0, 0, b), true);
+        const AlignOutput lossOut =
+            model->forward(ids.slice(0, 0, b), mask.slice(0, 0, b), pixels_.slice(0, 0, b), true);
         COMPARE_TENSOR(lossOut.loss.reshape({1}), std::string("loss"));
     }
 
@@ -151,14 +154,16 @@ private slots:
 
     // The embedder tokenizes and pads itself: unpadded, padded-to-longest and padded-to-64 agree.
     void embedderTextFeaturesDoNotDependOnPadding() {
-        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("float32")});
+        auto embedder = AlignEmbedder::load(
+            {test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("float32")});
         QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kFloat32));
         std::vector<QString> texts;
         for (const QJsonValue& t : cases_["texts"].toArray()) texts.push_back(t.toString());
         COMPARE_TENSOR(embedder->textFeatures(texts), std::string("text_embeds_raw"));
         const auto all = reference(*expected_, "text_embeds_raw");
         for (size_t i = 0; i < texts.size(); ++i) {
-            const double err = relativeError(embedder->textFeatures({texts[i]})[0], all[static_cast<int64_t>(i)]);
+            const double err =
+                relativeError(embedder->textFeatures({texts[i]})[0], all[static_cast<int64_t>(i)]);
             QVERIFY2(err <= kTolerance, qPrintable(QStringLiteral("text %1 alone: %2").arg(i).arg(err)));
         }
     }
@@ -170,22 +175,29 @@ private slots:
     // texts each image matches best.
     void bfloat16TextWeightsKeepDirectionsAndRanking() {
         if (!AlignEmbedder::cpuCanRunBFloat16()) {
-            // oneDNN capped below AVX-512 on an AVX-512 CPU (the @avx2 run): refused with the reason, not a crash.
+            // oneDNN capped below AVX-512 on an AVX-512 CPU (the @avx2 run): refused with the reason, not a
+            // crash.
             try {
-                AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
+                AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2,
+                                     QStringLiteral("bfloat16")});
                 QFAIL("bfloat16 was accepted where oneDNN has no kernel for it");
             } catch (const AlignError& e) {
                 QVERIFY2(QString(e.what()).contains(QStringLiteral("ONEDNN_MAX_CPU_ISA")), e.what());
             }
             return;
         }
-        auto embedder = AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
+        auto embedder = AlignEmbedder::load(
+            {test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
         QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kBFloat16));
         const auto& layer0 = *embedder->model()->textModel->layers[0]->as<AlignTextLayer>();
-        QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()), test::typeName(torch::kBFloat16));
-        QCOMPARE(test::typeName(layer0.intermediateDense->bias.scalar_type()), test::typeName(torch::kFloat32));
-        QCOMPARE(test::typeName(embedder->model()->textProjection->weight.scalar_type()), test::typeName(torch::kBFloat16));
-        QCOMPARE(test::typeName(embedder->model()->textModel->wordEmbeddings->weight.scalar_type()), test::typeName(torch::kFloat32));
+        QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()),
+                 test::typeName(torch::kBFloat16));
+        QCOMPARE(test::typeName(layer0.intermediateDense->bias.scalar_type()),
+                 test::typeName(torch::kFloat32));
+        QCOMPARE(test::typeName(embedder->model()->textProjection->weight.scalar_type()),
+                 test::typeName(torch::kBFloat16));
+        QCOMPARE(test::typeName(embedder->model()->textModel->wordEmbeddings->weight.scalar_type()),
+                 test::typeName(torch::kFloat32));
 
         std::vector<QString> texts;
         for (const QJsonValue& t : cases_["texts"].toArray()) texts.push_back(t.toString());
@@ -196,10 +208,14 @@ private slots:
               cosine.min().item<double>(), cosine.mean().item<double>(), static_cast<int>(texts.size()));
         for (int64_t i = 0; i < cosine.size(0); ++i)
             QVERIFY2(cosine[i].item<double>() >= 0.999, qPrintable(QStringLiteral("text %1 (%2): cosine %3")
-                                                                     .arg(i).arg(texts[i]).arg(cosine[i].item<double>())));
+                                                                       .arg(i)
+                                                                       .arg(texts[i])
+                                                                       .arg(cosine[i].item<double>())));
         // Single queries (unpadded, as a search runs them) agree too.
         for (size_t i = 0; i < texts.size(); ++i) {
-            const double c = torch::cosine_similarity(embedder->textFeatures({texts[i]}), ref[static_cast<int64_t>(i)].unsqueeze(0), 1).item<double>();
+            const double c = torch::cosine_similarity(embedder->textFeatures({texts[i]}),
+                                                      ref[static_cast<int64_t>(i)].unsqueeze(0), 1)
+                                 .item<double>();
             QVERIFY2(c >= 0.999, qPrintable(QStringLiteral("text %1 alone: cosine %2").arg(i).arg(c)));
         }
         // Every image's best-matching text is the reference's.
@@ -207,7 +223,8 @@ private slots:
         const auto refLogits = reference(*expected_, "logits_per_image");
         QVERIFY(torch::equal(logits.argmax(1), refLogits.argmax(1)));
         qInfo("bfloat16 text embeddings: worst logit difference %.4g (logits span %.3g)",
-              (logits - refLogits).abs().max().item<double>(), (refLogits.max() - refLogits.min()).item<double>());
+              (logits - refLogits).abs().max().item<double>(),
+              (refLogits.max() - refLogits.min()).item<double>());
     }
 
     // "auto" on the CPU: bfloat16 text weights exactly where the CPU multiplies bfloat16 natively; asked-for
@@ -215,8 +232,10 @@ private slots:
     void precisionChoices() {
         const QString dir = test::dataPath("align-tiny/model");
         auto automatic = AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("auto")});
-        QCOMPARE(test::typeName(automatic->textWeightType()), test::typeName(AlignEmbedder::cpuHasNativeBFloat16() ? torch::kBFloat16 : torch::kFloat32));
-        QCOMPARE(test::typeName(automatic->dtype()), test::typeName(torch::kFloat32));  // the image model always runs in float32 on the CPU
+        QCOMPARE(test::typeName(automatic->textWeightType()),
+                 test::typeName(AlignEmbedder::cpuHasNativeBFloat16() ? torch::kBFloat16 : torch::kFloat32));
+        QCOMPARE(test::typeName(automatic->dtype()),
+                 test::typeName(torch::kFloat32));  // the image model always runs in float32 on the CPU
         try {
             AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("float16")});
             QFAIL("float16 on the CPU was accepted");
@@ -227,7 +246,9 @@ private slots:
             AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("int4")});
             QFAIL("precision int4 was accepted");
         } catch (const AlignError& e) {
-            QVERIFY2(QString(e.what()).contains("precision must be auto, float32, float16 or bfloat16, got int4"), e.what());
+            QVERIFY2(
+                QString(e.what()).contains("precision must be auto, float32, float16 or bfloat16, got int4"),
+                e.what());
         }
     }
 
@@ -256,7 +277,8 @@ private slots:
         QCOMPARE(torch::get_num_threads(), std::max(1, QThread::idealThreadCount()));
         std::vector<PixelValues> images;
         for (const QJsonValue& name : cases_["images"].toArray())
-            images.push_back(embedder->processor().preprocessFile(test::dataPath("align-tiny/expected/images/" + name.toString())));
+            images.push_back(embedder->processor().preprocessFile(
+                test::dataPath("align-tiny/expected/images/" + name.toString())));
         COMPARE_TENSOR(embedder->imageFeatures(images), std::string("image_embeds_raw"));
         const auto logits = embedder->logitsPerImage(embedder->imageFeatures(images),
                                                      reference(*expected_, "text_embeds_raw"));

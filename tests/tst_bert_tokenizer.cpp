@@ -42,7 +42,7 @@ class TestBertTokenizer : public QObject {
         QTest::addColumn<QJsonArray>("inputIds");
     }
 
-private slots:
+  private slots:
     void readsTokenizerConfig() {
         QCOMPARE(tokenizer_.modelMaxLength(), 64);
         QCOMPARE(tokenizer_.vocabSize(), 30522);
@@ -86,7 +86,8 @@ private slots:
     void matchesTokenizerCases() { matchesReferenceCases(); }
 
     void paddingAndMask() {
-        const auto e = tokenizer_.encode(QStringLiteral("a photo of a cat"), BertTokenizer::Padding::MaxLength);
+        const auto e =
+            tokenizer_.encode(QStringLiteral("a photo of a cat"), BertTokenizer::Padding::MaxLength);
         QCOMPARE(e.inputIds.size(), size_t(64));
         QCOMPARE(e.attentionMask.size(), size_t(64));
         QCOMPARE(std::count(e.attentionMask.begin(), e.attentionMask.end(), 1), 7);
@@ -94,7 +95,8 @@ private slots:
         QCOMPARE(e.attentionMask[6], int64_t(1));
         QCOMPARE(e.attentionMask[7], int64_t(0));
 
-        const auto batch = tokenizer_.encodeBatch({QStringLiteral("a dog"), QStringLiteral("two dogs playing in the snow")});
+        const auto batch =
+            tokenizer_.encodeBatch({QStringLiteral("a dog"), QStringLiteral("two dogs playing in the snow")});
         QCOMPARE(batch[0].inputIds.size(), size_t(8));
         QCOMPARE(batch[1].inputIds.size(), size_t(8));
         QCOMPARE(batch[0].inputIds, (std::vector<int64_t>{101, 1037, 3899, 102, 0, 0, 0, 0}));

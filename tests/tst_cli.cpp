@@ -25,8 +25,8 @@ Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
     p.setProcessEnvironment(env);
     p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
     if (!p.waitForFinished(120000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
 }
 
 QString model() { return test::dataPath("align-tiny/model"); }
@@ -38,12 +38,15 @@ QProcessEnvironment reducedPrecisionEnvironment() {
     env.insert(QStringLiteral("PHOTOSEARCH_PRECISION"), QStringLiteral("bfloat16"));
     return env;
 }
-QString image(const char* name) { return test::dataPath(QStringLiteral("align-tiny/expected/images/") + name); }
+QString image(const char* name) {
+    return test::dataPath(QStringLiteral("align-tiny/expected/images/") + name);
+}
 
 double worstRelative(const QJsonArray& ours, const std::vector<float>& ref, size_t offset) {
     double worst = ours.size() ? 0 : INFINITY;
     for (int i = 0; i < ours.size(); ++i)
-        worst = std::max(worst, std::fabs(ours[i].toDouble() - ref[offset + i]) / (1.0 + std::fabs(ref[offset + i])));
+        worst = std::max(
+            worst, std::fabs(ours[i].toDouble() - ref[offset + i]) / (1.0 + std::fabs(ref[offset + i])));
     return worst;
 }
 
@@ -54,7 +57,7 @@ class TestCli : public QObject {
     std::unique_ptr<SafetensorsFile> expected_;
     QJsonObject cases_;
 
-private slots:
+  private slots:
     void initTestCase() {
         expected_ = SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
         cases_ = test::readJson("align-tiny/expected/cases.json").object();
@@ -63,8 +66,10 @@ private slots:
     void embedJsonMatchesReference() {
         const QString text0 = cases_["texts"].toArray()[0].toString();
         const QString text5 = cases_["texts"].toArray()[5].toString();  // accents: "Café crème ..."
-        const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png"),
-                           "--text", text0, "--text", text5, "--json", "--threads", "2"}, reducedPrecisionEnvironment());
+        const Run r =
+            cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image",
+                 image("chelsea.png"), "--text", text0, "--text", text5, "--json", "--threads", "2"},
+                reducedPrecisionEnvironment());
         QCOMPARE(r.exitCode, 0);
         const QJsonObject doc = QJsonDocument::fromJson(r.out.toUtf8()).object();
         const QJsonArray images = doc["images"].toArray(), texts = doc["texts"].toArray();
@@ -83,7 +88,8 @@ private slots:
         }
         QVERIFY(worstRelative(texts[0].toObject()["embedding"].toArray(), textRef, 0) <= 1e-4);
         QVERIFY(worstRelative(texts[1].toObject()["embedding"].toArray(), textRef, 5 * dim) <= 1e-4);
-        QCOMPARE(texts[1].toObject()["input_ids"].toArray(), cases_["input_ids_unpadded"].toArray()[5].toArray());
+        QCOMPARE(texts[1].toObject()["input_ids"].toArray(),
+                 cases_["input_ids_unpadded"].toArray()[5].toArray());
     }
 
     // Every fixture image and text, no precision flag, the environment asking for bfloat16: all within
@@ -91,7 +97,8 @@ private slots:
     void embedEveryFixtureWithoutAFlag() {
         QStringList args{"embed", "--model", model(), "--json"};
         const QJsonArray images = cases_["images"].toArray(), texts = cases_["texts"].toArray();
-        for (const QJsonValue& name : images) args << "--image" << image(name.toString().toUtf8().constData());
+        for (const QJsonValue& name : images)
+            args << "--image" << image(name.toString().toUtf8().constData());
         for (const QJsonValue& t : texts) args << "--text" << t.toString();
         const Run r = cli(args, reducedPrecisionEnvironment());
         QCOMPARE(r.exitCode, 0);
@@ -102,11 +109,13 @@ private slots:
         QCOMPARE(doc["images"].toArray().size(), images.size());
         QCOMPARE(doc["texts"].toArray().size(), texts.size());
         for (int i = 0; i < images.size(); ++i) {
-            const double worst = worstRelative(doc["images"].toArray()[i].toObject()["embedding"].toArray(), imageRef, i * dim);
+            const double worst = worstRelative(doc["images"].toArray()[i].toObject()["embedding"].toArray(),
+                                               imageRef, i * dim);
             QVERIFY2(worst <= 1e-4, qPrintable(QStringLiteral("image %1: %2").arg(i).arg(worst)));
         }
         for (int i = 0; i < texts.size(); ++i) {
-            const double worst = worstRelative(doc["texts"].toArray()[i].toObject()["embedding"].toArray(), textRef, i * dim);
+            const double worst =
+                worstRelative(doc["texts"].toArray()[i].toObject()["embedding"].toArray(), textRef, i * dim);
             QVERIFY2(worst <= 1e-4, qPrintable(QStringLiteral("text %1: %2").arg(i).arg(worst)));
         }
     }
@@ -124,7 +133,8 @@ private slots:
         const QJsonArray labels = doc["labels"].toArray();
         QCOMPARE(labels.size(), 3);
 
-        const std::vector<float> logits = expected_->floats("logits_per_image");  // [9, 20], row 0 = astronaut
+        const std::vector<float> logits =
+            expected_->floats("logits_per_image");  // [9, 20], row 0 = astronaut
         double denominator = 0;
         for (int k : picks) denominator += std::exp(double(logits[k]));
         double total = 0;
@@ -140,7 +150,8 @@ private slots:
     }
 
     void classifyPrintsATable() {
-        const Run r = cli({"classify", "--model", model(), "--image", image("coffee.png"), "--label", "coffee", "--label", "a rocket"});
+        const Run r = cli({"classify", "--model", model(), "--image", image("coffee.png"), "--label",
+                           "coffee", "--label", "a rocket"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.contains(QStringLiteral("probability")));
         QVERIFY(r.out.contains(QStringLiteral("a rocket")));
@@ -160,23 +171,36 @@ private slots:
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("mentions");
         QTest::newRow("no command") << QStringList{} << 2 << "Usage: photosearch-cli COMMAND";
-        QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "error: unknown command 'frobnicate'";
-        QTest::newRow("unknown option") << QStringList{"embed", "--colour"} << 2 << "error: Unknown option 'colour'";
-        QTest::newRow("nothing to embed") << QStringList{"embed", "--model", model()} << 2 << "error: nothing to embed";
-        QTest::newRow("classify without labels") << QStringList{"classify", "--image", image("coffee.png")} << 2 << "at least one --label";
-        QTest::newRow("bad thread count") << QStringList{"embed", "--threads", "many", "--text", "x"} << 2 << "--threads";
-        QTest::newRow("missing model folder") << QStringList{"embed", "--model", "/nonexistent/model", "--text", "x"} << 1
-                                              << "error: no ALIGN model at /nonexistent/model; run 'photosearch-cli model fetch' or pass --model DIR\n";
-        QTest::newRow("options but no command") << QStringList{"--model", model()} << 2 << "error: no command after the options";
-        QTest::newRow("global option without its value") << QStringList{"--model"} << 2 << "error: --model needs a value";
-        QTest::newRow("missing image") << QStringList{"embed", "--model", model(), "--image", "/nonexistent/cat.jpg"} << 1
-                                       << "error: /nonexistent/cat.jpg: file not found";
-        QTest::newRow("image that is not one") << QStringList{"embed", "--model", model(), "--image", model() + "/vocab.txt"} << 1
-                                               << "vocab.txt: not an image";
-        QTest::newRow("unknown precision") << QStringList{"embed", "--model", model(), "--precision", "int4", "--text", "x"} << 1
-                                           << "precision must be auto, float32, float16 or bfloat16, got int4";
-        QTest::newRow("unknown device") << QStringList{"embed", "--model", model(), "--device", "tpu", "--text", "x"} << 1
-                                        << "device tpu: expected auto, cpu, cuda or cuda:N";
+        QTest::newRow("unknown command")
+            << QStringList{"frobnicate"} << 2 << "error: unknown command 'frobnicate'";
+        QTest::newRow("unknown option")
+            << QStringList{"embed", "--colour"} << 2 << "error: Unknown option 'colour'";
+        QTest::newRow("nothing to embed")
+            << QStringList{"embed", "--model", model()} << 2 << "error: nothing to embed";
+        QTest::newRow("classify without labels")
+            << QStringList{"classify", "--image", image("coffee.png")} << 2 << "at least one --label";
+        QTest::newRow("bad thread count")
+            << QStringList{"embed", "--threads", "many", "--text", "x"} << 2 << "--threads";
+        QTest::newRow("missing model folder")
+            << QStringList{"embed", "--model", "/nonexistent/model", "--text", "x"} << 1
+            << "error: no ALIGN model at /nonexistent/model; run 'photosearch-cli model fetch' or pass "
+               "--model DIR\n";
+        QTest::newRow("options but no command")
+            << QStringList{"--model", model()} << 2 << "error: no command after the options";
+        QTest::newRow("global option without its value")
+            << QStringList{"--model"} << 2 << "error: --model needs a value";
+        QTest::newRow("missing image")
+            << QStringList{"embed", "--model", model(), "--image", "/nonexistent/cat.jpg"} << 1
+            << "error: /nonexistent/cat.jpg: file not found";
+        QTest::newRow("image that is not one")
+            << QStringList{"embed", "--model", model(), "--image", model() + "/vocab.txt"} << 1
+            << "vocab.txt: not an image";
+        QTest::newRow("unknown precision")
+            << QStringList{"embed", "--model", model(), "--precision", "int4", "--text", "x"} << 1
+            << "precision must be auto, float32, float16 or bfloat16, got int4";
+        QTest::newRow("unknown device")
+            << QStringList{"embed", "--model", model(), "--device", "tpu", "--text", "x"} << 1
+            << "device tpu: expected auto, cpu, cuda or cuda:N";
     }
     void errorsExitWithAClearMessage() {
         QFETCH(QStringList, args);
@@ -194,7 +218,9 @@ private slots:
         QFile::remove(dir.filePath(QStringLiteral("vocab.txt")));
         const Run r = cli({"embed", "--model", dir.path(), "--text", "x"});
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.startsWith(QStringLiteral("error: ")) && r.err.contains(QStringLiteral("vocab.txt: file not found")), qPrintable(r.err));
+        QVERIFY2(r.err.startsWith(QStringLiteral("error: ")) &&
+                     r.err.contains(QStringLiteral("vocab.txt: file not found")),
+                 qPrintable(r.err));
     }
 
     void helpForEveryCommand_data() {
@@ -207,7 +233,8 @@ private slots:
         const Run r = cli({command, "--help"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.startsWith(QStringLiteral("Usage: photosearch-cli ") + command));
-        for (const char* option : {"--model", "--device", "--threads", "--json"}) QVERIFY2(r.out.contains(QLatin1String(option)), option);
+        for (const char* option : {"--model", "--device", "--threads", "--json"})
+            QVERIFY2(r.out.contains(QLatin1String(option)), option);
     }
 
     void version() {
@@ -221,7 +248,8 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::newRow("after") << QStringList{"embed", "--text", "a dog", "--model", model(), "--json"};
         QTest::newRow("before") << QStringList{"--model", model(), "--json", "embed", "--text", "a dog"};
-        QTest::newRow("before, with =") << QStringList{"--model=" + model(), "-json", "embed", "--text", "a dog"};
+        QTest::newRow("before, with =")
+            << QStringList{"--model=" + model(), "-json", "embed", "--text", "a dog"};
         QTest::newRow("both sides") << QStringList{"--json", "embed", "--model", model(), "--text", "a dog"};
     }
     void globalOptionsBeforeTheCommand() {
@@ -238,7 +266,8 @@ private slots:
     // files from image editors do) is read without libpng's complaint reaching the person.
     void noLibraryNoiseOnStderr() {
         QVERIFY(test::readFile(image("astronaut.png")).contains("iCCP"));
-        const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image", image("chelsea.png")});
+        const Run r = cli({"embed", "--model", model(), "--image", image("astronaut.png"), "--image",
+                           image("chelsea.png")});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.err, QString());
     }
@@ -247,8 +276,10 @@ private slots:
     void windowHelpWithoutADisplay_data() {
         QTest::addColumn<QString>("option");
         QTest::addColumn<QString>("starts");
-        QTest::newRow("--version") << "--version" << "photosearch ";
-        QTest::newRow("--help") << "--help" << "Usage: ";
+        QTest::newRow("--version") << "--version"
+                                   << "photosearch ";
+        QTest::newRow("--help") << "--help"
+                                << "Usage: ";
     }
     void windowHelpWithoutADisplay() {
         QFETCH(QString, option);

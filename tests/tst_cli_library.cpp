@@ -33,8 +33,8 @@ Run cli(QStringList args) {
     QProcess p;
     p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
     if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
 }
 
 // `count` distinct small photos: the fixture images, shifted and tinted.
@@ -42,12 +42,14 @@ void makePhotos(const QString& dir, int count) {
     QDir().mkpath(dir);
     std::vector<cv::Mat> sources;
     for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"})
-        sources.push_back(cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString()));
+        sources.push_back(
+            cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString()));
     for (int i = 0; i < count; ++i) {
         const cv::Mat& s = sources[i % sources.size()];
         cv::Mat crop = s(cv::Rect(i % 37, (i * 7) % 41, s.cols - 60, s.rows - 60)).clone();
         crop += cv::Scalar(i % 50, (i * 3) % 50, (i * 5) % 50);
-        cv::imwrite(QStringLiteral("%1/photo%2.jpg").arg(dir).arg(i, 4, 10, QLatin1Char('0')).toStdString(), crop);
+        cv::imwrite(QStringLiteral("%1/photo%2.jpg").arg(dir).arg(i, 4, 10, QLatin1Char('0')).toStdString(),
+                    crop);
     }
 }
 
@@ -58,9 +60,11 @@ class TestCliLibrary : public QObject {
     QTemporaryDir tmp_;
     QStringList common_;
 
-private slots:
+  private slots:
     void initTestCase() {
-        common_ = QStringList{"--library", tmp_.filePath(QStringLiteral("library")), "--model", test::dataPath("align-tiny/model"), "--threads", "1"};
+        common_ = QStringList{"--library", tmp_.filePath(QStringLiteral("library")),
+                              "--model",   test::dataPath("align-tiny/model"),
+                              "--threads", "1"};
         makePhotos(tmp_.filePath(QStringLiteral("photos")), 12);
         const Run r = cli(QStringList{"index", tmp_.filePath(QStringLiteral("photos")), "--json"} + common_);
         QCOMPARE(r.exitCode, 0);
@@ -80,7 +84,8 @@ private slots:
         const QJsonArray results = j["results"].toArray();
         QCOMPARE(results.size(), 5);
         for (int i = 1; i < results.size(); ++i)
-            QVERIFY(results[i - 1].toObject()["score"].toDouble() >= results[i].toObject()["score"].toDouble());
+            QVERIFY(results[i - 1].toObject()["score"].toDouble() >=
+                    results[i].toObject()["score"].toDouble());
         QVERIFY(QFile::exists(results[0].toObject()["path"].toString()));
     }
 
@@ -88,10 +93,13 @@ private slots:
     void libraryOptionsBeforeTheCommand() {
         const QString photos = tmp_.filePath(QStringLiteral("order/photos"));
         makePhotos(photos, 3);
-        const QString before = tmp_.filePath(QStringLiteral("order/before")), after = tmp_.filePath(QStringLiteral("order/after"));
+        const QString before = tmp_.filePath(QStringLiteral("order/before")),
+                      after = tmp_.filePath(QStringLiteral("order/after"));
         const QString model = test::dataPath("align-tiny/model");
-        const Run a = cli({"--library", before, "--model", model, "--threads", "1", "--json", "index", photos});
-        const Run b = cli({"index", photos, "--library", after, "--model", model, "--threads", "1", "--json"});
+        const Run a =
+            cli({"--library", before, "--model", model, "--threads", "1", "--json", "index", photos});
+        const Run b =
+            cli({"index", photos, "--library", after, "--model", model, "--threads", "1", "--json"});
         QCOMPARE(a.exitCode, 0);
         QCOMPARE(b.exitCode, 0);
         QCOMPARE(a.json()["indexed"].toInt(), 3);
@@ -105,11 +113,13 @@ private slots:
 
     // A library command with no model says what to do.
     void noModelSaysWhatToDo() {
-        const Run r = cli({"search", "a cat", "--library", tmp_.filePath(QStringLiteral("library")), "--model",
-                           tmp_.filePath(QStringLiteral("no-model-here"))});
+        const Run r = cli({"search", "a cat", "--library", tmp_.filePath(QStringLiteral("library")),
+                           "--model", tmp_.filePath(QStringLiteral("no-model-here"))});
         QCOMPARE(r.exitCode, 1);
-        QCOMPARE(r.err, QStringLiteral("error: no ALIGN model at %1; run 'photosearch-cli model fetch' or pass --model DIR\n")
-                            .arg(tmp_.filePath(QStringLiteral("no-model-here"))));
+        QCOMPARE(r.err,
+                 QStringLiteral(
+                     "error: no ALIGN model at %1; run 'photosearch-cli model fetch' or pass --model DIR\n")
+                     .arg(tmp_.filePath(QStringLiteral("no-model-here"))));
         QVERIFY(r.out.isEmpty());
     }
 
@@ -123,13 +133,15 @@ private slots:
     }
 
     void tagStatusFoldersDuplicatesJson() {
-        Run r = cli(QStringList{"tag", tmp_.filePath(QStringLiteral("photos")), "--label", "cat", "--label", "rocket",
-                                "--template", "a photo of a {}", "--json"} + common_);
+        Run r = cli(QStringList{"tag", tmp_.filePath(QStringLiteral("photos")), "--label", "cat", "--label",
+                                "rocket", "--template", "a photo of a {}", "--json"} +
+                    common_);
         QCOMPARE(r.exitCode, 0);
         const QJsonArray photos = r.json()["photos"].toArray();
         QCOMPARE(photos.size(), 12);
         const QJsonObject first = photos[0].toObject();
-        QVERIFY(first["tag"].toString() == QStringLiteral("cat") || first["tag"].toString() == QStringLiteral("rocket"));
+        QVERIFY(first["tag"].toString() == QStringLiteral("cat") ||
+                first["tag"].toString() == QStringLiteral("rocket"));
         QCOMPARE(first["labels"].toArray().size(), 2);
 
         r = cli(QStringList{"status", "--json"} + common_);
@@ -155,13 +167,20 @@ private slots:
 
     void secondWriterIsRefused() {
         // This process holds the writer lock, as a running indexer or an open window would.
-        auto holder = PhotoLibrary::open({tmp_.filePath(QStringLiteral("library")), test::dataPath("align-tiny/model"),
-                                          QStringLiteral("cpu"), 1, true, {}});
+        auto holder = PhotoLibrary::open({tmp_.filePath(QStringLiteral("library")),
+                                          test::dataPath("align-tiny/model"),
+                                          QStringLiteral("cpu"),
+                                          1,
+                                          true,
+                                          {}});
         const Run second = cli(QStringList{"index"} + common_);
         QCOMPARE(second.exitCode, 3);  // locked
-        QVERIFY2(second.err.contains(QStringLiteral("being changed by another PhotoSearch")), qPrintable(second.err));
+        QVERIFY2(second.err.contains(QStringLiteral("being changed by another PhotoSearch")),
+                 qPrintable(second.err));
         // The message names the real holder: this test process.
-        QVERIFY2(second.err.contains(QStringLiteral("process %1 on ").arg(QCoreApplication::applicationPid())), qPrintable(second.err));
+        QVERIFY2(
+            second.err.contains(QStringLiteral("process %1 on ").arg(QCoreApplication::applicationPid())),
+            qPrintable(second.err));
         // Searching needs no lock.
         QCOMPARE(cli(QStringList{"search", "a cat", "--json"} + common_).exitCode, 0);
         holder.reset();
@@ -175,7 +194,9 @@ private slots:
         const QString photos = dir.filePath(QStringLiteral("photos"));
         const int count = 120;
         makePhotos(photos, count);
-        const QStringList args{"--library", dir.filePath(QStringLiteral("library")), "--model", test::dataPath("align-tiny/model"), "--threads", "1"};
+        const QStringList args{"--library", dir.filePath(QStringLiteral("library")),
+                               "--model",   test::dataPath("align-tiny/model"),
+                               "--threads", "1"};
         QVERIFY(cli(QStringList{"folders", "add", photos} + args).exitCode == 0);
         const QString db = dir.filePath(QStringLiteral("library/catalog.sqlite"));
         auto* rng = QRandomGenerator::global();
@@ -202,10 +223,15 @@ private slots:
             QVERIFY(check.step());
             QCOMPARE(check.text(0), QStringLiteral("ok"));
             QCOMPARE(sql.scalar("SELECT count(*) - count(DISTINCT path) FROM photos"), int64_t(0));
-            QCOMPARE(sql.scalar("SELECT count(*) FROM vectors WHERE photo_id NOT IN (SELECT id FROM photos)"), int64_t(0));
-            QCOMPARE(sql.scalar("SELECT count(*) FROM photos WHERE status = 'indexed' AND id NOT IN (SELECT photo_id FROM vectors)"), int64_t(0));
+            QCOMPARE(sql.scalar("SELECT count(*) FROM vectors WHERE photo_id NOT IN (SELECT id FROM photos)"),
+                     int64_t(0));
+            QCOMPARE(sql.scalar("SELECT count(*) FROM photos WHERE status = 'indexed' AND id NOT IN (SELECT "
+                                "photo_id FROM vectors)"),
+                     int64_t(0));
             const int64_t now = catalog.vectorCount();
-            QVERIFY2(now >= before && now >= committed, qPrintable(QStringLiteral("trial %1: %2 vectors, had %3").arg(trial).arg(now).arg(before)));
+            QVERIFY2(
+                now >= before && now >= committed,
+                qPrintable(QStringLiteral("trial %1: %2 vectors, had %3").arg(trial).arg(now).arg(before)));
             committed = now;
         }
         QVERIFY2(killed > 0, "no run was killed mid-way: the photos were indexed too fast for this test");
@@ -245,7 +271,8 @@ private slots:
     void missingFolderIsAnError() {
         const Run r = cli(QStringList{"index", "/nonexistent/photos"} + common_);
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains(QStringLiteral("error: /nonexistent/photos: folder not found")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("error: /nonexistent/photos: folder not found")),
+                 qPrintable(r.err));
     }
 };
 

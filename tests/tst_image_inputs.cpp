@@ -18,11 +18,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <cstdio>
 #include <jpeglib.h>
-#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdio>
+#include <map>
 
 using namespace photosearch;
 
@@ -31,14 +31,16 @@ namespace {
 QString model() { return test::dataPath("align-tiny/model"); }
 
 cv::Mat fixtureRgb(const char* name) {
-    cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+    cv::Mat bgr = cv::imread(
+        test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
     return rgb;
 }
 
 void writeImage(const QString& path, const cv::Mat& image, const std::vector<int>& params = {}) {
-    if (!cv::imwrite(path.toStdString(), image, params)) throw std::runtime_error("cannot write " + path.toStdString());
+    if (!cv::imwrite(path.toStdString(), image, params))
+        throw std::runtime_error("cannot write " + path.toStdString());
 }
 
 // Adobe-style CMYK JPEG (what Photoshop writes): stored values are inverted, so storing C'=R, M'=G, Y'=B,
@@ -87,12 +89,14 @@ double meanAbsDiff(const cv::Mat& a, const cv::Mat& b) {
 // Every file under `dir` (symbolic links not followed): its bytes' hash and modification time.
 std::map<QString, QString> fingerprint(const QString& dir) {
     std::map<QString, QString> out;
-    QDirIterator it(dir, QDir::Files | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+    QDirIterator it(dir, QDir::Files | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
         const QFileInfo info(path);
         if (info.isSymLink() || !info.isFile()) continue;
-        out[path] = QString::fromLatin1(QCryptographicHash::hash(test::readFile(path), QCryptographicHash::Sha256).toHex()) +
+        out[path] = QString::fromLatin1(
+                        QCryptographicHash::hash(test::readFile(path), QCryptographicHash::Sha256).toHex()) +
                     QString::number(info.lastModified().toMSecsSinceEpoch());
     }
     return out;
@@ -119,7 +123,7 @@ class TestImageInputs : public QObject {
     std::unique_ptr<QTemporaryDir> tmp_;
     QString path(const QString& name) const { return tmp_->filePath(name); }
 
-private slots:
+  private slots:
     void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
 
     // Each broken file fails on its own with a reason a person understands; the good photos beside them
@@ -149,7 +153,8 @@ private slots:
         expected[QStringLiteral("dangling.jpg")] = QStringLiteral("broken symbolic link");
         QVERIFY(QFile::link(dir + QStringLiteral("/loop-b.jpg"), dir + QStringLiteral("/loop-a.jpg")));
         QVERIFY(QFile::link(dir + QStringLiteral("/loop-a.jpg"), dir + QStringLiteral("/loop-b.jpg")));
-        expected[QStringLiteral("loop-a.jpg")] = expected[QStringLiteral("loop-b.jpg")] = QStringLiteral("loop");
+        expected[QStringLiteral("loop-a.jpg")] = expected[QStringLiteral("loop-b.jpg")] =
+            QStringLiteral("loop");
         QCOMPARE(::mkfifo(QFile::encodeName(dir + QStringLiteral("/pipe.jpg")).constData(), 0644), 0);
         expected[QStringLiteral("pipe.jpg")] = QStringLiteral("not a regular file");
         // A file the disk cannot read: /proc/self/mem fails every read at offset 0 with an I/O error.
@@ -164,7 +169,8 @@ private slots:
         QFile::copy(dir + QStringLiteral("/coffee.jpg"), dir + QStringLiteral("/album.jpg/inside.jpg"));
 
         const auto before = fingerprint(dir);
-        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
+        auto lib = PhotoLibrary::open(
+            {path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         QCOMPARE(r.indexed, int64_t(13));  // 12 photos + the one in album.jpg/
@@ -173,7 +179,8 @@ private slots:
             const auto photo = lib->catalog().photoByPath(dir + QLatin1Char('/') + name);
             QVERIFY2(photo, qPrintable(name));
             QVERIFY(photo->status == PhotoStatus::Failed);
-            QVERIFY2(photo->error.contains(mentions, Qt::CaseInsensitive), qPrintable(name + QStringLiteral(": ") + photo->error));
+            QVERIFY2(photo->error.contains(mentions, Qt::CaseInsensitive),
+                     qPrintable(name + QStringLiteral(": ") + photo->error));
         }
         QCOMPARE(lib->index().failed.size(), size_t(0));  // not retried until the file changes
         QCOMPARE(fingerprint(dir), before);
@@ -197,7 +204,8 @@ private slots:
         const QByteArray jpeg = test::readFile(test::dataPath("align-tiny/expected/images/rocket.jpg"));
         for (const double keep : {0.2, 0.5, 0.9, 0.99}) {
             try {
-                ImageDecoder::decodeBytes(jpeg.left(static_cast<qsizetype>(jpeg.size() * keep)), QStringLiteral("cut.jpg"));
+                ImageDecoder::decodeBytes(jpeg.left(static_cast<qsizetype>(jpeg.size() * keep)),
+                                          QStringLiteral("cut.jpg"));
                 QFAIL(qPrintable(QStringLiteral("a JPEG cut at %1% decoded").arg(keep * 100)));
             } catch (const AlignError& e) {
                 QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("truncated")), e.what());
@@ -209,7 +217,8 @@ private slots:
     // pixels OpenCV's reader gave, converted as Pillow's convert("RGB") (the path the fixtures validated).
     void pngDecodesAsOpenCvDid() {
         std::vector<std::pair<QString, QByteArray>> files;
-        QDirIterator it(test::dataPath("."), {QStringLiteral("*.png")}, QDir::Files, QDirIterator::Subdirectories);
+        QDirIterator it(test::dataPath("."), {QStringLiteral("*.png")}, QDir::Files,
+                        QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString f = it.next();
             files.emplace_back(f, test::readFile(f));
@@ -221,7 +230,8 @@ private slots:
             cv::imencode(".png", m, png, params);
             return QByteArray(reinterpret_cast<const char*>(png.data()), static_cast<qsizetype>(png.size()));
         };
-        cv::Mat rgb16(37, 29, CV_16UC3), grey16(31, 23, CV_16UC1), bgra16(17, 19, CV_16UC4), bgra(21, 13, CV_8UC4), grey(9, 41, CV_8UC1);
+        cv::Mat rgb16(37, 29, CV_16UC3), grey16(31, 23, CV_16UC1), bgra16(17, 19, CV_16UC4),
+            bgra(21, 13, CV_8UC4), grey(9, 41, CV_8UC1);
         for (cv::Mat* m : {&rgb16, &grey16, &bgra16}) rng.fill(*m, cv::RNG::UNIFORM, 0, 65536);
         for (cv::Mat* m : {&bgra, &grey}) rng.fill(*m, cv::RNG::UNIFORM, 0, 256);
         files.emplace_back(QStringLiteral("rgb16"), encoded(rgb16));
@@ -231,8 +241,9 @@ private slots:
         files.emplace_back(QStringLiteral("grey"), encoded(grey));
         files.emplace_back(QStringLiteral("bilevel"), encoded(grey > 128, {cv::IMWRITE_PNG_BILEVEL, 1}));
         for (const auto& [name, bytes] : files) {
-            const cv::Mat viaOpenCv = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData())),
-                                                   cv::IMREAD_UNCHANGED);
+            const cv::Mat viaOpenCv = cv::imdecode(
+                cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.constData())),
+                cv::IMREAD_UNCHANGED);
             QVERIFY2(!viaOpenCv.empty(), qPrintable(name));
             const cv::Mat expected = ImageDecoder::toRgb(viaOpenCv, name);
             const cv::Mat ours = ImageDecoder::decodeBytes(bytes, name, false).rgb;
@@ -262,11 +273,13 @@ private slots:
         cv::Mat strip;
         cv::resize(bgr, strip, cv::Size(5000, 2), 0, 0, cv::INTER_AREA);
         writeImage(dir + QStringLiteral("/strip.png"), strip);
-        writeImage(dir + QStringLiteral("/Holiday at the Côte d’Azur — день 1.JPG"), bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
+        writeImage(dir + QStringLiteral("/Holiday at the Côte d’Azur — день 1.JPG"), bgr,
+                   {cv::IMWRITE_JPEG_QUALITY, 90});
         writeImage(dir + QStringLiteral("/UPPER CASE.PNG"), bgr);
 
         // Lossless formats give back exactly the stored pixels, 16-bit as Pillow reads it (high byte).
-        for (const char* name : {"sixteen-bit.png", "lossless.webp", "scan.tiff", "old.bmp", "UPPER CASE.PNG"}) {
+        for (const char* name :
+             {"sixteen-bit.png", "lossless.webp", "scan.tiff", "old.bmp", "UPPER CASE.PNG"}) {
             const DecodedImage d = ImageDecoder::decodeFile(dir + QLatin1Char('/') + QLatin1String(name));
             QVERIFY2(meanAbsDiff(d.rgb, rgb) == 0, name);
         }
@@ -274,10 +287,12 @@ private slots:
         cv::cvtColor(grey, greyRgb, cv::COLOR_GRAY2RGB);
         QCOMPARE(meanAbsDiff(ImageDecoder::decodeFile(dir + QStringLiteral("/grey.png")).rgb, greyRgb), 0.0);
         // CMYK: the Adobe inversion is understood (read the other way round, the photo would be a negative).
-        const double cmykError = meanAbsDiff(ImageDecoder::decodeFile(dir + QStringLiteral("/cmyk.jpg")).rgb, rgb);
+        const double cmykError =
+            meanAbsDiff(ImageDecoder::decodeFile(dir + QStringLiteral("/cmyk.jpg")).rgb, rgb);
         QVERIFY2(cmykError < 3, qPrintable(QString::number(cmykError)));
 
-        auto lib = PhotoLibrary::open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
+        auto lib = PhotoLibrary::open(
+            {path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         for (const auto& [file, error] : r.failed) qWarning("%s: %s", qPrintable(file), qPrintable(error));
@@ -308,18 +323,39 @@ private slots:
             for (int x = 0; x < upright.cols; ++x) {
                 int sx = x, sy = y;
                 switch (orientation) {
-                    case 2: sx = W - 1 - x; break;
-                    case 3: sx = W - 1 - x; sy = H - 1 - y; break;
-                    case 4: sy = H - 1 - y; break;
-                    case 5: sx = y; sy = x; break;
-                    case 6: sx = y; sy = H - 1 - x; break;
-                    case 7: sx = W - 1 - y; sy = H - 1 - x; break;
-                    case 8: sx = W - 1 - y; sy = x; break;
-                    default: break;
+                    case 2:
+                        sx = W - 1 - x;
+                        break;
+                    case 3:
+                        sx = W - 1 - x;
+                        sy = H - 1 - y;
+                        break;
+                    case 4:
+                        sy = H - 1 - y;
+                        break;
+                    case 5:
+                        sx = y;
+                        sy = x;
+                        break;
+                    case 6:
+                        sx = y;
+                        sy = H - 1 - x;
+                        break;
+                    case 7:
+                        sx = W - 1 - y;
+                        sy = H - 1 - x;
+                        break;
+                    case 8:
+                        sx = W - 1 - y;
+                        sy = x;
+                        break;
+                    default:
+                        break;
                 }
                 upright.at<cv::Vec3b>(y, x) = stored.at<cv::Vec3b>(sy, sx);
             }
-        const QString rotatedPath = path(QStringLiteral("rotated.jpg")), uprightPath = path(QStringLiteral("upright.png"));
+        const QString rotatedPath = path(QStringLiteral("rotated.jpg")),
+                      uprightPath = path(QStringLiteral("upright.png"));
         test::writeFile(rotatedPath, jpeg);
         cv::Mat uprightBgr;
         cv::cvtColor(upright, uprightBgr, cv::COLOR_RGB2BGR);
@@ -344,14 +380,21 @@ private slots:
         QVERIFY(reduceTo.width > 0);
         std::vector<torch::Tensor> exact, reduced;
         for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "wide.jpg"}) {
-            cv::Mat bgr = cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(), cv::IMREAD_COLOR);
+            cv::Mat bgr =
+                cv::imread(test::dataPath(QStringLiteral("align-tiny/expected/images/") + name).toStdString(),
+                           cv::IMREAD_COLOR);
             cv::resize(bgr, bgr, cv::Size(4032, 3024), 0, 0, cv::INTER_CUBIC);
             const QString file = path(QString::fromLatin1(name) + QStringLiteral(".jpg"));
             writeImage(file, bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
-            const DecodedImage full = ImageDecoder::decodeFile(file), small = ImageDecoder::decodeFile(file, true, reduceTo);
+            const DecodedImage full = ImageDecoder::decodeFile(file),
+                               small = ImageDecoder::decodeFile(file, true, reduceTo);
             QCOMPARE(small.width, 4032);  // the catalog keeps the full size
-            QVERIFY2(small.rgb.cols < full.rgb.cols && small.rgb.cols >= reduceTo.width && small.rgb.rows >= reduceTo.height, name);
-            const auto f = embedder->imageFeatures({embedder->processor().preprocess(full.rgb), embedder->processor().preprocess(small.rgb)})
+            QVERIFY2(small.rgb.cols < full.rgb.cols && small.rgb.cols >= reduceTo.width &&
+                         small.rgb.rows >= reduceTo.height,
+                     name);
+            const auto f = embedder
+                               ->imageFeatures({embedder->processor().preprocess(full.rgb),
+                                                embedder->processor().preprocess(small.rgb)})
                                .to(torch::kFloat64);
             exact.push_back(f[0]);
             reduced.push_back(f[1]);
@@ -362,7 +405,8 @@ private slots:
             double nearest = 1e30;
             for (size_t j = 0; j < exact.size(); ++j)
                 if (j != i) nearest = std::min(nearest, (exact[i] - exact[j]).norm().item<double>());
-            qInfo("photo %zu: cosine to the full-scale path %.9f; moved %.3e, nearest other photo at %.3e", i, cosine, moved, nearest);
+            qInfo("photo %zu: cosine to the full-scale path %.9f; moved %.3e, nearest other photo at %.3e", i,
+                  cosine, moved, nearest);
             QVERIFY2(cosine >= 0.999, qPrintable(QString::number(cosine)));
             QVERIFY2(moved < nearest / 4, qPrintable(QStringLiteral("%1 vs %2").arg(moved).arg(nearest)));
         }

@@ -28,9 +28,10 @@ class TestImageProcessor : public QObject {
     Q_OBJECT
     QTemporaryDir tmp_;
 
-private slots:
+  private slots:
     void readsPreprocessorConfig() {
-        const ImageProcessorConfig c = ImageProcessorConfig::fromFile(test::dataPath("align-tiny/model/preprocessor_config.json"));
+        const ImageProcessorConfig c =
+            ImageProcessorConfig::fromFile(test::dataPath("align-tiny/model/preprocessor_config.json"));
         QCOMPARE(c.resizeHeight, 346);
         QCOMPARE(c.resizeWidth, 346);
         QCOMPARE(c.resample, ResampleFilter::Bilinear);
@@ -60,23 +61,28 @@ private slots:
             ImageProcessorConfig::fromFile(path);
             QFAIL("expected an AlignError");
         } catch (const AlignError& e) {
-            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("preprocessor_config.json: resample")), e.what());
+            QVERIFY2(
+                QString::fromUtf8(e.what()).contains(QStringLiteral("preprocessor_config.json: resample")),
+                e.what());
         }
     }
 
     // Grey, RGBA, palette, tiny and very wide inputs included: converted like Image.convert("RGB").
     void resizedCropMatchesReference_data() {
         QTest::addColumn<QString>("image");
-        for (const QJsonValue& v : test::readJson("align-tiny/expected/cases.json").object()["images"].toArray())
+        for (const QJsonValue& v :
+             test::readJson("align-tiny/expected/cases.json").object()["images"].toArray())
             QTest::newRow(qPrintable(v.toString())) << v.toString();
     }
     void resizedCropMatchesReference() {
         QFETCH(QString, image);
         const ImageProcessor processor = ImageProcessor::fromFolder(test::dataPath("align-tiny/model"));
         // The reference does not apply EXIF orientation.
-        const DecodedImage decoded = ImageDecoder::decodeFile(test::dataPath("align-tiny/expected/images/" + image), false);
+        const DecodedImage decoded =
+            ImageDecoder::decodeFile(test::dataPath("align-tiny/expected/images/" + image), false);
         const cv::Mat ours = processor.resizeAndCrop(decoded.rgb);
-        const cv::Mat reference = test::readRgb("align-tiny/expected/resized/" + QFileInfo(image).completeBaseName() + ".png");
+        const cv::Mat reference =
+            test::readRgb("align-tiny/expected/resized/" + QFileInfo(image).completeBaseName() + ".png");
         const int diff = test::maxAbsDiff(ours, reference);
         QVERIFY2(diff >= 0 && diff <= 1, qPrintable(QStringLiteral("max difference %1 levels").arg(diff)));
     }
@@ -90,8 +96,10 @@ private slots:
     void pixelValuesMatchReference() {
         QFETCH(QString, image);
         const ImageProcessor processor = ImageProcessor::fromFolder(test::dataPath("align-tiny/model"));
-        const PixelValues ours = processor.preprocessFile(test::dataPath("align-tiny/expected/images/" + image));
-        const auto expected = SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
+        const PixelValues ours =
+            processor.preprocessFile(test::dataPath("align-tiny/expected/images/" + image));
+        const auto expected =
+            SafetensorsFile::open(test::dataPath("align-tiny/expected/expected.safetensors"));
         const TensorView& ref = expected->tensor("pixel_values." + image.toStdString());
         QCOMPARE(ref.shape, (std::vector<int64_t>{3, ours.height, ours.width}));
         const std::vector<float> values = expected->floats("pixel_values." + image.toStdString());
@@ -122,17 +130,20 @@ private slots:
         QFETCH(bool, swapsAxes);
         cv::Mat stored(120, 200, CV_8UC3, cv::Scalar(0, 0, 255));
         stored(cv::Rect(0, 0, 100, 60)).setTo(cv::Scalar(255, 0, 0));
-        const DecodedImage d = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"));
+        const DecodedImage d = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation),
+                                                         QStringLiteral("x.jpg"));
         QCOMPARE(d.orientation, orientation);
         QCOMPARE(d.rgb.cols, swapsAxes ? 120 : 200);
         QCOMPARE(d.rgb.rows, swapsAxes ? 200 : 120);
         const int qx = d.rgb.cols / 4 + (redQuadrant % 2) * d.rgb.cols / 2;
         const int qy = d.rgb.rows / 4 + (redQuadrant / 2) * d.rgb.rows / 2;
         const cv::Vec3b center = d.rgb.at<cv::Vec3b>(qy, qx);
-        QVERIFY2(center[0] > 200 && center[2] < 60, qPrintable(QStringLiteral("expected red in quadrant %1").arg(redQuadrant)));
+        QVERIFY2(center[0] > 200 && center[2] < 60,
+                 qPrintable(QStringLiteral("expected red in quadrant %1").arg(redQuadrant)));
 
         // Without orientation handling the pixels are as stored.
-        const DecodedImage raw = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation), QStringLiteral("x.jpg"), false);
+        const DecodedImage raw = ImageDecoder::decodeBytes(test::jpegWithOrientation(stored, orientation),
+                                                           QStringLiteral("x.jpg"), false);
         QCOMPARE(raw.rgb.cols, 200);
     }
 
@@ -141,7 +152,8 @@ private slots:
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<QString>("mentions");
         QTest::newRow("empty") << "empty.jpg" << QByteArray() << "the file is empty";
-        QTest::newRow("text named jpg") << "notes.jpg" << QByteArray("just some text, not a photo\n") << "not an image";
+        QTest::newRow("text named jpg")
+            << "notes.jpg" << QByteArray("just some text, not a photo\n") << "not an image";
         QTest::newRow("half a PNG header") << "half.png" << QByteArray("\x89PNG\r\n\x1a\n\0\0", 10) << "";
     }
     void undecodableFilesNameTheFile() {
@@ -164,7 +176,8 @@ private slots:
         const QString folder = tmp_.filePath(QStringLiteral("folder.jpg"));
         QVERIFY(QDir().mkpath(folder));
         QVERIFY_THROWS_EXCEPTION(AlignError, ImageDecoder::decodeFile(folder));
-        QVERIFY_THROWS_EXCEPTION(AlignError, ImageDecoder::decodeFile(tmp_.filePath(QStringLiteral("missing.png"))));
+        QVERIFY_THROWS_EXCEPTION(AlignError,
+                                 ImageDecoder::decodeFile(tmp_.filePath(QStringLiteral("missing.png"))));
     }
 };
 

@@ -57,10 +57,11 @@ class TestLibrarySearch : public QObject {
 
     QString path(const QString& relative) const { return tmp_->filePath(relative); }
     std::unique_ptr<PhotoLibrary> open(bool writable = true, const QString& modelDir = model()) {
-        return PhotoLibrary::open({path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable, {}});
+        return PhotoLibrary::open(
+            {path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable, {}});
     }
 
-private slots:
+  private slots:
     // As both programs' main() does, once per process: GIF through Qt's plug-in (OpenCV 4.6 reads none).
     void initTestCase() { installQtImageFallback(); }
     void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
@@ -79,7 +80,8 @@ private slots:
         const std::vector<float> q = unit(embedder->textFeatures({query})[0]);
         std::vector<std::pair<float, QString>> expected;
         for (const QString& p : photos)
-            expected.emplace_back(dot(unit(embedder->imageFeatures({embedder->processor().preprocessFile(p)})[0]), q), p);
+            expected.emplace_back(
+                dot(unit(embedder->imageFeatures({embedder->processor().preprocessFile(p)})[0]), q), p);
         std::sort(expected.begin(), expected.end(), std::greater<>());
 
         SearchOptions o;
@@ -96,15 +98,20 @@ private slots:
             const float own = expectedScore[results[i].path];
             QVERIFY2(std::fabs(results[i].score - own) < kScoreTolerance, qPrintable(results[i].path));
             QVERIFY2(std::fabs(own - expected[i].first) < kScoreTolerance,
-                     qPrintable(QStringLiteral("rank %1: %2 (%3), expected %4 (%5)").arg(i).arg(results[i].path).arg(own)
-                                    .arg(expected[i].second).arg(expected[i].first)));
+                     qPrintable(QStringLiteral("rank %1: %2 (%3), expected %4 (%5)")
+                                    .arg(i)
+                                    .arg(results[i].path)
+                                    .arg(own)
+                                    .arg(expected[i].second)
+                                    .arg(expected[i].first)));
         }
         o.limit = 3;
         QCOMPARE(lib->search(query, o).size(), size_t(3));
         // A cut-off between two scores, never on one: halfway across the widest gap between ranks 3 and n-2.
         size_t cut = 3;
         for (size_t i = 3; i + 2 < expected.size(); ++i)
-            if (expected[i].first - expected[i + 1].first > expected[cut].first - expected[cut + 1].first) cut = i;
+            if (expected[i].first - expected[i + 1].first > expected[cut].first - expected[cut + 1].first)
+                cut = i;
         const float gap = expected[cut].first - expected[cut + 1].first;
         QVERIFY2(gap > 2 * kScoreTolerance, qPrintable(QStringLiteral("widest gap %1").arg(gap)));
         o.limit = 100;
@@ -122,7 +129,8 @@ private slots:
         const auto results = lib->similar(photos[0], o);
         QCOMPARE(results.size(), size_t(photos.size() - 1));
         for (const auto& r : results) QVERIFY(r.path != photos[0]);
-        QVERIFY(std::is_sorted(results.begin(), results.end(), [](auto& a, auto& b) { return a.score > b.score; }));
+        QVERIFY(std::is_sorted(results.begin(), results.end(),
+                               [](auto& a, auto& b) { return a.score > b.score; }));
 
         // A photo from outside the library is embedded on the fly and ranks its own copy first.
         const QString outside = path(QStringLiteral("outside.png"));
@@ -146,18 +154,22 @@ private slots:
 
         // Each tag is the argmax of softmax(cos / temperature), as classify computes it.
         auto embedder = AlignEmbedder::load({model(), QStringLiteral("cpu"), 2});
-        const auto text = embedder->textFeatures({QStringLiteral("a photo of a cat"), QStringLiteral("a photo of a coffee"), QStringLiteral("a photo of a rocket")});
+        const auto text =
+            embedder->textFeatures({QStringLiteral("a photo of a cat"), QStringLiteral("a photo of a coffee"),
+                                    QStringLiteral("a photo of a rocket")});
         std::map<QString, int> counts;
         for (const TaggedPhoto& t : tagged) {
             const auto image = embedder->imageFeatures({embedder->processor().preprocessFile(t.path)});
             const auto probs = torch::softmax(embedder->logitsPerImage(image, text)[0], 0);
-            for (int i = 0; i < 3; ++i) QVERIFY(std::fabs(t.probabilities[i].second - probs[i].item<float>()) < 1e-5);
+            for (int i = 0; i < 3; ++i)
+                QVERIFY(std::fabs(t.probabilities[i].second - probs[i].item<float>()) < 1e-5);
             // The tag is the most probable label; two labels within the tolerance of each other are a tie.
             const int best = static_cast<int>(probs.argmax().item<int64_t>());
             const int chosen = static_cast<int>(labels.indexOf(t.tag));
             QVERIFY2(chosen >= 0, qPrintable(t.tag));
             QVERIFY2(t.tag == labels[best] || probs[best].item<float>() - probs[chosen].item<float>() < 2e-5,
-                     qPrintable(QStringLiteral("%1 tagged %2, the most probable label is %3").arg(t.path, t.tag, labels[best])));
+                     qPrintable(QStringLiteral("%1 tagged %2, the most probable label is %3")
+                                    .arg(t.path, t.tag, labels[best])));
             ++counts[t.tag];
             QCOMPARE(lib->catalog().tags(t.id).front().tag, t.tag);
         }
@@ -180,7 +192,8 @@ private slots:
         for (const QString& p : a) {  // no EXIF dates: the file time counts
             QFile f(p);
             QVERIFY(f.open(QIODevice::ReadWrite));
-            QVERIFY(f.setFileTime(QDateTime(QDate(2019, 6, 1), QTime(12, 0)), QFileDevice::FileModificationTime));
+            QVERIFY(
+                f.setFileTime(QDateTime(QDate(2019, 6, 1), QTime(12, 0)), QFileDevice::FileModificationTime));
         }
         auto lib = open();
         lib->addFolder(dir);

@@ -6,8 +6,8 @@
 #include "library_error.h"
 #include "library_lock.h"
 #include "library_writer.h"
-#include "photo_library.h"
 #include "photo_catalog.h"
+#include "photo_library.h"
 #include "photo_scanner.h"
 #include "testutils.h"
 
@@ -179,7 +179,8 @@ class TestLibraryUnits : public QObject {
     void writerRunsCommandsInOrderWholeOrNotAtAll() {
         const QString file = path(QStringLiteral("catalog.sqlite"));
         auto writer = std::make_unique<LibraryWriter>(std::make_unique<PhotoCatalog>(file));
-        const int64_t folder = writer->write([](PhotoCatalog& c) { return c.addFolder(QStringLiteral("/photos")); });
+        const int64_t folder =
+            writer->write([](PhotoCatalog& c) { return c.addFolder(QStringLiteral("/photos")); });
         std::atomic<int> failures{0};
         std::vector<std::thread> threads;
         const std::thread::id caller = std::this_thread::get_id();
@@ -189,10 +190,13 @@ class TestLibraryUnits : public QObject {
                     const QString name = QStringLiteral("/photos/%1-%2.jpg").arg(t).arg(i);
                     try {
                         writer->write([&](PhotoCatalog& c) {
-                            if (std::this_thread::get_id() == caller) throw std::logic_error("ran on the caller's thread");
-                            c.putIndexed({0, name, folder, 1, 1, {}, 1, 1, 1, 1, {}, {}}, QStringLiteral("m"), {1, 0});
+                            if (std::this_thread::get_id() == caller)
+                                throw std::logic_error("ran on the caller's thread");
+                            c.putIndexed({0, name, folder, 1, 1, {}, 1, 1, 1, 1, {}, {}}, QStringLiteral("m"),
+                                         {1, 0});
                             // Every third command fails after writing: its row must not survive.
-                            if (i % 3 == 0) throw LibraryError(LibraryErrorKind::DiskFull, "no space left (a test)");
+                            if (i % 3 == 0)
+                                throw LibraryError(LibraryErrorKind::DiskFull, "no space left (a test)");
                         });
                     } catch (const LibraryError& e) {
                         if (e.kind() == LibraryErrorKind::DiskFull) ++failures;
@@ -203,7 +207,8 @@ class TestLibraryUnits : public QObject {
         QCOMPARE(failures.load(), 4 * 9);  // i = 0, 3, ..., 24
         const int nested = writer->write([&](PhotoCatalog& c) {
             c.setMeta(QStringLiteral("outer"), QStringLiteral("1"));
-            return writer->write([](PhotoCatalog& inner) { return inner.meta(QStringLiteral("outer")).toInt(); });
+            return writer->write(
+                [](PhotoCatalog& inner) { return inner.meta(QStringLiteral("outer")).toInt(); });
         });
         QCOMPARE(nested, 1);
         writer.reset();  // drains and stops
@@ -225,8 +230,10 @@ class TestLibraryUnits : public QObject {
             });
             QTest::qWait(100);
             QVERIFY(!woke);
-            if (byCancel) control.cancel();
-            else control.setPaused(false);
+            if (byCancel)
+                control.cancel();
+            else
+                control.setPaused(false);
             run.join();
             QVERIFY(woke);
             QCOMPARE(control.isCancelled(), byCancel);

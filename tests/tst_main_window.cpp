@@ -8,11 +8,11 @@
 
 #include <QAbstractItemModelTester>
 #include <QDropEvent>
-#include <QMenu>
-#include <QMenuBar>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -48,7 +48,7 @@ class TestMainWindow : public QObject {
         return lib->search(text, o);
     }
 
-private slots:
+  private slots:
     void init() {
         tmp_ = std::make_unique<QTemporaryDir>();
         qputenv("XDG_CACHE_HOME", tmp_->filePath(QStringLiteral("cache")).toUtf8());
@@ -65,16 +65,22 @@ private slots:
         MainWindow w(MainWindow::Options{library(), missing, {}, false});
         w.show();
         QTRY_VERIFY(!w.errorBanner().isEmpty());
-        QVERIFY2(w.errorBanner().startsWith(QStringLiteral("No ALIGN model at ") + missing), qPrintable(w.errorBanner()));
+        QVERIFY2(w.errorBanner().startsWith(QStringLiteral("No ALIGN model at ") + missing),
+                 qPrintable(w.errorBanner()));
         QVERIFY(w.errorBanner().contains(QStringLiteral("Library > Get the model...")));
         bool offered = false;
         for (QAction* a : w.menuBar()->actions())
             if (a->menu())
-                for (QAction* item : a->menu()->actions()) offered |= item->text() == QStringLiteral("Get the model...");
+                for (QAction* item : a->menu()->actions())
+                    offered |= item->text() == QStringLiteral("Get the model...");
         QVERIFY(offered);
         // Adding a folder, tagging or searching before there is a library says so (it used to crash).
-        QVERIFY(w.session()->addFolder(tmp_->filePath(QStringLiteral("photos"))).contains(QStringLiteral("not open yet")));
-        QVERIFY(w.session()->removeFolder(tmp_->filePath(QStringLiteral("photos"))).contains(QStringLiteral("not open yet")));
+        QVERIFY(w.session()
+                    ->addFolder(tmp_->filePath(QStringLiteral("photos")))
+                    .contains(QStringLiteral("not open yet")));
+        QVERIFY(w.session()
+                    ->removeFolder(tmp_->filePath(QStringLiteral("photos")))
+                    .contains(QStringLiteral("not open yet")));
         QVERIFY(w.session()->saveTags({QStringLiteral("cat")}, {}).contains(QStringLiteral("not open yet")));
         QSignalSpy failed(w.session(), &LibrarySession::searchFailed);
         w.session()->search(QStringLiteral("a cat"), SearchOptions{});
@@ -93,10 +99,12 @@ private slots:
         QTRY_COMPARE(w->results()->results().front().path, expected.front().path);
         for (int i = 0; i < w->results()->rowCount(); ++i) {
             QCOMPARE(w->results()->results()[i].path, expected[i].path);
-            QVERIFY(w->results()->index(i).data(Qt::ToolTipRole).toString().contains(QStringLiteral("score")));
+            QVERIFY(
+                w->results()->index(i).data(Qt::ToolTipRole).toString().contains(QStringLiteral("score")));
         }
         // Thumbnails arrive from the background and replace the placeholders, cached on disk.
-        QTRY_VERIFY_WITH_TIMEOUT(!QDir(tmp_->filePath(QStringLiteral("cache/photosearch/thumbnails"))).isEmpty(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !QDir(tmp_->filePath(QStringLiteral("cache/photosearch/thumbnails"))).isEmpty(), 20000);
         // Esc clears.
         QTest::keyClick(w->searchField(), Qt::Key_Escape);
         QTRY_COMPARE(w->results()->rowCount(), 0);
@@ -137,7 +145,8 @@ private slots:
     void cancelStopsIndexingAndKeepsWhatWasDone() {
         auto w = openWindow();
         QVERIFY(w);
-        for (int i = 1; i <= 4; ++i) test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
+        for (int i = 1; i <= 4; ++i)
+            test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
         QSignalSpy progress(w->session(), &LibrarySession::indexProgress);
         QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
         w->session()->startIndexing();
@@ -155,13 +164,15 @@ private slots:
     void closingStopsTheWorkerAndLosesNothing() {
         auto w = openWindow();
         QVERIFY(w);
-        for (int i = 1; i <= 4; ++i) test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
+        for (int i = 1; i <= 4; ++i)
+            test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
         QSignalSpy progress(w->session(), &LibrarySession::indexProgress);
         w->session()->startIndexing();
         QVERIFY(progress.wait(30000));
         w->close();
         w.reset();  // joins the worker
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, true, {}});  // the lock was released
+        auto lib = PhotoLibrary::open(
+            {library(), model(), QStringLiteral("cpu"), 1, true, {}});  // the lock was released
         {
             SqliteStatement check(lib->catalog().db(), "PRAGMA integrity_check");
             QVERIFY(check.step());

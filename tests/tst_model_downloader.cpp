@@ -23,12 +23,13 @@ QString model() { return test::dataPath("align-tiny/model"); }
 
 bool sameFiles(const QString& a, const QString& b, const QStringList& names) {
     for (const QString& n : names)
-        if (test::readFile(a + QLatin1Char('/') + n) != test::readFile(b + QLatin1Char('/') + n)) return false;
+        if (test::readFile(a + QLatin1Char('/') + n) != test::readFile(b + QLatin1Char('/') + n))
+            return false;
     return true;
 }
 
-const QStringList kFiles{"config.json", "preprocessor_config.json", "vocab.txt", "tokenizer_config.json",
-                         "special_tokens_map.json", "model.safetensors"};
+const QStringList kFiles{"config.json",           "preprocessor_config.json", "vocab.txt",
+                         "tokenizer_config.json", "special_tokens_map.json",  "model.safetensors"};
 
 }  // namespace
 
@@ -44,7 +45,8 @@ class TestModelDownloader : public QObject {
         o.useHfCache = false;
         return o;
     }
-    QString fetchError(ModelDownloader& d, const std::atomic<bool>* cancel = nullptr, const ModelDownloader::ProgressFn& progress = {}) {
+    QString fetchError(ModelDownloader& d, const std::atomic<bool>* cancel = nullptr,
+                       const ModelDownloader::ProgressFn& progress = {}) {
         try {
             d.fetch(progress, cancel);
         } catch (const AlignError& e) {
@@ -53,7 +55,7 @@ class TestModelDownloader : public QObject {
         return QStringLiteral("<no error>");
     }
 
-private slots:
+  private slots:
     void init() {
         tmp_ = std::make_unique<QTemporaryDir>();
         qunsetenv("HF_TOKEN");
@@ -92,7 +94,8 @@ private slots:
         const FetchResult r = d.fetch();
         QVERIFY(sameFiles(r.modelDir, model(), kFiles));
         QCOMPARE(hub.rangeRequests.size(), 1);
-        QVERIFY2(hub.rangeRequests[0].startsWith(QStringLiteral("model.safetensors bytes=")), qPrintable(hub.rangeRequests[0]));
+        QVERIFY2(hub.rangeRequests[0].startsWith(QStringLiteral("model.safetensors bytes=")),
+                 qPrintable(hub.rangeRequests[0]));
         QVERIFY(hub.rangeRequests[0].mid(24).split(QLatin1Char('-'))[0].toLongLong() > 0);
     }
 
@@ -106,7 +109,9 @@ private slots:
         });
         QVERIFY2(error.contains(QStringLiteral("interrupted")), qPrintable(error));
         QVERIFY(!QFileInfo::exists(tmp_->filePath(QStringLiteral("models/align"))));  // never half a model
-        QVERIFY(QFileInfo(tmp_->filePath(QStringLiteral("models/align.partial/model.safetensors.part"))).size() > 500000);
+        QVERIFY(
+            QFileInfo(tmp_->filePath(QStringLiteral("models/align.partial/model.safetensors.part"))).size() >
+            500000);
 
         ModelDownloader second(options(hub));
         const FetchResult r = second.fetch();
@@ -121,10 +126,14 @@ private slots:
         ModelDownloader d(options(hub));
         const QString error = fetchError(d);
         QVERIFY2(error.contains(QStringLiteral("model.safetensors: checksum mismatch")), qPrintable(error));
-        const QString expected = QString::fromLatin1(QCryptographicHash::hash(test::readFile(model() + QStringLiteral("/model.safetensors")), QCryptographicHash::Sha256).toHex());
+        const QString expected = QString::fromLatin1(
+            QCryptographicHash::hash(test::readFile(model() + QStringLiteral("/model.safetensors")),
+                                     QCryptographicHash::Sha256)
+                .toHex());
         QVERIFY2(error.contains(expected), qPrintable(error));
         QVERIFY(!QFileInfo::exists(tmp_->filePath(QStringLiteral("models/align"))));
-        QVERIFY(!QFileInfo::exists(tmp_->filePath(QStringLiteral("models/align.partial/model.safetensors.part"))));
+        QVERIFY(!QFileInfo::exists(
+            tmp_->filePath(QStringLiteral("models/align.partial/model.safetensors.part"))));
     }
 
     void missingFileIsAClearError() {
@@ -132,7 +141,9 @@ private slots:
         hub.missingFile = QStringLiteral("vocab.txt");
         ModelDownloader d(options(hub));
         const QString error = fetchError(d);
-        QVERIFY2(error.contains(QStringLiteral("kakaobrain/align-base/vocab.txt: not found")) && error.contains(QStringLiteral("404")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("kakaobrain/align-base/vocab.txt: not found")) &&
+                     error.contains(QStringLiteral("404")),
+                 qPrintable(error));
         QVERIFY(!QFileInfo::exists(tmp_->filePath(QStringLiteral("models/align"))));
     }
 
@@ -144,11 +155,14 @@ private slots:
     }
 
     void huggingFaceCacheIsUsedInPlace() {
-        const QString snapshot = tmp_->filePath(QStringLiteral("hf/hub/models--kakaobrain--align-base/snapshots/abc123"));
+        const QString snapshot =
+            tmp_->filePath(QStringLiteral("hf/hub/models--kakaobrain--align-base/snapshots/abc123"));
         QVERIFY(QDir().mkpath(snapshot));
         QVERIFY(QDir().mkpath(tmp_->filePath(QStringLiteral("hf/hub/models--kakaobrain--align-base/refs"))));
-        test::writeFile(tmp_->filePath(QStringLiteral("hf/hub/models--kakaobrain--align-base/refs/main")), "abc123");
-        for (const QString& f : kFiles) QVERIFY(QFile::link(model() + QLatin1Char('/') + f, snapshot + QLatin1Char('/') + f));
+        test::writeFile(tmp_->filePath(QStringLiteral("hf/hub/models--kakaobrain--align-base/refs/main")),
+                        "abc123");
+        for (const QString& f : kFiles)
+            QVERIFY(QFile::link(model() + QLatin1Char('/') + f, snapshot + QLatin1Char('/') + f));
         qputenv("HF_HOME", tmp_->filePath(QStringLiteral("hf")).toUtf8());
         ModelFetchOptions o;
         o.endpoint = QStringLiteral("http://127.0.0.1:9");  // nothing listens: the cache must be enough
@@ -164,7 +178,8 @@ private slots:
         FakeHub hub(kRepo, model());
         QProcess p;
         const QString dest = tmp_->filePath(QStringLiteral("cli-model"));
-        p.start(QStringLiteral(PHOTOSEARCH_CLI), {"model", "fetch", "--endpoint", hub.endpoint(), "--dest", dest, "--no-hf-cache", "--json"});
+        p.start(QStringLiteral(PHOTOSEARCH_CLI),
+                {"model", "fetch", "--endpoint", hub.endpoint(), "--dest", dest, "--no-hf-cache", "--json"});
         QEventLoop loop;  // the hub answers from this thread's event loop
         connect(&p, &QProcess::finished, &loop, &QEventLoop::quit);
         if (p.state() != QProcess::NotRunning) loop.exec();
@@ -184,7 +199,8 @@ private slots:
         verify.start(QStringLiteral(PHOTOSEARCH_CLI), {"model", "verify", dest});
         QVERIFY(verify.waitForFinished(60000));
         QCOMPARE(verify.exitCode(), 1);
-        QVERIFY(QString::fromUtf8(verify.readAllStandardError()).contains(QStringLiteral("vocab.txt: file not found")));
+        QVERIFY(QString::fromUtf8(verify.readAllStandardError())
+                    .contains(QStringLiteral("vocab.txt: file not found")));
     }
 };
 

@@ -44,10 +44,11 @@ class TestPhotoLibrary : public QObject {
 
     QString path(const QString& relative) const { return tmp_->filePath(relative); }
     std::unique_ptr<PhotoLibrary> open(bool writable = true, const QString& modelDir = model()) {
-        return PhotoLibrary::open({path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable, {}});
+        return PhotoLibrary::open(
+            {path(QStringLiteral("library")), modelDir, QStringLiteral("cpu"), 2, writable, {}});
     }
 
-private slots:
+  private slots:
     // As both programs' main() does, once per process: GIF through Qt's plug-in (OpenCV 4.6 reads none).
     void initTestCase() { installQtImageFallback(); }
     void init() { tmp_ = std::make_unique<QTemporaryDir>(); }
@@ -116,7 +117,8 @@ private slots:
         QCOMPARE(r.copies, int64_t(1));
         QCOMPARE(r.indexed, int64_t(0));
         const auto copy = lib->catalog().photoByPath(dir + QStringLiteral("/copy of photo.png"));
-        QCOMPARE(*lib->catalog().vector(copy->id), *lib->catalog().vector(lib->catalog().photoByPath(photos[4])->id));
+        QCOMPARE(*lib->catalog().vector(copy->id),
+                 *lib->catalog().vector(lib->catalog().photoByPath(photos[4])->id));
 
         // Searches agree with the catalog: no stale or duplicate vectors.
         QCOMPARE(lib->vectors()->size(), lib->catalog().vectorCount());
@@ -130,7 +132,8 @@ private slots:
         test::writeFile(dir + QStringLiteral("/notes.txt"), "not a photo");
         test::writeFile(dir + QStringLiteral("/visible/.secret.jpg"), "hidden file");
         QVERIFY(QFile::link(dir, dir + QStringLiteral("/visible/loop")));  // a symlink loop
-        auto lib = PhotoLibrary::open({dir + QStringLiteral("/library"), model(), QStringLiteral("cpu"), 2, true, {}});
+        auto lib = PhotoLibrary::open(
+            {dir + QStringLiteral("/library"), model(), QStringLiteral("cpu"), 2, true, {}});
         lib->addFolder(dir);
         const IndexReport r = lib->index();
         QCOMPARE(r.total, int64_t(12));
@@ -147,10 +150,23 @@ private slots:
         const QString dir = path(QStringLiteral("photos"));
         makePhotos(dir);
         const QByteArray gif = QByteArray::fromHex(
-            "474946383961" "0200" "0100" "80" "00" "00"  // GIF89a, 2x1, a global table of 2 colours
-            "ff0000" "0000ff"                              // red, blue
-            "2c" "00000000" "0200" "0100" "00"             // image descriptor
-            "02" "02" "440a" "00"                          // LZW: clear, 0, 1, end in 3-bit codes
+            "474946383961"
+            "0200"
+            "0100"
+            "80"
+            "00"
+            "00"  // GIF89a, 2x1, a global table of 2 colours
+            "ff0000"
+            "0000ff"  // red, blue
+            "2c"
+            "00000000"
+            "0200"
+            "0100"
+            "00"  // image descriptor
+            "02"
+            "02"
+            "440a"
+            "00"  // LZW: clear, 0, 1, end in 3-bit codes
             "3b");
         test::writeFile(dir + QStringLiteral("/Animated.GIF"), gif);
         auto lib = open();
@@ -169,7 +185,8 @@ private slots:
     void brokenFilesAreRecordedNotFatal() {
         const QString dir = path(QStringLiteral("photos"));
         makePhotos(dir);
-        test::writeFile(dir + QStringLiteral("/truncated.jpg"), test::readFile(dir + QStringLiteral("/rocket.jpg")).left(200));
+        test::writeFile(dir + QStringLiteral("/truncated.jpg"),
+                        test::readFile(dir + QStringLiteral("/rocket.jpg")).left(200));
         test::writeFile(dir + QStringLiteral("/empty.png"), {});
         auto lib = open();
         lib->addFolder(dir);
@@ -184,8 +201,9 @@ private slots:
 
     // The FAISS cache is only a cache: deleted, garbage or truncated, it is rebuilt from the catalog. So is
     // one FAISS would read without complaint but that does not hold this library's vectors: damaged in the
-    // middle, copied from another library of the same size, or declaring 2^40 vectors. Each of those would give
-    // wrong rankings (or allocate terabytes); the checksum and size bound recorded in the catalog catch them.
+    // middle, copied from another library of the same size, or declaring 2^40 vectors. Each of those would
+    // give wrong rankings (or allocate terabytes); the checksum and size bound recorded in the catalog catch
+    // them.
     void vectorCacheMissingOrWrongIsRebuilt_data() {
         QTest::addColumn<QString>("how");
         QTest::newRow("deleted") << "deleted";
@@ -217,10 +235,12 @@ private slots:
         } else if (how == QLatin1String("truncated")) {
             bytes = "IxM2";
         } else if (how == QLatin1String("middle")) {
-            for (int i = 0; i < 16; ++i) bytes[bytes.size() / 2 + i] = static_cast<char>(bytes[bytes.size() / 2 + i] ^ 0x5a);
+            for (int i = 0; i < 16; ++i)
+                bytes[bytes.size() / 2 + i] = static_cast<char>(bytes[bytes.size() / 2 + i] ^ 0x5a);
         } else if (how == QLatin1String("foreign")) {
             test::makePhotos(path(QStringLiteral("other")), 1);
-            auto other = PhotoLibrary::open({path(QStringLiteral("other-library")), model(), QStringLiteral("cpu"), 2, true, {}});
+            auto other = PhotoLibrary::open(
+                {path(QStringLiteral("other-library")), model(), QStringLiteral("cpu"), 2, true, {}});
             other->addFolder(path(QStringLiteral("other")));
             other->index();
             const QByteArray theirs = test::readFile(path(QStringLiteral("other-library/vectors.faiss")));
@@ -255,13 +275,16 @@ private slots:
         const QString other = path(QStringLiteral("other-model"));
         test::copyFolder(model(), other);
         QByteArray config = test::readFile(other + QStringLiteral("/config.json"));
-        test::writeFile(other + QStringLiteral("/config.json"), config.replace("\"projection_dim\": 80", "\"projection_dim\": 80, \"temperature_init_value\": 0.5"));
+        test::writeFile(other + QStringLiteral("/config.json"),
+                        config.replace("\"projection_dim\": 80",
+                                       "\"projection_dim\": 80, \"temperature_init_value\": 0.5"));
         auto lib = open(true, other);
         try {
             lib->search(QStringLiteral("a cat"), {});
             QFAIL("searching with another model must fail");
         } catch (const AlignError& e) {
-            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("indexed with another model")), e.what());
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("indexed with another model")),
+                     e.what());
             QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("--reindex")));
         }
         QVERIFY_THROWS_EXCEPTION(AlignError, lib->index());
@@ -300,11 +323,13 @@ private slots:
         bool unplugged = false;
         IndexCallbacks callbacks;
         callbacks.progress = [&](const IndexProgress& p) {
-            if (!unplugged && p.done >= 3) unplugged = QDir().rename(path(QStringLiteral("drive")), path(QStringLiteral("unplugged")));
+            if (!unplugged && p.done >= 3)
+                unplugged = QDir().rename(path(QStringLiteral("drive")), path(QStringLiteral("unplugged")));
         };
         IndexReport r = lib->index(callbacks);
         QVERIFY(unplugged);
-        QVERIFY2(r.indexed >= 3 && r.indexed < 12, qPrintable(QString::number(r.indexed)));  // a worker may have read ahead
+        QVERIFY2(r.indexed >= 3 && r.indexed < 12,
+                 qPrintable(QString::number(r.indexed)));  // a worker may have read ahead
         QCOMPARE(r.failed.size(), size_t(0));
         QCOMPARE(r.indexed + r.offline, int64_t(12));
         const int64_t embedded = r.indexed;
@@ -326,7 +351,8 @@ private slots:
     // Cancel takes effect within one batch and keeps what was committed; pause holds the run.
     void pauseAndCancelWithinOneBatch() {
         const QString dir = path(QStringLiteral("photos"));
-        for (int i = 0; i < 4; ++i) makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 48 photos, several batches
+        for (int i = 0; i < 4; ++i)
+            makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 48 photos, several batches
         auto lib = open();
         lib->addFolder(dir);
         IndexControl control;
@@ -370,11 +396,13 @@ private slots:
             open(true);
             QFAIL("a second writer must be refused");
         } catch (const AlignError& e) {
-            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("being changed by another PhotoSearch")), e.what());
+            QVERIFY2(
+                QString::fromUtf8(e.what()).contains(QStringLiteral("being changed by another PhotoSearch")),
+                e.what());
         }
         open(false);  // readers are welcome
         first.reset();
-        open(true);   // and the lock is released with the writer
+        open(true);  // and the lock is released with the writer
     }
 };
 

@@ -11,7 +11,7 @@ using namespace photosearch;
 class TestPilResample : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     // Every Pillow filter, down- and up-scaling, on a real photo and on noise: within 1 level.
     void matchesPillow_data() {
         QTest::addColumn<QString>("input");
@@ -24,8 +24,8 @@ private slots:
         for (const QJsonValue& v : cases) {
             const QJsonObject c = v.toObject();
             QTest::newRow(qPrintable(c["expected"].toString()))
-                << c["input"].toString() << c["width"].toInt() << c["height"].toInt() << c["pil_resample"].toInt()
-                << c["expected"].toString();
+                << c["input"].toString() << c["width"].toInt() << c["height"].toInt()
+                << c["pil_resample"].toInt() << c["expected"].toString();
         }
     }
     void matchesPillow() {

@@ -29,7 +29,7 @@ class TestSafetensorsFile : public QObject {
         return path;
     }
 
-private slots:
+  private slots:
     void readsTheFixtureCheckpoint() {
         const auto st = SafetensorsFile::open(test::dataPath("align-tiny/model/model.safetensors"));
         QCOMPARE(st->tensors().size(), size_t(262));
@@ -59,7 +59,8 @@ private slots:
             << safetensors("{}", {}).replace(0, 1, "\x7F") << "does not fit in the file";
         QTest::newRow("header not JSON") << safetensors("{nope", {}) << "not a JSON object";
         QTest::newRow("unknown dtype")
-            << safetensors(R"({"t":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})", "x") << "tensor t: unsupported dtype";
+            << safetensors(R"({"t":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})", "x")
+            << "tensor t: unsupported dtype";
         QTest::newRow("size does not match shape")
             << safetensors(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", ok4)
             << "tensor t: holds 4 bytes, but F32 [2] needs 8";
@@ -67,14 +68,15 @@ private slots:
             << safetensors(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", ok4)
             << "tensor t: data ends at byte 8 but the file holds only 4";
         QTest::newRow("offsets reversed")
-            << safetensors(R"({"t":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})", ok4) << "data_offsets";
-        QTest::newRow("overlap")
-            << safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                           R"("b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
-                           ok4)
-            << "overlap";
+            << safetensors(R"({"t":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})", ok4)
+            << "data_offsets";
+        QTest::newRow("overlap") << safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                                R"("b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
+                                                ok4)
+                                 << "overlap";
         QTest::newRow("negative shape")
-            << safetensors(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", ok4) << "shape entries";
+            << safetensors(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", ok4)
+            << "shape entries";
     }
     void rejectsBrokenFiles() {
         QFETCH(QByteArray, bytes);

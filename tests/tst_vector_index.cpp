@@ -33,7 +33,8 @@ std::vector<float> clustered(int64_t count, uint64_t seed) {
             x = gauss(random);
             nn += double(x) * x;
         }
-        for (int j = 0; j < kDim; ++j) v[j] = static_cast<float>(c[j] / std::sqrt(cn) + noise[j] / std::sqrt(nn));
+        for (int j = 0; j < kDim; ++j)
+            v[j] = static_cast<float>(c[j] / std::sqrt(cn) + noise[j] / std::sqrt(nn));
         const auto u = unitVector(v.data(), kDim);
         out.insert(out.end(), u.begin(), u.end());
     }
@@ -42,7 +43,8 @@ std::vector<float> clustered(int64_t count, uint64_t seed) {
 
 VectorSource sourceOf(const std::vector<float>& data) {
     return [&data](const std::function<void(int64_t, const float*)>& visit) {
-        for (size_t i = 0; i < data.size() / kDim; ++i) visit(static_cast<int64_t>(i) + 1, data.data() + i * kDim);
+        for (size_t i = 0; i < data.size() / kDim; ++i)
+            visit(static_cast<int64_t>(i) + 1, data.data() + i * kDim);
     };
 }
 
@@ -64,7 +66,7 @@ std::set<int64_t> exactTop(const std::vector<float>& data, const float* q, int k
 class TestVectorIndex : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void smallLibrariesAreExact() {
         const auto data = clustered(500, 1);
         auto index = VectorIndex::build(kDim, 500, sourceOf(data));
@@ -86,7 +88,8 @@ private slots:
         auto index = VectorIndex::build(kDim, n, sourceOf(data), /*exactUpTo=*/10000);
         QCOMPARE(index->kind(), VectorIndex::Kind::Approximate);
         QCOMPARE(index->size(), n);
-        QVERIFY2(index->measuredRecall() >= VectorIndex::kTargetRecall, qPrintable(QString::number(index->measuredRecall())));
+        QVERIFY2(index->measuredRecall() >= VectorIndex::kTargetRecall,
+                 qPrintable(QString::number(index->measuredRecall())));
         QVERIFY(index->nprobe() >= 1);
 
         std::mt19937_64 random(3);
@@ -102,7 +105,8 @@ private slots:
                 nn += double(x) * x;
             }
             std::vector<float> query(kDim);
-            for (int j = 0; j < kDim; ++j) query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.25 - 1) / nn));
+            for (int j = 0; j < kDim; ++j)
+                query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.25 - 1) / nn));
             query = unitVector(query.data(), kDim);
             const std::set<int64_t> truth = exactTop(data, query.data(), 10);
             for (const ScoredId& hit : index->search(query.data(), 10)) hits += truth.count(hit.id);

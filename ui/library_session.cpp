@@ -94,14 +94,20 @@ void LibrarySession::startIndexing() {
         callbacks.progress = [this](const IndexProgress& p) {
             emit indexProgress(p.done, p.total, p.photosPerSecond, p.etaSeconds);
         };
-        callbacks.fileFailed = [this](const QString& path, const QString& error) { emit indexFileFailed(path, error); };
+        callbacks.fileFailed = [this](const QString& path, const QString& error) {
+            emit indexFileFailed(path, error);
+        };
         QString summary;
         bool cancelled = false;
         try {
             const IndexReport r = library_->index(callbacks, &control_);
             cancelled = r.cancelled;
             summary = tr("%1 indexed, %2 unchanged, %3 removed, %4 failed; %5 photos searchable")
-                          .arg(r.indexed).arg(r.unchanged + r.moved + r.copies).arg(r.removed).arg(r.failed.size()).arg(r.total);
+                          .arg(r.indexed)
+                          .arg(r.unchanged + r.moved + r.copies)
+                          .arg(r.removed)
+                          .arg(r.failed.size())
+                          .arg(r.total);
         } catch (const std::exception& e) {
             emit failed(QString::fromUtf8(e.what()));
             summary = tr("Indexing stopped: %1").arg(QString::fromUtf8(e.what()));
@@ -156,7 +162,8 @@ QString LibrarySession::removeFolder(const QString& path) {
 
 QStringList LibrarySession::tags() const { return library_ ? library_->allTags() : QStringList(); }
 
-void LibrarySession::computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate) {
+void LibrarySession::computeTags(const QString& folder, const QStringList& labels,
+                                 const QString& promptTemplate) {
     QMetaObject::invokeMethod(searchContext_, [this, folder, labels, promptTemplate] {
         if (!library_) return emit failed(notOpenMessage());
         try {

@@ -23,7 +23,7 @@ struct SearchHit {
 // request supersedes any older one still waiting; it is never queued behind it.
 class LibrarySession : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit LibrarySession(QObject* parent = nullptr);
     ~LibrarySession() override;
 
@@ -53,7 +53,7 @@ public:
     void computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate);
     QString saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
 
-signals:
+  signals:
     void searchFinished(int requestId, const QVector<photosearch::SearchHit>& hits, double elapsedMs);
     // modelMismatch: the library's vectors come from another model (offer to re-index).
     void searchFailed(int requestId, const QString& error, bool modelMismatch);
@@ -65,7 +65,7 @@ signals:
     void failed(const QString& error);
     void libraryChanged();
 
-private:
+  private:
     int submit(std::function<std::vector<SearchResult>()> query);
     QString notOpenMessage() const;
     std::unique_ptr<PhotoLibrary> library_;

@@ -41,8 +41,8 @@
 #include <QToolButton>
 #include <QUrl>
 
-#include <algorithm>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace photosearch {
 
@@ -66,7 +66,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     auto* layout = new QVBoxLayout(central);
     auto* searchRow = new QHBoxLayout;
     search_ = new QLineEdit(central);
-    search_->setPlaceholderText(tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop a photo here)"));
+    search_->setPlaceholderText(
+        tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop a photo here)"));
     search_->setClearButtonEnabled(true);
     search_->setText(options_.initialQuery);
     not_ = new QLineEdit(central);
@@ -103,7 +104,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     layout->addWidget(queryChip_);
     banner_ = new QLabel(central);
     banner_->setWordWrap(true);
-    banner_->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px; }"));
+    banner_->setStyleSheet(
+        QStringLiteral("QLabel { background: #fff3cd; color: #664d03; padding: 6px; border-radius: 4px; }"));
     banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     banner_->setVisible(false);
     layout->addWidget(banner_);
@@ -151,7 +153,9 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     fileMenu->addAction(tr("Get the model..."), this, &MainWindow::chooseModel);
     fileMenu->addAction(tr("Settings..."), this, [this] {
         SettingsDialog d(this);
-        if (d.exec() == QDialog::Accepted) statusText_->setText(tr("Settings saved; a new model, device or precision applies at the next start."));
+        if (d.exec() == QDialog::Accepted)
+            statusText_->setText(
+                tr("Settings saved; a new model, device or precision applies at the next start."));
     });
     fileMenu->addSeparator();
     fileMenu->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -173,12 +177,14 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     });
     connect(grid_, &QListView::activated, this, &MainWindow::openPreview);
     connect(grid_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
-    connect(&session_, &LibrarySession::searchFinished, this, [this](int id, const QVector<SearchHit>& hits, double ms) {
-        if (id != latestRequest_) return;  // an older query finished after a newer one was asked
-        model_->setResults(hits);
-        statusText_->setText(tr("%n photo(s) in %1 ms", nullptr, static_cast<int>(hits.size())).arg(ms, 0, 'f', 0));
-        emit resultsShown(static_cast<int>(hits.size()));
-    });
+    connect(&session_, &LibrarySession::searchFinished, this,
+            [this](int id, const QVector<SearchHit>& hits, double ms) {
+                if (id != latestRequest_) return;  // an older query finished after a newer one was asked
+                model_->setResults(hits);
+                statusText_->setText(
+                    tr("%n photo(s) in %1 ms", nullptr, static_cast<int>(hits.size())).arg(ms, 0, 'f', 0));
+                emit resultsShown(static_cast<int>(hits.size()));
+            });
     connect(&session_, &LibrarySession::searchFailed, this, [this](int id, const QString& error) {
         if (id == latestRequest_) showError(error);
     });
@@ -193,24 +199,27 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         pauseButton_->setChecked(false);
         cancelButton_->setVisible(true);
     });
-    connect(&session_, &LibrarySession::indexProgress, this, [this](qint64 done, qint64 total, double rate, double eta) {
-        progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
-        progress_->setValue(static_cast<int>(done));
-        progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
-        rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
-    });
-    connect(&session_, &LibrarySession::indexFileFailed, this, [this](const QString& path, const QString& error) {
-        errors_->addItem(QStringLiteral("%1: %2").arg(path, error));
-        errorsDock_->setVisible(true);
-    });
-    connect(&session_, &LibrarySession::indexingFinished, this, [this](const QString& summary, bool cancelled) {
-        progress_->setVisible(false);
-        rate_->setVisible(false);
-        pauseButton_->setVisible(false);
-        cancelButton_->setVisible(false);
-        statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
-        if (!search_->text().trimmed().isEmpty() || !queryImage_.isEmpty()) runQuery();
-    });
+    connect(&session_, &LibrarySession::indexProgress, this,
+            [this](qint64 done, qint64 total, double rate, double eta) {
+                progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+                progress_->setValue(static_cast<int>(done));
+                progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
+                rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
+            });
+    connect(&session_, &LibrarySession::indexFileFailed, this,
+            [this](const QString& path, const QString& error) {
+                errors_->addItem(QStringLiteral("%1: %2").arg(path, error));
+                errorsDock_->setVisible(true);
+            });
+    connect(&session_, &LibrarySession::indexingFinished, this,
+            [this](const QString& summary, bool cancelled) {
+                progress_->setVisible(false);
+                rate_->setVisible(false);
+                pauseButton_->setVisible(false);
+                cancelButton_->setVisible(false);
+                statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
+                if (!search_->text().trimmed().isEmpty() || !queryImage_.isEmpty()) runQuery();
+            });
 
     auto* find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
@@ -241,7 +250,8 @@ MainWindow::~MainWindow() = default;
 
 QString MainWindow::noModelMessage() const {
     return tr("No ALIGN model at %1. Download it or choose its folder with Library > Get the model..., "
-              "or start PhotoSearch with --model DIR.").arg(options_.modelDir);
+              "or start PhotoSearch with --model DIR.")
+        .arg(options_.modelDir);
 }
 
 bool MainWindow::chooseModel() {
@@ -282,26 +292,34 @@ void MainWindow::start() {
     // Load the model once, on the search thread, before anything uses it.
     const int id = session_.search(QStringLiteral("warm up"), SearchOptions{});
     Q_UNUSED(id);
-    connect(&session_, &LibrarySession::searchFinished, this, [this] {
-        if (modelReady_) return;
-        modelReady_ = true;
-        statusText_->setText(tr("Ready"));
-        emit modelReady();
-        if (!options_.startWork) return;
-        if (session_.isWritable() && !session_.folders().isEmpty()) session_.startIndexing();
-        runQuery();
-    }, Qt::SingleShotConnection);
-    connect(&session_, &LibrarySession::searchFailed, this, [this](int, const QString& e, bool modelMismatch) {
-        if (modelReady_) return;
-        if (modelMismatch &&
-            QMessageBox::question(this, tr("Another model"), tr("%1\n\nRe-index all photos with the current model now?").arg(e)) == QMessageBox::Yes) {
-            session_.library()->resetVectors();
+    connect(
+        &session_, &LibrarySession::searchFinished, this,
+        [this] {
+            if (modelReady_) return;
             modelReady_ = true;
-            session_.startIndexing();
-            return;
-        }
-        showError(e);
-    }, Qt::SingleShotConnection);
+            statusText_->setText(tr("Ready"));
+            emit modelReady();
+            if (!options_.startWork) return;
+            if (session_.isWritable() && !session_.folders().isEmpty()) session_.startIndexing();
+            runQuery();
+        },
+        Qt::SingleShotConnection);
+    connect(
+        &session_, &LibrarySession::searchFailed, this,
+        [this](int, const QString& e, bool modelMismatch) {
+            if (modelReady_) return;
+            if (modelMismatch &&
+                QMessageBox::question(this, tr("Another model"),
+                                      tr("%1\n\nRe-index all photos with the current model now?").arg(e)) ==
+                    QMessageBox::Yes) {
+                session_.library()->resetVectors();
+                modelReady_ = true;
+                session_.startIndexing();
+                return;
+            }
+            showError(e);
+        },
+        Qt::SingleShotConnection);
 }
 
 SearchOptions MainWindow::currentOptions() const {
@@ -370,15 +388,19 @@ void MainWindow::showContextMenu(const QPoint& pos) {
     const QString path = index.data(ResultsModel::PathRole).toString();
     QMenu menu;
     menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); });
-    menu.addAction(tr("Show in folder"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); });
+    menu.addAction(tr("Show in folder"), this, [path] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
+    });
     menu.addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
     menu.addAction(tr("Find similar"), this, [this, path] { searchSimilarTo(path); });
-    menu.addAction(tr("Tag this folder..."), this, [this, path] { openTagDialog(QFileInfo(path).absolutePath()); });
+    menu.addAction(tr("Tag this folder..."), this,
+                   [this, path] { openTagDialog(QFileInfo(path).absolutePath()); });
     menu.exec(grid_->viewport()->mapToGlobal(pos));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (event->mimeData()->hasUrls() && event->mimeData()->urls().value(0).isLocalFile()) event->acceptProposedAction();
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().value(0).isLocalFile())
+        event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {

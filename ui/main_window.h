@@ -28,7 +28,7 @@ class ThumbnailCache;
 // folders, tags and filters, indexing progress in the status bar, and errors in a panel.
 class MainWindow : public QMainWindow {
     Q_OBJECT
-public:
+  public:
     struct Options {
         QString libraryDir;
         QString modelDir;
@@ -56,20 +56,21 @@ public:
     void searchSimilarTo(const QString& path);
     void openTagDialog(const QString& folder);
 
-signals:
-    void modelReady();              // the model is loaded and a search has run
-    void resultsShown(int count);   // the grid shows the results of the latest search
+  signals:
+    void modelReady();             // the model is loaded and a search has run
+    void resultsShown(int count);  // the grid shows the results of the latest search
 
-protected:
+  protected:
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
-private:
+  private:
     QWidget* buildSidePanel();
     void buildStatusBar();
     void start();
-    // Library > Get the model...: the download-or-choose dialog; starts the library when it was waiting for one.
+    // Library > Get the model...: the download-or-choose dialog; starts the library when it was waiting for
+    // one.
     bool chooseModel();
     QString noModelMessage() const;
     void runQuery();

@@ -43,8 +43,8 @@
 #include <QToolButton>
 #include <QUrl>
 
-#include <algorithm>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace photosearch {
 
@@ -75,7 +75,11 @@ QWidget* MainWindow::buildSidePanel() {
     connect(remove, &QPushButton::clicked, this, [this] {
         if (!folders_->currentItem()) return;
         const QString folder = folders_->currentItem()->text();
-        if (QMessageBox::question(this, tr("Remove folder"), tr("Stop searching %1? The photos themselves are not touched.").arg(folder)) != QMessageBox::Yes) return;
+        if (QMessageBox::question(
+                this, tr("Remove folder"),
+                tr("Stop searching %1? The photos themselves are not touched.").arg(folder)) !=
+            QMessageBox::Yes)
+            return;
         if (const QString e = session_.removeFolder(folder); !e.isEmpty()) showError(e);
         runQuery();
     });
@@ -84,7 +88,8 @@ QWidget* MainWindow::buildSidePanel() {
     connect(folders_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         if (QListWidgetItem* item = folders_->itemAt(pos)) {
             QMenu menu;
-            menu.addAction(tr("Tag this folder..."), this, [this, path = item->text()] { openTagDialog(path); });
+            menu.addAction(tr("Tag this folder..."), this,
+                           [this, path = item->text()] { openTagDialog(path); });
             menu.exec(folders_->viewport()->mapToGlobal(pos));
         }
     });
@@ -120,8 +125,12 @@ QWidget* MainWindow::buildSidePanel() {
     layout->addWidget(filtersBox);
     for (QObject* o : {static_cast<QObject*>(afterOn_), static_cast<QObject*>(beforeOn_)})
         connect(static_cast<QCheckBox*>(o), &QCheckBox::toggled, this, [this] { debounce_.start(); });
-    connect(after_, &QDateEdit::dateChanged, this, [this] { if (afterOn_->isChecked()) debounce_.start(); });
-    connect(before_, &QDateEdit::dateChanged, this, [this] { if (beforeOn_->isChecked()) debounce_.start(); });
+    connect(after_, &QDateEdit::dateChanged, this, [this] {
+        if (afterOn_->isChecked()) debounce_.start();
+    });
+    connect(before_, &QDateEdit::dateChanged, this, [this] {
+        if (beforeOn_->isChecked()) debounce_.start();
+    });
     connect(folderFilter_, &QComboBox::currentIndexChanged, this, [this] { debounce_.start(); });
     return panel;
 }
@@ -141,8 +150,8 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(rate_);
     statusBar()->addPermanentWidget(pauseButton_);
     statusBar()->addPermanentWidget(cancelButton_);
-    for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(rate_), static_cast<QWidget*>(pauseButton_),
-                       static_cast<QWidget*>(cancelButton_)})
+    for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(rate_),
+                       static_cast<QWidget*>(pauseButton_), static_cast<QWidget*>(cancelButton_)})
         w->setVisible(false);
     connect(pauseButton_, &QToolButton::toggled, this, [this](bool paused) {
         session_.setPaused(paused);

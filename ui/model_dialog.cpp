@@ -12,12 +12,15 @@
 
 namespace photosearch {
 
-ModelDialog::ModelDialog(const QString& destination, QWidget* parent) : QDialog(parent), destination_(destination) {
+ModelDialog::ModelDialog(const QString& destination, QWidget* parent)
+    : QDialog(parent), destination_(destination) {
     setWindowTitle(tr("PhotoSearch needs its model"));
     auto* layout = new QVBoxLayout(this);
-    auto* text = new QLabel(tr("PhotoSearch understands photos with the ALIGN model (kakaobrain/align-base, about 690 MB). "
-                               "It runs on this computer; your photos never leave it.\n\nDownload it now, or choose a "
-                               "folder that already holds it."), this);
+    auto* text = new QLabel(
+        tr("PhotoSearch understands photos with the ALIGN model (kakaobrain/align-base, about 690 MB). "
+           "It runs on this computer; your photos never leave it.\n\nDownload it now, or choose a "
+           "folder that already holds it."),
+        this);
     text->setWordWrap(true);
     layout->addWidget(text);
     progress_ = new QProgressBar(this);
@@ -39,19 +42,24 @@ ModelDialog::ModelDialog(const QString& destination, QWidget* parent) : QDialog(
 
     connect(download_, &QPushButton::clicked, this, &ModelDialog::startDownload);
     connect(choose_, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder with config.json, vocab.txt and the weights"));
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Folder with config.json, vocab.txt and the weights"));
         if (dir.isEmpty()) return;
         if (!ModelDownloader::isCompleteModelDir(dir)) {
-            status_->setText(tr("%1 does not hold a model (config.json, preprocessor_config.json, vocab.txt and "
-                                "model.safetensors or pytorch_model.bin).").arg(dir));
+            status_->setText(
+                tr("%1 does not hold a model (config.json, preprocessor_config.json, vocab.txt and "
+                   "model.safetensors or pytorch_model.bin).")
+                    .arg(dir));
             return;
         }
         modelDir_ = dir;
         accept();
     });
     connect(cancel_, &QPushButton::clicked, this, [this] {
-        if (worker_) cancelFlag_ = true;  // the download stops; what it fetched is kept for next time
-        else reject();
+        if (worker_)
+            cancelFlag_ = true;  // the download stops; what it fetched is kept for next time
+        else
+            reject();
     });
 }
 
@@ -76,13 +84,17 @@ void ModelDialog::startDownload() {
             const FetchResult r = downloader.fetch(
                 [this](const FetchProgress& p) {
                     QMetaObject::invokeMethod(this, [this, p] {
-                        if (p.total > 0) progress_->setRange(0, 1000), progress_->setValue(static_cast<int>(1000.0 * p.done / p.total));
+                        if (p.total > 0)
+                            progress_->setRange(0, 1000),
+                                progress_->setValue(static_cast<int>(1000.0 * p.done / p.total));
                         status_->setText(tr("%1: %2 of %3 MB, %4 MB/s, %5 s left")
                                              .arg(p.file)
                                              .arg(p.done / 1e6, 0, 'f', 1)
                                              .arg(p.total / 1e6, 0, 'f', 1)
                                              .arg(p.bytesPerSecond / 1e6, 0, 'f', 1)
-                                             .arg(p.etaSeconds < 0 ? QStringLiteral("?") : QString::number(static_cast<int>(p.etaSeconds))));
+                                             .arg(p.etaSeconds < 0
+                                                      ? QStringLiteral("?")
+                                                      : QString::number(static_cast<int>(p.etaSeconds))));
                     });
                 },
                 &cancelFlag_);

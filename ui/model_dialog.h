@@ -15,14 +15,14 @@ namespace photosearch {
 // download resumes next time) or choose a folder that holds a model.
 class ModelDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     ModelDialog(const QString& destination, QWidget* parent = nullptr);
     ~ModelDialog() override;
     QString modelDir() const { return modelDir_; }
     QPushButton* downloadButton() const { return download_; }
     void setEndpoint(const QString& endpoint) { endpoint_ = endpoint; }
 
-private:
+  private:
     void startDownload();
     QString destination_, endpoint_, modelDir_;
     QLabel* status_;

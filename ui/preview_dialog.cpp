@@ -37,13 +37,17 @@ void PreviewDialog::show(int index) {
 
 void PreviewDialog::resizeEvent(QResizeEvent*) {
     if (!loaded_.isNull())
-        image_->setPixmap(QPixmap::fromImage(loaded_.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        image_->setPixmap(QPixmap::fromImage(
+            loaded_.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
 }
 
 void PreviewDialog::keyPressEvent(QKeyEvent* event) {
-    if (event->key() == Qt::Key_Right || event->key() == Qt::Key_Space) show(current_ + 1);
-    else if (event->key() == Qt::Key_Left || event->key() == Qt::Key_Backspace) show(current_ - 1);
-    else QDialog::keyPressEvent(event);
+    if (event->key() == Qt::Key_Right || event->key() == Qt::Key_Space)
+        show(current_ + 1);
+    else if (event->key() == Qt::Key_Left || event->key() == Qt::Key_Backspace)
+        show(current_ - 1);
+    else
+        QDialog::keyPressEvent(event);
 }
 
 }  // namespace photosearch

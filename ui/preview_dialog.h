@@ -10,15 +10,15 @@ namespace photosearch {
 // A large, fit-to-window view of one result; Left/Right move through the results, Esc closes.
 class PreviewDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     PreviewDialog(QStringList paths, int current, QWidget* parent = nullptr);
     int current() const { return current_; }
 
-protected:
+  protected:
     void keyPressEvent(QKeyEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
 
-private:
+  private:
     void show(int index);
     QStringList paths_;
     int current_;

@@ -9,7 +9,8 @@
 
 namespace photosearch {
 
-ResultsModel::ResultsModel(ThumbnailCache* thumbnails, QObject* parent) : QAbstractListModel(parent), thumbnails_(thumbnails) {
+ResultsModel::ResultsModel(ThumbnailCache* thumbnails, QObject* parent)
+    : QAbstractListModel(parent), thumbnails_(thumbnails) {
     connect(thumbnails_, &ThumbnailCache::ready, this, [this](const QString& path) {
         const auto it = rows_.constFind(path);
         if (it == rows_.constEnd()) return;
@@ -26,14 +27,18 @@ void ResultsModel::setResults(const QVector<SearchHit>& hits) {
     endResetModel();
 }
 
-int ResultsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(hits_.size()); }
+int ResultsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(hits_.size());
+}
 
 QVariant ResultsModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= hits_.size()) return {};
     const SearchHit& h = hits_[index.row()];
     switch (role) {
-        case Qt::DisplayRole: return QFileInfo(h.path).fileName();
-        case Qt::ToolTipRole: return tr("%1\nscore %2").arg(h.path).arg(h.score, 0, 'f', 4);
+        case Qt::DisplayRole:
+            return QFileInfo(h.path).fileName();
+        case Qt::ToolTipRole:
+            return tr("%1\nscore %2").arg(h.path).arg(h.score, 0, 'f', 4);
         case Qt::DecorationRole: {
             const QImage img = thumbnails_->get(h.path);
             const int s = thumbnails_->size();
@@ -51,9 +56,12 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
             }
             return placeholder_;
         }
-        case PathRole: return h.path;
-        case ScoreRole: return h.score;
-        default: return {};
+        case PathRole:
+            return h.path;
+        case ScoreRole:
+            return h.score;
+        default:
+            return {};
     }
 }
 

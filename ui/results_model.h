@@ -14,7 +14,7 @@ class ThumbnailCache;
 // score on hover. Dragging rows out gives file URLs.
 class ResultsModel : public QAbstractListModel {
     Q_OBJECT
-public:
+  public:
     enum Roles { PathRole = Qt::UserRole + 1, ScoreRole };
     ResultsModel(ThumbnailCache* thumbnails, QObject* parent = nullptr);
 
@@ -27,7 +27,7 @@ public:
     QStringList mimeTypes() const override;
     QMimeData* mimeData(const QModelIndexList& indexes) const override;
 
-private:
+  private:
     QVector<SearchHit> hits_;
     QHash<QString, int> rows_;
     ThumbnailCache* thumbnails_;

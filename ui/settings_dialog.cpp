@@ -28,7 +28,8 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     device_->addItem(tr("Automatic (GPU when available)"), QStringLiteral("auto"));
     device_->addItem(tr("CPU"), QStringLiteral("cpu"));
     device_->addItem(tr("CUDA GPU"), QStringLiteral("cuda"));
-    device_->setCurrentIndex(std::max(0, device_->findData(s.value(QStringLiteral("model/device"), QStringLiteral("auto")))));
+    device_->setCurrentIndex(
+        std::max(0, device_->findData(s.value(QStringLiteral("model/device"), QStringLiteral("auto")))));
     form->addRow(tr("Device:"), device_);
     threads_ = new QSpinBox(this);
     threads_->setRange(0, 256);
@@ -37,12 +38,16 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("Threads:"), threads_);
     precision_ = new QComboBox(this);
     precision_->addItem(tr("Automatic (fastest this computer keeps faithful)"), QStringLiteral("auto"));
-    precision_->addItem(tr("float32 (the reference's own arithmetic, slower queries)"), QStringLiteral("float32"));
-    precision_->addItem(tr("bfloat16 text model (fast on CPUs with AVX512_BF16)"), QStringLiteral("bfloat16"));
-    precision_->setToolTip(tr("Automatic stores the text model's weights in bfloat16 on CPUs that multiply it natively "
-                              "(a query takes a quarter of the time; embeddings agree with float32 to cosine 0.999) "
-                              "and runs in float16 on CUDA."));
-    precision_->setCurrentIndex(std::max(0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
+    precision_->addItem(tr("float32 (the reference's own arithmetic, slower queries)"),
+                        QStringLiteral("float32"));
+    precision_->addItem(tr("bfloat16 text model (fast on CPUs with AVX512_BF16)"),
+                        QStringLiteral("bfloat16"));
+    precision_->setToolTip(
+        tr("Automatic stores the text model's weights in bfloat16 on CPUs that multiply it natively "
+           "(a query takes a quarter of the time; embeddings agree with float32 to cosine 0.999) "
+           "and runs in float16 on CUDA."));
+    precision_->setCurrentIndex(std::max(
+        0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
     form->addRow(tr("Precision:"), precision_);
     thumbnail_ = new QSlider(Qt::Horizontal, this);
     thumbnail_->setRange(96, 320);

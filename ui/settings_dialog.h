@@ -12,11 +12,11 @@ namespace photosearch {
 // Model folder, device, threads and thumbnail size, stored in QSettings.
 class SettingsDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     explicit SettingsDialog(QWidget* parent = nullptr);
     void save() const;
 
-private:
+  private:
     QLineEdit* model_;
     QComboBox* device_;
     QSpinBox* threads_;

@@ -49,29 +49,34 @@ TagDialog::TagDialog(LibrarySession* session, const QString& folder, QWidget* pa
         status_->setText(tr("Computing..."));
         session_->computeTags(folder_, labels(), template_->text().trimmed());
     });
-    connect(session_, &LibrarySession::tagsComputed, this, [this](const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
-        computedLabels_ = labels;
-        computed_ = tagged;
-        table_->setRowCount(static_cast<int>(tagged.size()));
-        for (int r = 0; r < static_cast<int>(tagged.size()); ++r) {
-            float best = 0;
-            for (const auto& [label, p] : tagged[r].probabilities) best = std::max(best, p);
-            table_->setItem(r, 0, new QTableWidgetItem(tagged[r].path));
-            table_->setItem(r, 1, new QTableWidgetItem(tagged[r].tag));
-            table_->setItem(r, 2, new QTableWidgetItem(QStringLiteral("%1%").arg(best * 100, 0, 'f', 1)));
-        }
-        status_->setText(tr("%n photo(s). Apply to store the tags; they become filters.", nullptr, static_cast<int>(tagged.size())));
-        preview_->setEnabled(true);
-        apply_->setEnabled(!tagged.empty());
-    });
+    connect(session_, &LibrarySession::tagsComputed, this,
+            [this](const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
+                computedLabels_ = labels;
+                computed_ = tagged;
+                table_->setRowCount(static_cast<int>(tagged.size()));
+                for (int r = 0; r < static_cast<int>(tagged.size()); ++r) {
+                    float best = 0;
+                    for (const auto& [label, p] : tagged[r].probabilities) best = std::max(best, p);
+                    table_->setItem(r, 0, new QTableWidgetItem(tagged[r].path));
+                    table_->setItem(r, 1, new QTableWidgetItem(tagged[r].tag));
+                    table_->setItem(r, 2,
+                                    new QTableWidgetItem(QStringLiteral("%1%").arg(best * 100, 0, 'f', 1)));
+                }
+                status_->setText(tr("%n photo(s). Apply to store the tags; they become filters.", nullptr,
+                                    static_cast<int>(tagged.size())));
+                preview_->setEnabled(true);
+                apply_->setEnabled(!tagged.empty());
+            });
     connect(session_, &LibrarySession::failed, this, [this](const QString& error) {
         status_->setText(error);
         preview_->setEnabled(true);
     });
     connect(apply_, &QPushButton::clicked, this, [this] {
         const QString error = session_->saveTags(computedLabels_, computed_);
-        if (error.isEmpty()) accept();
-        else status_->setText(error);
+        if (error.isEmpty())
+            accept();
+        else
+            status_->setText(error);
     });
 }
 

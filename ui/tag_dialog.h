@@ -16,7 +16,7 @@ namespace photosearch {
 // probabilities for every photo, "Apply" stores the best label of each as its tag.
 class TagDialog : public QDialog {
     Q_OBJECT
-public:
+  public:
     TagDialog(LibrarySession* session, const QString& folder, QWidget* parent = nullptr);
 
     QPlainTextEdit* labelsEdit() const { return labels_; }
@@ -25,7 +25,7 @@ public:
     QPushButton* applyButton() const { return apply_; }
     QTableWidget* table() const { return table_; }
 
-private:
+  private:
     QStringList labels() const;
     LibrarySession* session_;
     QString folder_;

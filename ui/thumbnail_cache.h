@@ -13,7 +13,7 @@ namespace photosearch {
 // modification time so an edited photo gets a fresh thumbnail.
 class ThumbnailCache : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit ThumbnailCache(int size = 192, QObject* parent = nullptr);
     ~ThumbnailCache() override;
 
@@ -23,10 +23,10 @@ public:
     int size() const { return size_; }
     static QString cacheDir();
 
-signals:
+  signals:
     void ready(const QString& path);
 
-private:
+  private:
     int size_;
     QCache<QString, QImage> memory_;
     QSet<QString> pending_;

@@ -9,24 +9,26 @@
 #include <QFile>
 #include <QString>
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace photosearch::fuzz {
 
 inline QString scratchFile(const char* suffix) {
-    static const QString path = QStringLiteral("%1/photosearch-fuzz-%2%3")
-                                    .arg(QString::fromLocal8Bit(qgetenv("TMPDIR").isEmpty() ? QByteArray("/tmp") : qgetenv("TMPDIR")))
-                                    .arg(::getpid())
-                                    .arg(QLatin1String(suffix));
+    static const QString path =
+        QStringLiteral("%1/photosearch-fuzz-%2%3")
+            .arg(QString::fromLocal8Bit(qgetenv("TMPDIR").isEmpty() ? QByteArray("/tmp") : qgetenv("TMPDIR")))
+            .arg(::getpid())
+            .arg(QLatin1String(suffix));
     return path;
 }
 
 inline QString writeScratch(const uint8_t* data, size_t size, const char* suffix) {
     const QString path = scratchFile(suffix);
     QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(reinterpret_cast<const char*>(data), static_cast<qint64>(size)) != static_cast<qint64>(size))
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        f.write(reinterpret_cast<const char*>(data), static_cast<qint64>(size)) != static_cast<qint64>(size))
         std::abort();
     return path;
 }

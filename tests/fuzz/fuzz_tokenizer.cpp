@@ -6,7 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace photosearch;
-    static const BertTokenizer tokenizer = BertTokenizer::fromFolder(QString::fromLocal8Bit(PHOTOSEARCH_FUZZ_VOCAB));
+    static const BertTokenizer tokenizer =
+        BertTokenizer::fromFolder(QString::fromLocal8Bit(PHOTOSEARCH_FUZZ_VOCAB));
     const QString text = QString::fromUtf8(reinterpret_cast<const char*>(data), static_cast<qsizetype>(size));
     const auto encoding = tokenizer.encode(text, BertTokenizer::Padding::MaxLength);
     if (encoding.inputIds.empty()) std::abort();
