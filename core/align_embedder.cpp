@@ -7,9 +7,12 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QLoggingCategory>
 #include <QThread>
 
 namespace photosearch {
+
+Q_LOGGING_CATEGORY(lcCore, "photosearch.core", QtWarningMsg)
 
 torch::Device AlignEmbedder::resolveDevice(const QString& name) {
     const QString n = name.trimmed().toLower();
@@ -136,6 +139,12 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
         e->model_->storeTextDenseWeightsAs(torch::kBFloat16);
         e->textWeightType_ = torch::kBFloat16;
     }
+    // QT_LOGGING_RULES="photosearch.core.info=true" shows which kernels a run used on this CPU.
+    qCInfo(lcCore,
+           "model %s on %s, %d threads, precision %s: image model %s, text weights %s (oneDNN cap %s)",
+           qUtf8Printable(options.modelDir), e->device_.str().c_str(), e->threads_, qUtf8Printable(precision),
+           c10::toString(e->dtype_), c10::toString(e->textWeightType_),
+           oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData());
     return e;
 }
 

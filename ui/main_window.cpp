@@ -143,12 +143,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     buildStatusBar();
 
     auto* fileMenu = menuBar()->addMenu(tr("&Library"));
-    fileMenu->addAction(tr("Add folder..."), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Add a photo folder"));
-        if (dir.isEmpty()) return;
-        if (const QString e = session_.addFolder(dir); !e.isEmpty()) return showError(e);
-        session_.startIndexing();
-    });
+    fileMenu->addAction(tr("Add folder..."), this, [this] { addFolder(); });
     fileMenu->addAction(tr("Re-scan folders"), this, [this] { session_.startIndexing(); });
     fileMenu->addAction(tr("Get the model..."), this, &MainWindow::chooseModel);
     fileMenu->addAction(tr("Settings..."), this, [this] {
@@ -403,13 +398,19 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
         event->acceptProposedAction();
 }
 
+void MainWindow::addFolder(QString dir) {
+    if (dir.isEmpty()) dir = QFileDialog::getExistingDirectory(this, tr("Add a photo folder"));
+    if (dir.isEmpty()) return;
+    if (const QString e = session_.addFolder(dir); !e.isEmpty()) return showError(e);
+    session_.startIndexing();
+}
+
 void MainWindow::dropEvent(QDropEvent* event) {
     const QList<QUrl> urls = event->mimeData()->urls();
     if (urls.isEmpty() || !urls.first().isLocalFile()) return;
     const QString path = urls.first().toLocalFile();
     if (QFileInfo(path).isDir()) {
-        if (const QString e = session_.addFolder(path); !e.isEmpty()) return showError(e);
-        session_.startIndexing();
+        addFolder(path);
     } else {
         searchSimilarTo(path);
     }

@@ -74,6 +74,9 @@ class MainWindow : public QMainWindow {
     bool chooseModel();
     QString noModelMessage() const;
     void runQuery();
+    // Adds a photo folder (asking which when none is given) and indexes it: the menu, the side panel's
+    // button and a folder dropped on the window.
+    void addFolder(QString dir = {});
     void showError(const QString& message);
     void refreshSidePanel();
     void showContextMenu(const QPoint& pos);

@@ -20,7 +20,6 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -66,12 +65,7 @@ QWidget* MainWindow::buildSidePanel() {
     buttons->addWidget(rescan);
     fl->addLayout(buttons);
     layout->addWidget(foldersBox, 1);
-    connect(add, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Add a photo folder"));
-        if (dir.isEmpty()) return;
-        if (const QString e = session_.addFolder(dir); !e.isEmpty()) return showError(e);
-        session_.startIndexing();
-    });
+    connect(add, &QPushButton::clicked, this, [this] { addFolder(); });
     connect(remove, &QPushButton::clicked, this, [this] {
         if (!folders_->currentItem()) return;
         const QString folder = folders_->currentItem()->text();
