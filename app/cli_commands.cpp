@@ -1,9 +1,12 @@
 #include "cli_commands.h"
 
+#include "native_path.h"
+
 #include "align_embedder.h"
 #include "align_error.h"
 #include "library_error.h"
 #include "library_paths.h"
+#include "native_path.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -169,7 +172,8 @@ QStringList moveGlobalOptionsAfterCommand(const QStringList& arguments, QString*
     return QStringList{arguments.first(), arguments.at(i)} + globals + arguments.mid(i + 1);
 }
 
-QString printable(const QString& text) {
+QString printable(const QString& raw) {
+    const QString text = native_path::display(raw);  // bytes of a name that are not UTF-8: \xNN
     QString out;
     out.reserve(text.size());
     for (const QChar c : text) {

@@ -3,6 +3,7 @@
 #include "cli_commands.h"
 #include "library_paths.h"
 #include "library_repair.h"
+#include "native_path.h"
 #include "photo_library.h"
 
 #include <QDateTime>
@@ -123,7 +124,7 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
     if (json) {
         QJsonArray rows;
         for (const SearchResult& r : results)
-            rows.append(QJsonObject{{QStringLiteral("path"), r.path},
+            rows.append(QJsonObject{{QStringLiteral("path"), native_path::display(r.path)},
                                     {QStringLiteral("score"), static_cast<double>(r.score)}});
         print({{key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}});
         return Ok;
@@ -190,7 +191,8 @@ int indexCommand(const QStringList& arguments) {
     if (cl.json()) {
         QJsonArray failed;
         for (const auto& [path, error] : r.failed)
-            failed.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("error"), error}});
+            failed.append(QJsonObject{{QStringLiteral("path"), native_path::display(path)},
+                                      {QStringLiteral("error"), error}});
         print({{QStringLiteral("indexed"), n(r.indexed)},
                {QStringLiteral("unchanged"), n(r.unchanged)},
                {QStringLiteral("moved"), n(r.moved)},
@@ -312,7 +314,7 @@ int tagCommand(const QStringList& arguments) {
             for (const auto& [label, p] : t.probabilities)
                 probs.append(QJsonObject{{QStringLiteral("label"), label},
                                          {QStringLiteral("probability"), static_cast<double>(p)}});
-            photos.append(QJsonObject{{QStringLiteral("path"), t.path},
+            photos.append(QJsonObject{{QStringLiteral("path"), native_path::display(t.path)},
                                       {QStringLiteral("tag"), t.tag},
                                       {QStringLiteral("labels"), probs}});
         }
@@ -354,8 +356,8 @@ int duplicatesCommand(const QStringList& arguments) {
         for (const auto& g : groups) {
             QJsonArray members;
             for (const SearchResult& r : g)
-                members.append(
-                    QJsonObject{{QStringLiteral("path"), r.path}, {QStringLiteral("score"), r.score}});
+                members.append(QJsonObject{{QStringLiteral("path"), native_path::display(r.path)},
+                                           {QStringLiteral("score"), r.score}});
             out.append(members);
         }
         print({{QStringLiteral("threshold"), threshold}, {QStringLiteral("groups"), out}});
@@ -381,7 +383,8 @@ int statusCommand(const QStringList& arguments) {
     if (cl.json()) {
         QJsonArray folders;
         for (const auto& [path, count] : s.folders)
-            folders.append(QJsonObject{{QStringLiteral("path"), path}, {QStringLiteral("photos"), n(count)}});
+            folders.append(QJsonObject{{QStringLiteral("path"), native_path::display(path)},
+                                       {QStringLiteral("photos"), n(count)}});
         print({{QStringLiteral("library"), library->dir()},
                {QStringLiteral("photos"), n(s.photos)},
                {QStringLiteral("indexed"), n(s.indexed)},

@@ -1,5 +1,6 @@
 #include "cli_commands.h"
 #include "memory_tuning.h"
+#include "native_path.h"
 #include "qt_image_fallback.h"
 
 #include <QCoreApplication>
@@ -11,5 +12,9 @@ int main(int argc, char** argv) {
     QCoreApplication::setOrganizationName(QStringLiteral("photosearch"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PHOTOSEARCH_VERSION));
     photosearch::installQtImageFallback();  // GIF, which OpenCV 4.6 cannot read
-    return photosearch::cli::run(QCoreApplication::arguments());
+    // The arguments as the bytes they are: a photo's path that is not UTF-8 still names that photo
+    // (QCoreApplication::arguments() would have replaced those bytes).
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << photosearch::native_path::decode(QByteArray(argv[i]));
+    return photosearch::cli::run(arguments);
 }

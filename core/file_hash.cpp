@@ -1,5 +1,7 @@
 #include "file_hash.h"
 
+#include "native_path.h"
+
 #include <QFile>
 
 #include <openssl/evp.h>
@@ -22,9 +24,9 @@ void Digest::add(const char* data, qint64 size) {
 }
 
 bool Digest::addFile(const QString& path, QString* error) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        if (error) *error = QStringLiteral("cannot read: ") + f.errorString();
+    QFile f;
+    if (const QString reason = native_path::openForReading(f, path); !reason.isEmpty()) {
+        if (error) *error = QStringLiteral("cannot read: ") + reason;
         return false;
     }
     QByteArray buffer(1 << 20, Qt::Uninitialized);

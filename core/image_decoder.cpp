@@ -4,10 +4,10 @@
 #include "exif_reader.h"
 #include "image_header.h"
 #include "jpeg_decoder.h"
+#include "native_path.h"
 #include "png_decoder.h"
 
 #include <QFile>
-
 #include <QFileInfo>
 #include <atomic>
 
@@ -21,25 +21,26 @@ namespace {
 std::atomic<ImageDecoder::FallbackDecoder> gFallback{nullptr};
 
 [[noreturn]] void fail(const QString& name, const QString& problem) {
-    throw AlignError((name + QStringLiteral(": ") + problem).toStdString());
+    throw AlignError((native_path::display(name) + QStringLiteral(": ") + problem).toStdString());
 }
 
 }  // namespace
 
 DecodedImage ImageDecoder::decodeFile(const QString& path, bool applyOrientation, cv::Size reduceTo) {
-    const QFileInfo info(path);
-    if (info.isSymLink() && !info.exists())
-        fail(path,
-             QStringLiteral("broken symbolic link (its target %1 does not exist)").arg(info.symLinkTarget()));
-    if (!info.exists()) fail(path, QStringLiteral("file not found"));
-    if (info.isDir()) fail(path, QStringLiteral("is a folder, not an image"));
-    if (!info.isFile()) fail(path, QStringLiteral("not a regular file (a device, pipe or socket)"));
-    if (info.size() > kMaxFileBytes)
+    const auto status = native_path::status(path);  // by the name's exact bytes
+    if (!status && native_path::existsOrIsLink(path))
+        fail(path, QStringLiteral("broken symbolic link (its target %1 does not exist)")
+                       .arg(QFileInfo(path).symLinkTarget()));
+    if (!status) fail(path, QStringLiteral("file not found"));
+    if (status->isDir) fail(path, QStringLiteral("is a folder, not an image"));
+    if (!status->isFile) fail(path, QStringLiteral("not a regular file (a device, pipe or socket)"));
+    if (status->size > kMaxFileBytes)
         fail(path, QStringLiteral("the file is %1 MB, larger than the %2 MB an image may be")
-                       .arg(info.size() >> 20)
+                       .arg(status->size >> 20)
                        .arg(kMaxFileBytes >> 20));
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) fail(path, QStringLiteral("cannot read: ") + file.errorString());
+    QFile file;
+    if (const QString error = native_path::openForReading(file, path); !error.isEmpty())
+        fail(path, QStringLiteral("cannot read: ") + error);
     const QByteArray bytes = file.readAll();
     if (file.error() != QFile::NoError) fail(path, QStringLiteral("cannot read: ") + file.errorString());
     return decodeBytes(bytes, path, applyOrientation, reduceTo);
@@ -68,7 +69,7 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
 
     if (JpegDecoder::isJpeg(bytes)) {
         const cv::Size minimum = transposed ? cv::Size(reduceTo.height, reduceTo.width) : reduceTo;
-        out.rgb = JpegDecoder::decodeRgb(bytes, name, minimum);
+        out.rgb = JpegDecoder::decodeRgb(bytes, native_path::display(name), minimum);
         const cv::Size full =
             header ? cv::Size(static_cast<int>(header->width), static_cast<int>(header->height))
                    : out.rgb.size();
@@ -79,7 +80,7 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     }
 
     if (PngDecoder::isPng(bytes)) {
-        out.rgb = PngDecoder::decodeRgb(bytes, name);
+        out.rgb = PngDecoder::decodeRgb(bytes, native_path::display(name));
         if (applyOrientation) out.rgb = applyExifOrientation(out.rgb, exif.orientation);
         out.width = out.rgb.cols;
         out.height = out.rgb.rows;

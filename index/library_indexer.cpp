@@ -7,6 +7,7 @@
 #include "library_error.h"
 #include "library_writer.h"
 #include "memory_tuning.h"
+#include "native_path.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
 
@@ -361,9 +362,9 @@ void LibraryIndexer::embed() {
                     preprocessNs += t.nsecsElapsed();
                 } catch (const std::exception& ex) {
                     p.error = QString::fromUtf8(ex.what());
-                    if (p.error.startsWith(c.file.path + QStringLiteral(": ")))
-                        p.error = p.error.mid(c.file.path.size() + 2);
-                    p.vanished = !QFileInfo::exists(c.file.path) && !QFileInfo(c.file.path).isSymLink();
+                    const QString shown = native_path::display(c.file.path) + QStringLiteral(": ");
+                    if (p.error.startsWith(shown)) p.error = p.error.mid(shown.size());
+                    p.vanished = !native_path::existsOrIsLink(c.file.path);
                 }
                 queue.push(std::move(p));
             }

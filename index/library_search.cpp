@@ -3,6 +3,7 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "library_error.h"
+#include "native_path.h"
 #include "photo_library.h"
 #include "vector_index.h"
 
@@ -118,14 +119,15 @@ std::vector<SearchResult> LibrarySearch::search(const QString& text, const Searc
 }
 
 std::vector<SearchResult> LibrarySearch::similar(const QString& path, const SearchOptions& options) {
-    const QFileInfo info(path);
-    if (!info.exists()) throw AlignError(path.toStdString() + ": file not found");
-    const QString absolute = info.absoluteFilePath();
+    const auto status = native_path::status(path);  // by the name's exact bytes
+    if (!status) throw AlignError(native_path::display(path).toStdString() + ": file not found");
+    const QString absolute =
+        QDir::cleanPath(QDir::isAbsolutePath(path) ? path : QDir::currentPath() + QLatin1Char('/') + path);
     int64_t self = 0;
     std::vector<float> query;
     const PhotoCatalog& catalog = library_.catalog();
     if (const auto known = catalog.photoByPath(absolute);
-        known && known->size == info.size() && known->mtimeMs == info.lastModified().toMSecsSinceEpoch()) {
+        known && known->size == status->size && known->mtimeMs == status->mtimeMs) {
         self = known->id;
         if (auto v = catalog.vector(known->id)) query = std::move(*v);
     }

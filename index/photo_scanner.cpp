@@ -1,18 +1,23 @@
 #include "photo_scanner.h"
 
-#include <QDateTime>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
+#include "native_path.h"
+
+#include <QSet>
+
+#include <algorithm>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace photosearch {
 
-PhotoScanner::PhotoScanner(QString excludedDir)
-    : excluded_(excludedDir.isEmpty() ? QString() : QFileInfo(excludedDir).canonicalFilePath()) {}
+PhotoScanner::PhotoScanner(const QString& excludedDir) {
+    struct stat st {};
+    if (!excludedDir.isEmpty() && ::stat(native_path::encode(excludedDir).constData(), &st) == 0)
+        excluded_ = {st.st_dev, st.st_ino};
+}
 
 bool PhotoScanner::isPhotoName(const QString& fileName) {
     static const QSet<QString> suffixes{
@@ -28,75 +33,66 @@ void PhotoScanner::scan(const QString& root, int64_t folderId, std::vector<Scann
     visit(root, folderId, out, cancel);
 }
 
+namespace {
+
+int64_t milliseconds(const struct stat& st) {
+    return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+// The folder is read with the system's own calls, by bytes: a name that is not UTF-8 is kept exactly
+// (native_path) and indexed like any other, where Qt's listing would leave it out.
 void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out,
                          const std::atomic<bool>* cancel) {
     if (cancel && cancel->load()) return;
-    const QString canonical = QFileInfo(dir).canonicalFilePath();
-    if (canonical.isEmpty() || visited_.contains(canonical) ||
-        (!excluded_.isEmpty() && canonical == excluded_))
-        return;
-    visited_.insert(canonical);
-    // No QDir::Hidden: dot-files and dot-folders are skipped, as a person expects of ~/.cache and friends.
-    // QDir::System lists broken symbolic links, pipes and devices too: a file with a photo's name that
-    // cannot be read is reported, not silently left out. A folder named like a photo (x.jpg/) is a folder.
-    const QFileInfoList entries =
-        QDir(dir).entryInfoList(QDir::Dirs | QDir::Files | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
-    for (const QFileInfo& entry : entries) {
-        if (entry.isDir()) {
-            if (entry.isReadable()) visit(entry.absoluteFilePath(), folderId, out, cancel);
+    const QByteArray nativeDir = native_path::encode(dir);
+    struct stat self {};
+    if (::stat(nativeDir.constData(), &self) != 0 || !S_ISDIR(self.st_mode)) return;
+    // A folder reached twice (through a link, or a loop of links) is read once; the library's own folder
+    // never.
+    const std::pair<dev_t, ino_t> key{self.st_dev, self.st_ino};
+    if ((excluded_ && key == *excluded_) || !visited_.insert(key).second) return;
+    DIR* d = ::opendir(nativeDir.constData());
+    if (!d) return;
+    std::vector<std::pair<QString, QByteArray>> names;  // shown, exact
+    while (const dirent* e = ::readdir(d))
+        // Dot-files and dot-folders are skipped, as a person expects of ~/.cache and friends.
+        if (e->d_name[0] != '.')
+            names.emplace_back(native_path::decode(QByteArray(e->d_name)), QByteArray(e->d_name));
+    std::sort(names.begin(), names.end());
+    const int fd = ::dirfd(d);
+    const QString prefix = dir.endsWith(QLatin1Char('/')) ? dir : dir + QLatin1Char('/');
+    for (const auto& [name, raw] : names) {
+        struct stat st {};
+        const bool reached = ::fstatat(fd, raw.constData(), &st, 0) == 0;  // through a link to its target
+        if (reached && S_ISDIR(st.st_mode)) {
+            // A folder named like a photo (x.jpg/) is a folder.
+            if (::faccessat(fd, raw.constData(), R_OK | X_OK, 0) == 0)
+                visit(prefix + name, folderId, out, cancel);
             continue;
         }
-        if (!isPhotoName(entry.fileName())) continue;
-        ScannedFile f{entry.absoluteFilePath(), folderId, 0, 0, {}};
-        if (entry.isSymLink() && !entry.exists()) {
+        if (!isPhotoName(name)) continue;
+        ScannedFile f{prefix + name, folderId, 0, 0, {}};
+        if (!reached) {
+            struct stat link {};
+            if (::fstatat(fd, raw.constData(), &link, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
+            QByteArray target(4096, '\0');
+            const ssize_t n = ::readlinkat(fd, raw.constData(), target.data(), target.size());
+            target.resize(n > 0 ? n : 0);
             f.problem = QStringLiteral("broken symbolic link: %1 does not exist (or the links form a loop)")
-                            .arg(entry.symLinkTarget());
-            f.mtimeMs = entry.lastModified().toMSecsSinceEpoch();
-        } else if (!entry.isFile()) {
+                            .arg(native_path::display(native_path::decode(target)));
+            f.mtimeMs = milliseconds(link);
+        } else if (!S_ISREG(st.st_mode)) {
+            // A broken link, pipe or device with a photo's name is reported, not silently left out.
             f.problem = QStringLiteral("not a regular file (a pipe, socket or device)");
         } else {
-            f.size = entry.size();
-            f.mtimeMs = entry.lastModified().toMSecsSinceEpoch();
-            if (!entry.isReadable()) f.problem = QStringLiteral("cannot read: permission denied");
+            f.size = static_cast<int64_t>(st.st_size);
+            f.mtimeMs = milliseconds(st);
+            if (::faccessat(fd, raw.constData(), R_OK, 0) != 0)
+                f.problem = QStringLiteral("cannot read: permission denied");
         }
-        out.push_back(f);
-    }
-    reportUnrepresentableNames(dir, folderId, out);
-}
-
-// Linux allows any bytes but '/' and NUL in a name; Qt turns names that are not UTF-8 into text that no
-// longer names the file, and leaves them out of its listings. Such photos and folders are listed here from
-// the raw directory, and recorded as failed with the reason, never skipped in silence.
-void PhotoScanner::reportUnrepresentableNames(const QString& dir, int64_t folderId,
-                                              std::vector<ScannedFile>& out) {
-    const QByteArray rawDir = QFile::encodeName(dir);
-    DIR* d = ::opendir(rawDir.constData());
-    if (!d) return;
-    while (const dirent* e = ::readdir(d)) {
-        const QByteArray raw(e->d_name);
-        if (raw.startsWith('.') || QFile::encodeName(QFile::decodeName(raw)) == raw) continue;
-        struct stat st {};
-        if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;
-        const bool folder = S_ISDIR(st.st_mode);
-        const QString shown = QFile::decodeName(raw);
-        if (!folder && !isPhotoName(shown)) continue;
-        ScannedFile f{dir + QLatin1Char('/') + shown,
-                      folderId,
-                      folder ? 0 : static_cast<int64_t>(st.st_size),
-                      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000,
-                      {}};
-        QString bytes;
-        for (const char c : raw) {
-            const auto u = static_cast<unsigned char>(c);
-            bytes += u >= 0x20 && u < 0x7f ? QString(QLatin1Char(c))
-                                           : QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
-        }
-        f.problem = QStringLiteral(
-                        "the %1 name \"%2\" is not valid UTF-8, so PhotoSearch cannot open it; rename it "
-                        "(for example "
-                        "with convmv) and it will be indexed")
-                        .arg(folder ? QStringLiteral("folder") : QStringLiteral("file"), bytes);
-        out.push_back(f);
+        out.push_back(std::move(f));
     }
     ::closedir(d);
 }

@@ -1,9 +1,13 @@
 #pragma once
 
-#include <QSet>
 #include <QString>
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace photosearch {
@@ -20,10 +24,11 @@ struct ScannedFile {
 
 // Finds the photos under library folders: JPEG, PNG, WebP, TIFF, BMP, GIF by extension (any case),
 // recursively, skipping hidden files and folders and the library's own folder, following symbolic
-// links to folders but never into a loop or twice into the same folder.
+// links to folders but never into a loop or twice into the same folder. Names are kept as the file system
+// has them, UTF-8 or not (native_path).
 class PhotoScanner {
   public:
-    explicit PhotoScanner(QString excludedDir = {});
+    explicit PhotoScanner(const QString& excludedDir = {});
     static bool isPhotoName(const QString& fileName);
 
     // Scans one folder; `cancel` is checked once per folder.
@@ -33,9 +38,8 @@ class PhotoScanner {
   private:
     void visit(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out,
                const std::atomic<bool>* cancel);
-    void reportUnrepresentableNames(const QString& dir, int64_t folderId, std::vector<ScannedFile>& out);
-    QString excluded_;
-    QSet<QString> visited_;  // canonical folder paths
+    std::optional<std::pair<dev_t, ino_t>> excluded_;  // the library's own folder
+    std::set<std::pair<dev_t, ino_t>> visited_;        // folders read in this scan
 };
 
 }  // namespace photosearch

@@ -1,6 +1,7 @@
 #include "sqlite_database.h"
 
 #include "library_error.h"
+#include "native_path.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -138,7 +139,9 @@ SqliteStatement& SqliteStatement::bind(int i, double v) {
     return *this;
 }
 SqliteStatement& SqliteStatement::bind(int i, const QString& v) {
-    const QByteArray utf8 = v.toUtf8();
+    // Text as UTF-8, except the bytes of a file name that are not (native_path): stored exactly as the file
+    // system has them, so the name read back opens the same file.
+    const QByteArray utf8 = native_path::encode(v);
     sqlite3_bind_text(stmt_, i, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_TRANSIENT);
     return *this;
 }
@@ -174,7 +177,7 @@ double SqliteStatement::real(int c) const { return sqlite3_column_double(stmt_, 
 bool SqliteStatement::isNull(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
 QString SqliteStatement::text(int c) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-    return p ? QString::fromUtf8(p, sqlite3_column_bytes(stmt_, c)) : QString();
+    return p ? native_path::decode(p, sqlite3_column_bytes(stmt_, c)) : QString();
 }
 QByteArray SqliteStatement::blob(int c) const {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));

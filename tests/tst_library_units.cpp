@@ -6,6 +6,7 @@
 #include "library_error.h"
 #include "library_lock.h"
 #include "library_writer.h"
+#include "native_path.h"
 #include "photo_catalog.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
@@ -16,11 +17,15 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace photosearch;
 
@@ -240,6 +245,51 @@ class TestLibraryUnits : public QObject {
             control.reset();
             QVERIFY(!control.isCancelled() && !control.isPaused());
         }
+    }
+
+    // File names are bytes: any of them survives the trip through a QString and back exactly (what the
+    // catalog stores and what opens the file), UTF-8 text is the QString it always was, and what is not UTF-8
+    // is shown as \xNN.
+    void namesAreKeptAsBytes() {
+        QRandomGenerator random(7);
+        for (int i = 0; i < 2000; ++i) {
+            QByteArray name;
+            const int length = 1 + int(random.bounded(24));
+            for (int k = 0; k < length; ++k) name += char(1 + random.bounded(255));  // NUL ends a name
+            QCOMPARE(native_path::encode(native_path::decode(name)), name);
+        }
+        // Valid UTF-8, including a character beyond U+FFFF whose second half is U+DC80 (U+1F080).
+        for (const QByteArray& text : {QByteArray("plain.jpg"), QByteArray("caf\xc3\xa9 \xe2\x82\xac.jpg"),
+                                       QByteArray("\xf0\x9f\x82\x80 \xf0\x9f\x98\x80.jpg")}) {
+            QCOMPARE(native_path::decode(text), QString::fromUtf8(text));
+            QVERIFY(!native_path::hasRawBytes(native_path::decode(text)));
+            QCOMPARE(native_path::encode(QString::fromUtf8(text)), text);
+            QCOMPARE(native_path::display(QString::fromUtf8(text)), QString::fromUtf8(text));
+        }
+        QCOMPARE(native_path::display(native_path::decode(QByteArray("caf\xe9.jpg"))),
+                 QStringLiteral("caf\\xe9.jpg"));
+        // Not UTF-8 byte by byte: a lone continuation, an overlong '/', an encoded surrogate, a cut sequence.
+        QCOMPARE(native_path::display(native_path::decode(QByteArray("\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82"))),
+                 QStringLiteral("\\x80|\\xc0\\xaf|\\xed\\xa0\\x80|\\xe2\\x82"));
+
+        // Such a file is found, opened and hashed by its bytes; through the catalog its name comes back
+        // equal.
+        const QByteArray raw = QFile::encodeName(path(QStringLiteral("caf"))) + "\xe9.jpg";
+        FILE* f = std::fopen(raw.constData(), "wb");
+        QVERIFY(f);
+        std::fputs("abc", f);
+        std::fclose(f);
+        const QString name = native_path::decode(raw);
+        QVERIFY(native_path::status(name) && native_path::status(name)->size == 3);
+        QString error;
+        QCOMPARE(Digest::sha256OfFile(name, &error),
+                 QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        PhotoCatalog c(path(QStringLiteral("catalog.sqlite")));
+        const int64_t folder = c.addFolder(tmp_->path());
+        c.putFailed({0, name, folder, 3, 1, {}, 0, 0, 0, 1, PhotoStatus::Failed, QStringLiteral("a test")});
+        QCOMPARE(c.photos().front().path, name);
+        QVERIFY(c.photoByPath(name));
+        ::unlink(raw.constData());
     }
 
     void writerLock() {

@@ -2,6 +2,7 @@
 // Qt event loop: the thumbnail cache (orientation, reduced size, disk cache, broken files, size changes) and
 // the library session (not open yet, read-only beside another writer, indexing reported through signals).
 #include "library_session.h"
+#include "native_path.h"
 #include "testutils.h"
 #include "thumbnail_cache.h"
 
@@ -13,6 +14,9 @@
 #include <QTest>
 
 #include <opencv2/core.hpp>
+
+#include <unistd.h>
+#include <cstdio>
 
 using namespace photosearch;
 
@@ -84,6 +88,21 @@ class TestUiUnits : public QObject {
         QTest::qWait(300);
         QCOMPARE(ready.count(), 1);
         QVERIFY(cachedFiles().isEmpty());
+    }
+
+    // A photo whose name is not UTF-8 ("caf\xe9.jpg") has its thumbnail like any other.
+    void thumbnailOfANameThatIsNotUtf8() {
+        cv::Mat rgb(60, 80, CV_8UC3, cv::Scalar(200, 200, 30));
+        const QByteArray jpeg = test::jpegWithOrientation(rgb, 1);
+        const QByteArray raw = QFile::encodeName(tmp_->path()) + "/caf\xe9.jpg";
+        FILE* f = std::fopen(raw.constData(), "wb");
+        QVERIFY(f);
+        QCOMPARE(std::fwrite(jpeg.constData(), 1, size_t(jpeg.size()), f), size_t(jpeg.size()));
+        std::fclose(f);
+        ThumbnailCache cache(40);
+        const QImage image = thumbnail(cache, native_path::decode(raw));
+        ::unlink(raw.constData());
+        QCOMPARE(image.size(), QSize(40, 30));
     }
 
     // A new size applies at once, without a restart.

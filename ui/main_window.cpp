@@ -2,6 +2,7 @@
 
 #include "model_dialog.h"
 #include "model_downloader.h"
+#include "native_path.h"
 #include "preview_dialog.h"
 #include "results_model.h"
 #include "settings_dialog.h"
@@ -18,6 +19,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
@@ -345,14 +347,27 @@ void MainWindow::runQuery() {
     }
 }
 
+namespace {
+
+// file:// with the path's exact bytes percent-encoded (QUrl::fromLocalFile would re-encode a name that is not
+// UTF-8 into one that does not exist).
+QUrl fileUrl(const QString& path) {
+    return QUrl::fromEncoded("file://" + native_path::encode(path).toPercentEncoding("/"));
+}
+
+}  // namespace
+
 void MainWindow::searchSimilarTo(const QString& path) {
-    queryImage_ = QFileInfo(path).absoluteFilePath();
-    QImageReader reader(queryImage_);
+    queryImage_ = QDir::isAbsolutePath(path) ? path : QDir::current().absoluteFilePath(path);
+    QFile file;
+    native_path::openForReading(file, queryImage_);  // by the name's exact bytes
+    QImageReader reader(&file);
     reader.setAutoTransform(true);
     const QSize full = reader.size();
     if (full.isValid()) reader.setScaledSize(full.scaled(64, 64, Qt::KeepAspectRatio));
     queryChipImage_->setPixmap(QPixmap::fromImage(reader.read()));
-    queryChipText_->setText(tr("Photos like %1").arg(QFileInfo(path).fileName()));
+    queryChipText_->setText(
+        tr("Photos like %1").arg(native_path::display(path.section(QLatin1Char('/'), -1))));
     queryChip_->setVisible(true);
     runQuery();
 }
@@ -382,10 +397,9 @@ void MainWindow::showContextMenu(const QPoint& pos) {
     if (!index.isValid()) return;
     const QString path = index.data(ResultsModel::PathRole).toString();
     QMenu menu;
-    menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); });
-    menu.addAction(tr("Show in folder"), this, [path] {
-        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
-    });
+    menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(fileUrl(path)); });
+    menu.addAction(tr("Show in folder"), this,
+                   [path] { QDesktopServices::openUrl(fileUrl(path.section(QLatin1Char('/'), 0, -2))); });
     menu.addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
     menu.addAction(tr("Find similar"), this, [this, path] { searchSimilarTo(path); });
     menu.addAction(tr("Tag this folder..."), this,

@@ -1,6 +1,8 @@
 #include "preview_dialog.h"
 
-#include <QFileInfo>
+#include "native_path.h"
+
+#include <QFile>
 #include <QImageReader>
 #include <QKeyEvent>
 #include <QLabel>
@@ -26,12 +28,17 @@ PreviewDialog::PreviewDialog(QStringList paths, int current, QWidget* parent)
 void PreviewDialog::show(int index) {
     if (index < 0 || index >= paths_.size()) return;
     current_ = index;
-    QImageReader reader(paths_[index]);
+    QFile file;
+    const QString openError = native_path::openForReading(file, paths_[index]);  // by the name's exact bytes
+    QImageReader reader(&file);
     reader.setAutoTransform(true);
-    loaded_ = reader.read();
-    caption_->setText(tr("%1  (%2 of %3)").arg(paths_[index]).arg(index + 1).arg(paths_.size()));
-    setWindowTitle(QFileInfo(paths_[index]).fileName());
-    if (loaded_.isNull()) image_->setText(tr("Cannot show this photo: %1").arg(reader.errorString()));
+    loaded_ = openError.isEmpty() ? reader.read() : QImage();
+    caption_->setText(
+        tr("%1  (%2 of %3)").arg(native_path::display(paths_[index])).arg(index + 1).arg(paths_.size()));
+    setWindowTitle(native_path::display(paths_[index].section(QLatin1Char('/'), -1)));
+    if (loaded_.isNull())
+        image_->setText(
+            tr("Cannot show this photo: %1").arg(openError.isEmpty() ? reader.errorString() : openError));
     resizeEvent(nullptr);
 }
 

@@ -1,5 +1,7 @@
 #include "results_model.h"
 
+#include "native_path.h"
+
 #include "thumbnail_cache.h"
 
 #include <QFileInfo>
@@ -36,9 +38,9 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
     const SearchHit& h = hits_[index.row()];
     switch (role) {
         case Qt::DisplayRole:
-            return QFileInfo(h.path).fileName();
+            return native_path::display(h.path.section(QLatin1Char('/'), -1));
         case Qt::ToolTipRole:
-            return tr("%1\nscore %2").arg(h.path).arg(h.score, 0, 'f', 4);
+            return tr("%1\nscore %2").arg(native_path::display(h.path)).arg(h.score, 0, 'f', 4);
         case Qt::DecorationRole: {
             const QImage img = thumbnails_->get(h.path);
             const int s = thumbnails_->size();

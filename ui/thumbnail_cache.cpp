@@ -1,5 +1,7 @@
 #include "thumbnail_cache.h"
 
+#include "native_path.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
@@ -44,38 +46,38 @@ QImage ThumbnailCache::get(const QString& path) {
     const int size = size_;
     QPointer<ThumbnailCache> self(this);
     pool_.start([self, path, size] {
-        const QFileInfo info(path);
+        const auto status = native_path::status(path);  // by the name's exact bytes
         const QByteArray key =
             QCryptographicHash::hash(
-                (path + QLatin1Char('|') + QString::number(info.size()) + QLatin1Char('|') +
-                 QString::number(info.lastModified().toMSecsSinceEpoch()) + QLatin1Char('|') +
-                 QString::number(size))
-                    .toUtf8(),
+                native_path::encode(path) + '|' + QByteArray::number(status ? status->size : 0) + '|' +
+                    QByteArray::number(status ? status->mtimeMs : 0) + '|' + QByteArray::number(size),
                 QCryptographicHash::Sha1)
                 .toHex();
         const QString cached =
             cacheDir() + QLatin1Char('/') + QString::fromLatin1(key) + QStringLiteral(".jpg");
         QImage image(cached);
         if (image.isNull()) {
-            QImageReader reader(path);
+            QFile file;
+            const QString openError = native_path::openForReading(file, path);
+            QImageReader reader(&file);
             reader.setAutoTransform(true);  // EXIF orientation
             const QSize full = reader.size();
             if (full.isValid() && (full.width() > size || full.height() > size))
                 reader.setScaledSize(
                     full.scaled(size, size, Qt::KeepAspectRatio));  // JPEG: decoded at reduced scale
-            image = reader.read();
+            if (openError.isEmpty()) image = reader.read();
             if (image.isNull()) {
-                qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(path),
-                       qUtf8Printable(reader.errorString()));
+                qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(native_path::display(path)),
+                       qUtf8Printable(openError.isEmpty() ? reader.errorString() : openError));
             } else {
                 if (image.width() > size || image.height() > size)
                     image = image.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
                 // Whole or not at all: another window reading the cache never sees half a thumbnail.
                 QDir().mkpath(cacheDir());
-                QSaveFile file(cached);
-                if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "JPEG", 85) || !file.commit())
-                    qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s", qUtf8Printable(path),
-                           qUtf8Printable(file.errorString()));
+                QSaveFile out(cached);
+                if (!out.open(QIODevice::WriteOnly) || !image.save(&out, "JPEG", 85) || !out.commit())
+                    qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s",
+                           qUtf8Printable(native_path::display(path)), qUtf8Printable(out.errorString()));
             }
         }
         if (!self) return;
