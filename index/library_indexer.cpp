@@ -209,7 +209,7 @@ void LibraryIndexer::scan() {
     // 1. What is on disk now. A folder that is not there (an unplugged drive) keeps its photos, offline.
     PhotoScanner scanner(lib_.dir_);
     for (const FolderRecord& f : lib_.catalog().folders()) {
-        if (!QFileInfo(f.path).isDir()) {
+        if (const auto there = native_path::status(f.path); !there || !there->isDir) {
             offlineFolders_.insert(f.id);
             continue;
         }

@@ -20,6 +20,11 @@
 namespace photosearch {
 
 QString canonicalFolder(const QString& path) {
+    // Qt resolves names as UTF-8: a folder whose name is not stays as given (absolute and clean), its bytes
+    // kept.
+    if (native_path::hasRawBytes(path))
+        return QDir::cleanPath(QDir::isAbsolutePath(path) ? path
+                                                          : QDir::currentPath() + QLatin1Char('/') + path);
     const QFileInfo info(path);
     const QString canonical = info.canonicalFilePath();
     return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;

@@ -10,6 +10,7 @@
 #include "library_repair.h"
 #include "library_writer.h"
 #include "model_identity.h"
+#include "native_path.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -255,12 +256,13 @@ void PhotoLibrary::saveVectors() {
 
 QString PhotoLibrary::addFolder(const QString& path) {
     requireWritable();
-    const QFileInfo info(path);
-    if (!info.exists()) throw AlignError(path.toStdString() + ": folder not found");
-    if (!info.isDir()) throw AlignError(path.toStdString() + ": not a folder");
+    const auto status = native_path::status(path);  // by the name's exact bytes
+    const std::string shown = native_path::display(path).toStdString();
+    if (!status) throw AlignError(shown + ": folder not found");
+    if (!status->isDir) throw AlignError(shown + ": not a folder");
     const QString folder = canonicalFolder(path);
     if (folder == QFileInfo(dir_).canonicalFilePath())
-        throw AlignError(path.toStdString() + ": is the library's own folder");
+        throw AlignError(shown + ": is the library's own folder");
     writer_->write([&](PhotoCatalog& c) { c.addFolder(folder); });
     return folder;
 }

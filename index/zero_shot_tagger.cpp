@@ -3,8 +3,8 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "library_search.h"
+#include "native_path.h"
 
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,7 +17,8 @@ namespace photosearch {
 std::vector<TaggedPhoto> ZeroShotTagger::compute(const QString& folder, const QStringList& labels,
                                                  const QString& promptTemplate) const {
     if (labels.isEmpty()) throw AlignError("give at least one label");
-    if (!QFileInfo(folder).isDir()) throw AlignError(folder.toStdString() + ": folder not found");
+    if (const auto there = native_path::status(folder); !there || !there->isDir)
+        throw AlignError(native_path::display(folder).toStdString() + ": folder not found");
     std::vector<QString> prompts;
     for (const QString& l : labels)
         prompts.push_back(promptTemplate.contains(QStringLiteral("{}"))
