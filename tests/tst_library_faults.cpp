@@ -434,6 +434,21 @@ class TestLibraryFaults : public QObject {
         QCOMPARE(answer["results"].toArray().size(), 13);  // every other photo; the photo itself is left out
         for (const QJsonValue& v : answer["results"].toArray())
             QVERIFY(v.toObject()["path"].toString() != photos + QStringLiteral("/caf\\xe9.jpg"));
+
+        // The folder given by its bytes as a filter: its one photo.
+        QProcess inFolder;
+        inFolder.start(QStringLiteral("sh"),
+                       QStringList{"-c",
+                                   "dir=\"$1\"; shift; exec \"$0\" search photo --folder \"$dir$(printf "
+                                   "'/dir\\303(')\" --json \"$@\"",
+                                   QStringLiteral(PHOTOSEARCH_CLI), photos} +
+                           lib(library));
+        QVERIFY(inFolder.waitForFinished(120000));
+        QCOMPARE(inFolder.exitCode(), 0);
+        const QJsonArray underIt =
+            QJsonDocument::fromJson(inFolder.readAllStandardOutput()).object()["results"].toArray();
+        QCOMPARE(underIt.size(), 1);
+        QCOMPARE(underIt[0].toObject()["path"].toString(), photos + QStringLiteral("/dir\\xc3(/inside.png"));
     }
 
     // Read-only commands never create a library; filters naming what the library lacks are errors.
