@@ -37,7 +37,7 @@ bool isUnderFolder(const QString& path, const QString& folder) {
 }
 
 void LibrarySearch::refreshPaths() {
-    auto paths = library_.catalog().pathsAndDates();
+    auto paths = library_.catalog().places();
     std::lock_guard lock(pathsMutex_);
     paths_ = std::move(paths);
 }
@@ -61,35 +61,35 @@ std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchO
     return q;
 }
 
-std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, const SearchOptions& o,
-                                              int64_t excludeId) {
-    const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
+LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) const {
     const PhotoCatalog& catalog = library_.catalog();
     if (o.minScore && !std::isfinite(*o.minScore))
         throw LibraryError(LibraryErrorKind::InvalidRequest, "the minimum score is not a number");
     if (!std::isfinite(o.notWeight))
         throw LibraryError(LibraryErrorKind::InvalidRequest,
                            "the weight of the \"not\" text is not a number");
-    const QString folder = o.folder.isEmpty() ? QString() : canonicalFolder(o.folder);
+    Filter f;
+    f.options = &o;
+    f.folder = o.folder.isEmpty() ? QString() : canonicalFolder(o.folder);
     // A filter naming what the library does not have is a mistake to report, not "no results".
-    if (!folder.isEmpty()) {
+    if (!f.folder.isEmpty()) {
         QStringList known;
         bool inLibrary = false;
-        for (const FolderRecord& f : catalog.folders()) {
-            known << f.path;
-            inLibrary |= isUnderFolder(folder, f.path);
+        for (const FolderRecord& folder : catalog.folders()) {
+            known << native_path::display(folder.path);
+            inLibrary |= isUnderFolder(f.folder, folder.path);
         }
         if (!inLibrary)
             throw LibraryError(LibraryErrorKind::InvalidRequest,
-                               o.folder.toStdString() + ": not in the library (its folders: " +
+                               native_path::display(o.folder).toStdString() +
+                                   ": not in the library (its folders: " +
                                    (known.isEmpty() ? std::string("none yet")
                                                     : known.join(QStringLiteral(", ")).toStdString()) +
                                    ")");
     }
-    std::set<int64_t> tagged;
     if (!o.tag.isEmpty()) {
-        for (int64_t id : catalog.photosTagged(o.tag)) tagged.insert(id);
-        if (tagged.empty()) {
+        for (int64_t id : catalog.photosTagged(o.tag)) f.tagged.insert(id);
+        if (f.tagged.empty()) {
             const QStringList tags = catalog.allTags();
             throw LibraryError(LibraryErrorKind::InvalidRequest,
                                "no photo has the tag '" + o.tag.toStdString() + "' (tags in the library: " +
@@ -98,9 +98,24 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
                                    ")");
         }
     }
-    const bool filtered = !folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
+    f.any = !f.folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
+    return f;
+}
+
+bool LibrarySearch::Filter::passes(int64_t id, const Place& place) const {
+    if (!folder.isEmpty() && !isUnderFolder(place.path, folder)) return false;
+    if (options->after && place.takenAt < *options->after) return false;
+    if (options->before && place.takenAt >= *options->before) return false;
+    return options->tag.isEmpty() || tagged.count(id);
+}
+
+std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, const SearchOptions& o,
+                                              int64_t excludeId) {
+    const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
+    const Filter filter = filterFor(o);
     // Exact search is cheap enough to score every photo when filters may drop most of the best ones.
-    const int64_t k = filtered ? vectors->size() : o.limit + (excludeId ? 1 : 0);
+    // (A limit of INT_MAX asks for every photo: the window pages through them.)
+    const int64_t k = filter.any ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
     std::vector<SearchResult> out;
     std::lock_guard lock(pathsMutex_);
     for (const ScoredId& hit : vectors->search(query.data(), k)) {
@@ -108,14 +123,27 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
         if (hit.id == excludeId) continue;
         if (o.minScore && hit.score < *o.minScore) break;
         const auto it = paths_.find(hit.id);
-        if (it == paths_.end()) continue;
-        const auto& [path, takenAt] = it->second;
-        if (!folder.isEmpty() && !isUnderFolder(path, folder)) continue;
-        if (o.after && takenAt < *o.after) continue;
-        if (o.before && takenAt >= *o.before) continue;
-        if (!o.tag.isEmpty() && !tagged.count(hit.id)) continue;
-        out.push_back({hit.id, path, hit.score});
+        if (it == paths_.end() || !filter.passes(hit.id, it->second)) continue;
+        out.push_back({hit.id, it->second.path, hit.score, it->second.takenAt});
     }
+    return out;
+}
+
+std::vector<SearchResult> LibrarySearch::browse(const SearchOptions& o) {
+    const Filter filter = filterFor(o);
+    std::vector<SearchResult> out;
+    {
+        std::lock_guard lock(pathsMutex_);
+        for (const auto& [id, place] : paths_)
+            if (place.indexed && filter.passes(id, place)) out.push_back({id, place.path, 0, place.takenAt});
+    }
+    // Newest first; photos taken in the same second in the order they were added.
+    const auto newer = [](const SearchResult& a, const SearchResult& b) {
+        return a.takenAt != b.takenAt ? a.takenAt > b.takenAt : a.id > b.id;
+    };
+    const size_t keep = std::min(out.size(), static_cast<size_t>(std::max(0, o.limit)));
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(), newer);
+    out.resize(keep);
     return out;
 }
 
@@ -180,7 +208,7 @@ std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold
         if (!vectors->reconstruct(root, rootVector) || !vectors->reconstruct(id, v)) continue;
         const float score =
             static_cast<float>(std::inner_product(v.begin(), v.end(), rootVector.begin(), 0.0));
-        groups[root].push_back({id, paths_[id].first, score});
+        groups[root].push_back({id, paths_[id].path, score, paths_[id].takenAt});
     }
     std::vector<std::vector<SearchResult>> out;
     for (auto& [root, members] : groups)

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "photo_catalog.h"
+
 #include <QString>
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -32,7 +35,8 @@ struct SearchOptions {
 struct SearchResult {
     int64_t id = 0;
     QString path;
-    float score = 0;
+    float score = 0;      // cosine to the query; 0 when browsing
+    int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
 };
 
 // Search over a library's published vector snapshot and its committed catalog: a text (with an image, a
@@ -47,16 +51,29 @@ class LibrarySearch {
     // Groups of photos whose vectors are at least `threshold` alike (cosine), each group's first photo the
     // one the others were compared with.
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
+    // The photos that pass the options' filters (folder, tag, dates), newest first: the library without a
+    // query, as a timeline. Scores are 0.
+    std::vector<SearchResult> browse(const SearchOptions& options);
     // Re-reads every photo's path and date after the catalog changed (an index run, a removed folder).
     void refreshPaths();
 
   private:
+    using Place = PhotoCatalog::Place;
+    // The options' filters, checked against the library (a folder or tag it does not have is an error).
+    struct Filter {
+        const SearchOptions* options = nullptr;
+        QString folder;  // canonical
+        std::set<int64_t> tagged;
+        bool any = false;
+        bool passes(int64_t id, const Place& place) const;
+    };
+    Filter filterFor(const SearchOptions& options) const;
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
     std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options,
                                    int64_t excludeId);
     PhotoLibrary& library_;
     std::mutex pathsMutex_;
-    std::unordered_map<int64_t, std::pair<QString, int64_t>> paths_;  // id -> path, taken_at
+    std::unordered_map<int64_t, Place> paths_;
 };
 
 // The folder a person named, as the catalog stores folders: canonical when it exists, else cleaned.

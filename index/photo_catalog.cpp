@@ -413,10 +413,10 @@ std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
     return out;
 }
 
-std::unordered_map<int64_t, std::pair<QString, int64_t>> PhotoCatalog::pathsAndDates() const {
-    std::unordered_map<int64_t, std::pair<QString, int64_t>> out;
-    SqliteStatement s(*db_, "SELECT id, path, taken_at FROM photos");
-    while (s.step()) out.emplace(s.integer(0), std::make_pair(s.text(1), s.integer(2)));
+std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
+    std::unordered_map<int64_t, Place> out;
+    SqliteStatement s(*db_, "SELECT id, path, taken_at, status = 'indexed' FROM photos");
+    while (s.step()) out.emplace(s.integer(0), Place{s.text(1), s.integer(2), s.integer(3) != 0});
     return out;
 }
 

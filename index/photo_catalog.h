@@ -100,8 +100,14 @@ class PhotoCatalog {
     Counts counts() const;
     // Each folder with the number of photos under it, by path.
     std::vector<std::pair<QString, int64_t>> folderCounts() const;
-    // Every photo's id with its path and the time it was taken.
-    std::unordered_map<int64_t, std::pair<QString, int64_t>> pathsAndDates() const;
+    // Every photo's id with its path, the time it was taken and whether it is indexed (not failed or
+    // offline).
+    struct Place {
+        QString path;
+        int64_t takenAt = 0;
+        bool indexed = false;
+    };
+    std::unordered_map<int64_t, Place> places() const;
 
   private:
     void migrate();

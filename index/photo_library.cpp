@@ -291,6 +291,10 @@ std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const Searc
     return search_->similar(path, options);
 }
 
+std::vector<SearchResult> PhotoLibrary::browse(const SearchOptions& options) {
+    return search_->browse(options);
+}
+
 std::vector<std::vector<SearchResult>> PhotoLibrary::duplicates(float threshold) {
     return search_->duplicates(threshold);
 }

@@ -124,6 +124,8 @@ class PhotoLibrary {
     std::vector<SearchResult> search(const QString& text, const SearchOptions& options);
     // Photos like the image at `path` (in the library or not); the photo itself is left out.
     std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
+    // No query: the photos that pass the filters, newest first (LibrarySearch::browse).
+    std::vector<SearchResult> browse(const SearchOptions& options);
     // Zero-shot tags for the photos under `folder`: softmax over logits_per_image, best label stored.
     std::vector<TaggedPhoto> tag(const QString& folder, const QStringList& labels,
                                  const QString& promptTemplate = {});

@@ -3,6 +3,7 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "image_decoder.h"
+#include "library_error.h"
 #include "library_writer.h"
 #include "photo_library.h"
 #include "qt_image_fallback.h"
@@ -211,6 +212,50 @@ class TestLibrarySearch : public QObject {
         o.before.reset();
         o.after = QDateTime(QDate(2020, 1, 1), QTime(0, 0)).toSecsSinceEpoch();
         QCOMPARE(lib->search(QStringLiteral("a dog"), o).size(), size_t(b.size()));
+    }
+
+    // No query: the library as a timeline. Each photo gets its own file time (no EXIF dates), so the order is
+    // known; a broken file is not a photo to show; filters and the limit apply as they do to searches.
+    void browseListsPhotosNewestFirst() {
+        const QString dir = path(QStringLiteral("photos"));
+        const QStringList photos = makePhotos(dir);
+        QDateTime when(QDate(2021, 3, 1), QTime(9, 0));
+        QStringList newestFirst;
+        for (const QString& p : photos) {
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.setFileTime(when, QFileDevice::FileModificationTime));
+            newestFirst.prepend(p);
+            when = when.addDays(3);
+        }
+        test::writeFile(dir + QStringLiteral("/broken.jpg"), QByteArray("not a photo"));
+        auto lib = open();
+        lib->addFolder(dir);
+        QCOMPARE(lib->index().failed.size(), size_t(1));
+        SearchOptions o;
+        o.limit = 1000;
+        std::vector<SearchResult> all = lib->browse(o);
+        QCOMPARE(int(all.size()), photos.size());
+        for (int i = 0; i < photos.size(); ++i) {
+            QCOMPARE(all[i].path, newestFirst[i]);
+            QCOMPARE(all[i].takenAt, QFileInfo(newestFirst[i]).lastModified().toSecsSinceEpoch());
+        }
+        o.limit = 5;
+        const std::vector<SearchResult> first = lib->browse(o);
+        QCOMPARE(first.size(), size_t(5));
+        for (int i = 0; i < 5; ++i) QCOMPARE(first[i].path, newestFirst[i]);
+        // A date range keeps what was taken inside it: photos 2..4 of the twelve (from the oldest).
+        o.limit = 1000;
+        o.after = QDateTime(QDate(2021, 3, 7), QTime(0, 0)).toSecsSinceEpoch();
+        o.before = QDateTime(QDate(2021, 3, 14), QTime(0, 0)).toSecsSinceEpoch();
+        const std::vector<SearchResult> range = lib->browse(o);
+        QCOMPARE(range.size(), size_t(3));
+        QCOMPARE(range.front().path, photos[4]);
+        QCOMPARE(range.back().path, photos[2]);
+        // A folder the library does not have is a mistake, as for a search.
+        SearchOptions elsewhere;
+        elsewhere.folder = path(QStringLiteral("elsewhere"));
+        QVERIFY_THROWS_EXCEPTION(LibraryError, lib->browse(elsewhere));
     }
 
     void notTermLowersMatchingPhotos() {

@@ -10,6 +10,7 @@
 #include "photo_catalog.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
+#include "search_relevance.h"
 #include "testutils.h"
 
 #include <QCryptographicHash>
@@ -290,6 +291,31 @@ class TestLibraryUnits : public QObject {
         QCOMPARE(c.photos().front().path, name);
         QVERIFY(c.photoByPath(name));
         ::unlink(raw.constData());
+    }
+
+    // Scores 0.1 x 8, 0.5 and 0.7: mean 2.0 / 10 = 0.2; variance (8 * 0.01 + 0.09 + 0.25) / 10 = 0.042, so
+    // the standard deviation is 0.205 and 0.7 stands 2.44 deviations above the mean (good), 0.5 stands 1.46
+    // (possible), 0.1 stands -0.49 (weak). The bar runs from the mean (0) to the best (1): 0.5 -> 0.3 / 0.5.
+    void relevanceScale() {
+        std::vector<float> scores(8, 0.1f);
+        scores.push_back(0.5f);
+        scores.push_back(0.7f);
+        const RelevanceScale scale(scores);
+        QCOMPARE(scale.level(0.7f), RelevanceScale::Level::Good);
+        QCOMPARE(scale.level(0.5f), RelevanceScale::Level::Possible);
+        QCOMPARE(scale.level(0.1f), RelevanceScale::Level::Weak);
+        QCOMPARE(scale.goodCount(), size_t(1));
+        QVERIFY(std::abs(scale.bar(0.5f) - 0.6) < 1e-6);
+        QCOMPARE(scale.bar(0.7f), 1.0);
+        QCOMPARE(scale.bar(0.1f), 0.0);  // below the mean: empty, never negative
+        // Nothing scored: nothing is good. One photo: it is the best there is. All alike: none stands out.
+        QVERIFY(RelevanceScale(std::vector<float>{}).isEmpty());
+        QCOMPARE(RelevanceScale(std::vector<float>{}).goodCount(), size_t(0));
+        QCOMPARE(RelevanceScale({0.3f}).level(0.3f), RelevanceScale::Level::Good);
+        QCOMPARE(RelevanceScale({0.3f}).bar(0.3f), 1.0);
+        const RelevanceScale alike(std::vector<float>(5, 0.3f));
+        QCOMPARE(alike.goodCount(), size_t(0));
+        QCOMPARE(alike.bar(0.3f), 0.0);
     }
 
     void writerLock() {
