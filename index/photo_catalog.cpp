@@ -404,6 +404,13 @@ PhotoCatalog::Counts PhotoCatalog::counts() const {
     return {s.integer(0), s.integer(1), s.integer(2), s.integer(3)};
 }
 
+std::vector<std::pair<QString, QString>> PhotoCatalog::failures() const {
+    std::vector<std::pair<QString, QString>> out;
+    SqliteStatement s(*db_, "SELECT path, error FROM photos WHERE status = 'failed' ORDER BY path");
+    while (s.step()) out.emplace_back(s.text(0), s.text(1));
+    return out;
+}
+
 std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
     std::vector<std::pair<QString, int64_t>> out;
     SqliteStatement s(*db_,

@@ -98,6 +98,8 @@ class PhotoCatalog {
         int64_t photos = 0, indexed = 0, failed = 0, offline = 0;
     };
     Counts counts() const;
+    // The files that failed, by path, with the reason each failed.
+    std::vector<std::pair<QString, QString>> failures() const;
     // Each folder with the number of photos under it, by path.
     std::vector<std::pair<QString, int64_t>> folderCounts() const;
     // Every photo's id with its path, the time it was taken and whether it is indexed (not failed or

@@ -326,6 +326,8 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
     return ZeroShotTagger(embedder(), *reader_).compute(canonicalFolder(folderPath), labels, promptTemplate);
 }
 
+std::vector<std::pair<QString, QString>> PhotoLibrary::failures() const { return reader_->failures(); }
+
 LibraryStatus PhotoLibrary::status() {
     LibraryStatus s;
     const PhotoCatalog& catalog = *reader_;

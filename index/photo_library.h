@@ -137,6 +137,8 @@ class PhotoLibrary {
     QStringList allTags() const;
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
     LibraryStatus status();
+    // The files that could not be indexed, by path, with the reason (the window's Problems list).
+    std::vector<std::pair<QString, QString>> failures() const;
 
     // The catalog as committed, through the read-only connection searches use. Writes go through writer().
     PhotoCatalog& catalog() const { return *reader_; }

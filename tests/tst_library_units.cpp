@@ -66,6 +66,8 @@ class TestLibraryUnits : public QObject {
         QCOMPARE(*c.vector(idb), (std::vector<float>{0, 1, 0}));
         QCOMPARE(c.photoByPath(QStringLiteral("/photos/bad.jpg"))->error, QStringLiteral("truncated"));
         QCOMPARE(c.photosWithHash(QStringLiteral("h1")).size(), size_t(1));
+        QCOMPARE(c.failures(), (std::vector<std::pair<QString, QString>>{
+                                   {QStringLiteral("/photos/bad.jpg"), QStringLiteral("truncated")}}));
         QCOMPARE(c.folderCounts(),
                  (std::vector<std::pair<QString, int64_t>>{{QStringLiteral("/photos"), 3}}));
 

@@ -3,9 +3,12 @@
 // the library session (not open yet, read-only beside another writer, indexing reported through signals).
 #include "library_session.h"
 #include "native_path.h"
+#include "results_model.h"
 #include "testutils.h"
 #include "thumbnail_cache.h"
 
+#include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
@@ -117,6 +120,57 @@ class TestUiUnits : public QObject {
 
     // Before the model is there the window has a session without a library: every request says so, none
     // crashes.
+    // The results model: every result kept, the view given a page at a time (a month's header before its
+    // first photo in date order), the sort orders, and Qt's model contract through resets and pages.
+    void resultsModelPagesSortsAndGroups() {
+        ThumbnailCache thumbnails(64);
+        ResultsModel m(&thumbnails);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m.setPageSize(4);
+        QVector<SearchHit> hits;
+        // Ten photos, best first: scores 1.0 down to 0.1; taken one a month from January 2020 in a shuffled
+        // order.
+        const int months[] = {3, 7, 1, 9, 0, 5, 2, 8, 4, 6};
+        for (int i = 0; i < 10; ++i)
+            hits.push_back({QStringLiteral("/p/IMG_%1.jpg").arg(i + 1), 1.0f - 0.1f * float(i),
+                            QDateTime(QDate(2020, 1 + months[i], 15), QTime(12, 0)).toSecsSinceEpoch()});
+        m.setResults(hits, true);
+        QCOMPARE(m.count(), 10);
+        QCOMPARE(m.rowCount(), 4);  // one page; no headers in best-match order
+        QVERIFY(m.canFetchMore({}));
+        m.fetchMore({});
+        m.fetchMore({});
+        QCOMPARE(m.rowCount(), 10);
+        QVERIFY(!m.canFetchMore({}));
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(m.index(i).data(ResultsModel::PathRole).toString(), hits[i].path);
+        QCOMPARE(m.index(0).data(ResultsModel::RelevanceRole).toDouble(), 1.0);
+
+        m.setOrder(ResultsModel::Order::NewestFirst);  // one photo a month: a header before each
+        QCOMPARE(m.rowCount(), 8);                     // 4 photos and their 4 headers
+        QCOMPARE(m.index(0).data(ResultsModel::HeaderRole).toBool(), true);
+        QCOMPARE(m.index(1).data(ResultsModel::PathRole).toString(),
+                 QStringLiteral("/p/IMG_4.jpg"));  // October
+        QCOMPARE(m.resultAt(m.index(0)), -1);
+        QCOMPARE(m.resultAt(m.index(1)), 0);
+        const QModelIndex last = m.indexOfResult(9);  // pages in what it needs
+        QCOMPARE(last.data(ResultsModel::PathRole).toString(), QStringLiteral("/p/IMG_5.jpg"));  // January
+        QCOMPARE(m.rowCount(), 20);
+
+        m.setOrder(ResultsModel::Order::Name);  // as a file manager: IMG_2 before IMG_10
+        m.indexOfResult(9);
+        QCOMPARE(m.index(0).data(Qt::DisplayRole).toString(), QStringLiteral("IMG_1.jpg"));
+        QCOMPARE(m.index(1).data(Qt::DisplayRole).toString(), QStringLiteral("IMG_2.jpg"));
+        QCOMPARE(m.index(9).data(Qt::DisplayRole).toString(), QStringLiteral("IMG_10.jpg"));
+
+        m.setResults(hits, false);  // browsed: no scores, no best-match order
+        QCOMPARE(m.order(), ResultsModel::Order::NewestFirst);
+        QVERIFY(!m.index(1).data(ResultsModel::RelevanceRole).isValid());
+        m.clear();
+        QCOMPARE(m.rowCount(), 0);
+        QVERIFY(!m.canFetchMore({}));
+    }
+
     void sessionNotOpenSaysSo() {
         LibrarySession session;
         QVERIFY(!session.isOpen());
@@ -155,7 +209,8 @@ class TestUiUnits : public QObject {
         session.startIndexing();
         QCOMPARE(started.count(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
-        QVERIFY(finished.front().at(0).toString().startsWith(QStringLiteral("12 indexed")));
+        QVERIFY2(finished.front().at(0).toString().startsWith(QStringLiteral("12 photo")),
+                 qPrintable(finished.front().at(0).toString()));
         QCOMPARE(finished.front().at(1).toBool(), false);
         QVERIFY(!session.isIndexing());
         QSignalSpy results(&session, &LibrarySession::searchFinished);

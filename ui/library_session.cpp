@@ -60,7 +60,9 @@ int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
             QElapsedTimer t;
             t.start();
             QVector<SearchHit> hits;
-            for (const SearchResult& r : query()) hits.push_back({r.path, r.score});
+            const std::vector<SearchResult> results = query();
+            hits.reserve(static_cast<qsizetype>(results.size()));
+            for (const SearchResult& r : results) hits.push_back({r.path, r.score, r.takenAt});
             emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
         } catch (const LibraryError& e) {
             emit searchFailed(id, QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);
@@ -85,6 +87,42 @@ int LibrarySession::similar(const QString& path, const SearchOptions& options) {
     });
 }
 
+int LibrarySession::browse(const SearchOptions& options) {
+    return submit([this, options] {
+        if (!library_) throw AlignError(notOpenMessage().toStdString());
+        return library_->browse(options);
+    });
+}
+
+LibraryStatus LibrarySession::status() const {
+    if (!library_) return {};
+    try {
+        return library_->status();
+    } catch (const std::exception&) {
+        return {};  // a damaged catalog is reported by the search that reads it
+    }
+}
+
+std::vector<std::pair<QString, QString>> LibrarySession::failures() const {
+    if (!library_) return {};
+    try {
+        return library_->failures();
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+QString LibrarySession::runSummary(const IndexReport& r) {
+    // What this run changed; the library's totals stand beside it in the status bar.
+    QStringList parts;
+    if (r.indexed) parts << tr("%n photo(s) indexed", nullptr, static_cast<int>(r.indexed));
+    if (r.moved) parts << tr("%n moved", nullptr, static_cast<int>(r.moved));
+    if (r.removed) parts << tr("%n removed", nullptr, static_cast<int>(r.removed));
+    if (!r.failed.empty()) parts << tr("%n new problem(s)", nullptr, static_cast<int>(r.failed.size()));
+    if (parts.isEmpty()) return tr("Up to date: nothing new in the folders");
+    return parts.join(QStringLiteral(", "));
+}
+
 void LibrarySession::startIndexing() {
     if (!library_ || !writable_ || indexing_.exchange(true)) return;
     control_.reset();
@@ -102,12 +140,7 @@ void LibrarySession::startIndexing() {
         try {
             const IndexReport r = library_->index(callbacks, &control_);
             cancelled = r.cancelled;
-            summary = tr("%1 indexed, %2 unchanged, %3 removed, %4 failed; %5 photos searchable")
-                          .arg(r.indexed)
-                          .arg(r.unchanged + r.moved + r.copies)
-                          .arg(r.removed)
-                          .arg(r.failed.size())
-                          .arg(r.total);
+            summary = runSummary(r);
         } catch (const std::exception& e) {
             emit failed(QString::fromUtf8(e.what()));
             summary = tr("Indexing stopped: %1").arg(QString::fromUtf8(e.what()));

@@ -15,7 +15,8 @@ namespace photosearch {
 
 struct SearchHit {
     QString path;
-    float score = 0;
+    float score = 0;     // cosine to the query; 0 when browsing
+    qint64 takenAt = 0;  // seconds since the epoch
 };
 
 // The window's one door into index/: owns the PhotoLibrary, runs searches on a search thread and
@@ -36,6 +37,8 @@ class LibrarySession : public QObject {
 
     int search(const QString& text, const SearchOptions& options);
     int similar(const QString& path, const SearchOptions& options);
+    // No query: the photos that pass the options' filters, newest first.
+    int browse(const SearchOptions& options);
 
     void startIndexing();
     bool isIndexing() const { return indexing_; }
@@ -48,10 +51,16 @@ class LibrarySession : public QObject {
     QString addFolder(const QString& path);  // error text or empty
     QString removeFolder(const QString& path);
     QStringList tags() const;
+    // The catalog as committed now: counts by status and per folder (an empty status when not open).
+    LibraryStatus status() const;
+    // The files that failed, with why (for the Problems list, also after a restart).
+    std::vector<std::pair<QString, QString>> failures() const;
 
     // Computes zero-shot tags on the search thread; tagsComputed / failed report back.
     void computeTags(const QString& folder, const QStringList& labels, const QString& promptTemplate);
     QString saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
+    // What an index run changed, in words ("12 photos indexed, 1 removed"; "Up to date...").
+    static QString runSummary(const IndexReport& report);
 
   signals:
     void searchFinished(int requestId, const QVector<photosearch::SearchHit>& hits, double elapsedMs);

@@ -4,10 +4,12 @@
 #include "model_downloader.h"
 #include "native_path.h"
 #include "preview_dialog.h"
+#include "query_chips.h"
 #include "results_model.h"
 #include "settings_dialog.h"
 #include "tag_dialog.h"
 #include "thumbnail_cache.h"
+#include "tile_delegate.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -37,24 +39,21 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
-#include <QSpinBox>
+#include <QSlider>
 #include <QSplitter>
+#include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolButton>
 #include <QUrl>
+#include <QWheelEvent>
 
 #include <QVBoxLayout>
+
 #include <algorithm>
+#include <limits>
 
 namespace photosearch {
-
-namespace {
-QString duration(double seconds) {
-    if (seconds < 0) return QStringLiteral("--:--");
-    const int s = static_cast<int>(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-}  // namespace
 
 MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), options_(std::move(options)) {
     setWindowTitle(tr("PhotoSearch"));
@@ -63,47 +62,24 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     thumbnails_ = new ThumbnailCache(settings.value(QStringLiteral("view/thumbnail"), 160).toInt(), this);
     model_ = new ResultsModel(thumbnails_, this);
 
-    // Top: what to look for.
+    // Top: what to look for, and what the search is made of.
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
     auto* searchRow = new QHBoxLayout;
     search_ = new QLineEdit(central);
     search_->setPlaceholderText(
-        tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop a photo here)"));
+        tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop or paste a photo here)"));
     search_->setClearButtonEnabled(true);
     search_->setText(options_.initialQuery);
     not_ = new QLineEdit(central);
     not_->setPlaceholderText(tr("but not..."));
     not_->setClearButtonEnabled(true);
     not_->setMaximumWidth(200);
-    limit_ = new QSpinBox(central);
-    limit_->setRange(1, 10000);
-    limit_->setValue(settings.value(QStringLiteral("search/limit"), 200).toInt());
-    limit_->setPrefix(tr("show "));
-    minScore_ = new QDoubleSpinBox(central);
-    minScore_->setRange(-1.0, 1.0);
-    minScore_->setSingleStep(0.01);
-    minScore_->setDecimals(2);
-    minScore_->setValue(settings.value(QStringLiteral("search/minScore"), -1.0).toDouble());
-    minScore_->setPrefix(tr("min score "));
-    minScore_->setSpecialValueText(tr("any score"));
     searchRow->addWidget(search_, 1);
     searchRow->addWidget(not_);
-    searchRow->addWidget(limit_);
-    searchRow->addWidget(minScore_);
     layout->addLayout(searchRow);
-
-    queryChip_ = new QWidget(central);
-    auto* chipLayout = new QHBoxLayout(queryChip_);
-    chipLayout->setContentsMargins(0, 0, 0, 0);
-    queryChipImage_ = new QLabel(queryChip_);
-    queryChipText_ = new QLabel(queryChip_);
-    auto* clearImage = new QPushButton(tr("Clear"), queryChip_);
-    chipLayout->addWidget(queryChipImage_);
-    chipLayout->addWidget(queryChipText_, 1);
-    chipLayout->addWidget(clearImage);
-    queryChip_->setVisible(false);
-    layout->addWidget(queryChip_);
+    chips_ = new QueryChips(central);
+    layout->addWidget(chips_);
     banner_ = new QLabel(central);
     banner_->setWordWrap(true);
     banner_->setStyleSheet(
@@ -112,32 +88,72 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     banner_->setVisible(false);
     layout->addWidget(banner_);
 
+    // Above the grid: how many results there are, and how they are shown.
+    auto* resultsRow = new QHBoxLayout;
+    count_ = new QLabel(central);
+    sort_ = new QComboBox(central);
+    sort_->addItem(tr("Best match first"), int(ResultsModel::Order::BestMatch));
+    sort_->addItem(tr("Newest first"), int(ResultsModel::Order::NewestFirst));
+    sort_->addItem(tr("Oldest first"), int(ResultsModel::Order::OldestFirst));
+    sort_->addItem(tr("Name"), int(ResultsModel::Order::Name));
+    sort_->setCurrentIndex(1);
+    sort_->setToolTip(tr("Order of the photos"));
+    details_ = new QToolButton(central);
+    details_->setText(tr("Details"));
+    details_->setCheckable(true);
+    details_->setChecked(settings.value(QStringLiteral("view/details"), true).toBool());
+    details_->setToolTip(tr("Show each photo's date and folder under its name"));
+    resultsRow->addWidget(count_, 1);
+    resultsRow->addWidget(sort_);
+    resultsRow->addWidget(details_);
+    layout->addLayout(resultsRow);
+
     grid_ = new QListView(central);
     grid_->setModel(model_);
+    delegate_ = new TileDelegate(grid_, thumbnails_->size());
+    delegate_->setShowDetails(details_->isChecked());
+    grid_->setItemDelegate(delegate_);
     grid_->setViewMode(QListView::IconMode);
     grid_->setResizeMode(QListView::Adjust);
     grid_->setMovement(QListView::Static);
-    grid_->setUniformItemSizes(true);
+    grid_->setSpacing(4);
     grid_->setLayoutMode(QListView::Batched);
     grid_->setBatchSize(200);
     grid_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     grid_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     grid_->setDragDropMode(QAbstractItemView::DragOnly);
     grid_->setContextMenuPolicy(Qt::CustomContextMenu);
-    const int t = thumbnails_->size();
-    grid_->setIconSize(QSize(t, t));
-    grid_->setGridSize(QSize(t + 24, t + 40));
-    grid_->setWordWrap(true);
+    grid_->setMouseTracking(true);
+    grid_->viewport()->installEventFilter(this);  // Ctrl+wheel sizes the thumbnails
+
+    // In the grid's place when there is nothing to show: why, and the way on.
+    auto* emptyPage = new QWidget(central);
+    auto* emptyLayout = new QVBoxLayout(emptyPage);
+    emptyText_ = new QLabel(emptyPage);
+    emptyText_->setWordWrap(true);
+    emptyText_->setAlignment(Qt::AlignCenter);
+    emptyAddPictures_ = new QPushButton(emptyPage);
+    emptyAddFolder_ = new QPushButton(tr("Choose a folder..."), emptyPage);
+    emptyClear_ = new QPushButton(tr("Clear the search and filters"), emptyPage);
+    emptyLayout->addStretch(1);
+    emptyLayout->addWidget(emptyText_);
+    for (QPushButton* b : {emptyAddPictures_, emptyAddFolder_, emptyClear_})
+        emptyLayout->addWidget(b, 0, Qt::AlignHCenter);
+    emptyLayout->addStretch(2);
+    gridStack_ = new QStackedWidget(central);
+    gridStack_->addWidget(grid_);
+    gridStack_->addWidget(emptyPage);
 
     auto* splitter = new QSplitter(central);
     splitter->addWidget(buildSidePanel());
-    splitter->addWidget(grid_);
+    splitter->addWidget(gridStack_);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({240, 900});
     layout->addWidget(splitter, 1);
     setCentralWidget(central);
 
     errorsDock_ = new QDockWidget(tr("Problems"), this);
+    errorsDock_->setObjectName(QStringLiteral("problems"));
     errors_ = new QListWidget(errorsDock_);
     errorsDock_->setWidget(errors_);
     addDockWidget(Qt::BottomDockWidgetArea, errorsDock_);
@@ -156,6 +172,19 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     });
     fileMenu->addSeparator();
     fileMenu->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
+    auto* viewMenu = menuBar()->addMenu(tr("&View"));
+    QAction* problems = errorsDock_->toggleViewAction();
+    problems->setText(tr("Problems"));
+    viewMenu->addAction(problems);
+    QAction* details = viewMenu->addAction(tr("Details under thumbnails"));
+    details->setCheckable(true);
+    details->setChecked(details_->isChecked());
+    connect(details, &QAction::toggled, details_, &QToolButton::setChecked);
+    connect(details_, &QToolButton::toggled, details, &QAction::setChecked);
+    viewMenu->addAction(tr("Larger thumbnails"), QKeySequence::ZoomIn, this,
+                        [this] { setThumbnailSize(thumbnails_->size() + 32); });
+    viewMenu->addAction(tr("Smaller thumbnails"), QKeySequence::ZoomOut, this,
+                        [this] { setThumbnailSize(thumbnails_->size() - 32); });
 
     // Wiring.
     debounce_.setSingleShot(true);
@@ -165,58 +194,46 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     connect(&debounce_, &QTimer::timeout, this, &MainWindow::runQuery);
     connect(search_, &QLineEdit::textChanged, this, [this] { debounce_.start(); });
     connect(not_, &QLineEdit::textChanged, this, [this] { debounce_.start(); });
-    connect(limit_, &QSpinBox::valueChanged, this, [this] { debounce_.start(); });
-    connect(minScore_, &QDoubleSpinBox::valueChanged, this, [this] { debounce_.start(); });
-    connect(clearImage, &QPushButton::clicked, this, [this] {
-        queryImage_.clear();
-        queryChip_->setVisible(false);
+    connect(sort_, &QComboBox::activated, this,
+            [this] { model_->setOrder(static_cast<ResultsModel::Order>(sort_->currentData().toInt())); });
+    connect(details_, &QToolButton::toggled, this, [this](bool on) {
+        delegate_->setShowDetails(on);
+        grid_->doItemsLayout();
+        QSettings().setValue(QStringLiteral("view/details"), on);
+    });
+    connect(chips_, &QueryChips::removed, this, [this](const QString& key) {
+        if (key == QLatin1String("image")) queryImage_.clear();
+        if (key == QLatin1String("not")) not_->clear();
+        if (key == QLatin1String("folder")) activeFolder_.clear();
+        if (key == QLatin1String("tag")) activeTag_.clear();
+        if (key == QLatin1String("dates")) {
+            afterOn_->setChecked(false);
+            beforeOn_->setChecked(false);
+        }
+        refreshSidePanel();
         runQuery();
     });
+    connect(chips_, &QueryChips::clearAll, this, &MainWindow::clearQuery);
+    connect(emptyClear_, &QPushButton::clicked, this, &MainWindow::clearQuery);
+    connect(emptyAddFolder_, &QPushButton::clicked, this, [this] { addFolder(); });
+    connect(emptyAddPictures_, &QPushButton::clicked, this,
+            [this] { addFolder(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)); });
     connect(grid_, &QListView::activated, this, &MainWindow::openPreview);
     connect(grid_, &QListView::customContextMenuRequested, this, &MainWindow::showContextMenu);
     connect(&session_, &LibrarySession::searchFinished, this,
             [this](int id, const QVector<SearchHit>& hits, double ms) {
                 if (id != latestRequest_) return;  // an older query finished after a newer one was asked
-                model_->setResults(hits);
-                statusText_->setText(
-                    tr("%n photo(s) in %1 ms", nullptr, static_cast<int>(hits.size())).arg(ms, 0, 'f', 0));
-                emit resultsShown(static_cast<int>(hits.size()));
+                showResults(hits, ms);
             });
     connect(&session_, &LibrarySession::searchFailed, this, [this](int id, const QString& error) {
         if (id == latestRequest_) showError(error);
     });
     connect(&session_, &LibrarySession::failed, this, &MainWindow::showError);
-    connect(&session_, &LibrarySession::libraryChanged, this, &MainWindow::refreshSidePanel);
-    connect(&session_, &LibrarySession::indexingStarted, this, [this] {
-        progress_->setVisible(true);
-        progress_->setRange(0, 0);
-        rate_->setVisible(true);
-        rate_->setText(tr("Scanning..."));
-        pauseButton_->setVisible(true);
-        pauseButton_->setChecked(false);
-        cancelButton_->setVisible(true);
+    connect(&session_, &LibrarySession::libraryChanged, this, [this] {
+        refreshSidePanel();
+        refreshLibraryStatus();
     });
-    connect(&session_, &LibrarySession::indexProgress, this,
-            [this](qint64 done, qint64 total, double rate, double eta) {
-                progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
-                progress_->setValue(static_cast<int>(done));
-                progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
-                rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
-            });
-    connect(&session_, &LibrarySession::indexFileFailed, this,
-            [this](const QString& path, const QString& error) {
-                errors_->addItem(QStringLiteral("%1: %2").arg(path, error));
-                errorsDock_->setVisible(true);
-            });
-    connect(&session_, &LibrarySession::indexingFinished, this,
-            [this](const QString& summary, bool cancelled) {
-                progress_->setVisible(false);
-                rate_->setVisible(false);
-                pauseButton_->setVisible(false);
-                cancelButton_->setVisible(false);
-                statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
-                if (!search_->text().trimmed().isEmpty() || !queryImage_.isEmpty()) runQuery();
-            });
+    wireIndexing();
 
     auto* find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
@@ -225,21 +242,21 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     });
     auto* escape = new QShortcut(QKeySequence(Qt::Key_Escape), this);
     connect(escape, &QShortcut::activated, this, [this] {
-        search_->clear();
-        not_->clear();
-        queryImage_.clear();
-        queryChip_->setVisible(false);
-        model_->setResults({});
+        clearQuery();
         search_->setFocus();
     });
+    auto* paste = new QShortcut(QKeySequence::Paste, grid_);
+    connect(paste, &QShortcut::activated, this, &MainWindow::pasteQuery);
     connect(search_, &QLineEdit::returnPressed, this, [this] {
-        if (model_->rowCount() > 0) {
+        const QModelIndex first = model_->indexOfResult(0);
+        if (first.isValid()) {
             grid_->setFocus();
-            grid_->setCurrentIndex(model_->index(0));
+            grid_->setCurrentIndex(first);
         }
     });
 
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1200, 800);
+    updateEmptyState();
     QTimer::singleShot(0, this, &MainWindow::start);
 }
 
@@ -285,6 +302,8 @@ void MainWindow::start() {
     if (!session_.isOpen()) return showError(error);
     if (!error.isEmpty()) showError(tr("Read-only: %1").arg(error));
     refreshSidePanel();
+    refreshLibraryStatus();
+    refreshProblems();  // the files that failed before, also after a restart
     statusText_->setText(tr("Loading the model..."));
     // Load the model once, on the search thread, before anything uses it.
     const int id = session_.search(QStringLiteral("warm up"), SearchOptions{});
@@ -321,10 +340,9 @@ void MainWindow::start() {
 
 SearchOptions MainWindow::currentOptions() const {
     SearchOptions o;
-    o.limit = limit_->value();
-    if (minScore_->value() > -1.0) o.minScore = static_cast<float>(minScore_->value());
+    o.limit = std::numeric_limits<int>::max();  // every result: the grid pages them in as it scrolls
     o.notText = not_->text().trimmed();
-    o.folder = folderFilter_->currentData().toString();
+    o.folder = activeFolder_;
     o.tag = activeTag_;
     if (afterOn_->isChecked()) o.after = after_->date().startOfDay().toSecsSinceEpoch();
     if (beforeOn_->isChecked()) o.before = before_->date().addDays(1).startOfDay().toSecsSinceEpoch();
@@ -332,19 +350,44 @@ SearchOptions MainWindow::currentOptions() const {
 }
 
 void MainWindow::runQuery() {
-    if (!session_.isOpen() || !modelReady_) return;
+    updateChips();
+    if (!session_.isOpen() || !modelReady_) return updateEmptyState();
     const QString text = search_->text().trimmed();
     SearchOptions o = currentOptions();
+    latestRanked_ = !text.isEmpty() || !queryImage_.isEmpty();
     if (!queryImage_.isEmpty() && text.isEmpty()) {
         latestRequest_ = session_.similar(queryImage_, o);
-    } else if (!text.isEmpty() || !queryImage_.isEmpty()) {
+    } else if (!text.isEmpty()) {
         o.imagePath = queryImage_;
         latestRequest_ = session_.search(text, o);
-    } else if (!activeTag_.isEmpty()) {
-        latestRequest_ = session_.search(activeTag_, o);
     } else {
-        model_->setResults({});
+        latestRequest_ =
+            session_.browse(o);  // no query: the library (or the folder, tag, dates), newest first
     }
+}
+
+void MainWindow::setThumbnailSize(int size) {
+    size = std::clamp(size, 64, 384);
+    if (size == thumbnails_->size()) return;
+    thumbnails_->setSize(size);
+    delegate_->setThumbnailSize(size);
+    {
+        const QSignalBlocker block(sizeSlider_);
+        sizeSlider_->setValue(size);
+    }
+    grid_->doItemsLayout();  // the new tile size; thumbnails come again at the new size
+    QSettings().setValue(QStringLiteral("view/thumbnail"), size);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == grid_->viewport() && event->type() == QEvent::Wheel) {
+        auto* wheel = static_cast<QWheelEvent*>(event);
+        if (wheel->modifiers() & Qt::ControlModifier) {
+            setThumbnailSize(thumbnails_->size() + (wheel->angleDelta().y() > 0 ? 16 : -16));
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 namespace {
@@ -364,11 +407,12 @@ void MainWindow::searchSimilarTo(const QString& path) {
     QImageReader reader(&file);
     reader.setAutoTransform(true);
     const QSize full = reader.size();
-    if (full.isValid()) reader.setScaledSize(full.scaled(64, 64, Qt::KeepAspectRatio));
-    queryChipImage_->setPixmap(QPixmap::fromImage(reader.read()));
-    queryChipText_->setText(
-        tr("Photos like %1").arg(native_path::display(path.section(QLatin1Char('/'), -1))));
-    queryChip_->setVisible(true);
+    if (full.isValid()) reader.setScaledSize(full.scaled(32, 32, Qt::KeepAspectRatio));
+    queryImageIcon_ = QPixmap::fromImage(reader.read());
+    // The photo is the query now: text left in the box would blend in unseen. Typed afterwards, it shows
+    // beside the photo's chip and is blended on purpose.
+    const QSignalBlocker block(search_);
+    search_->clear();
     runQuery();
 }
 
@@ -380,11 +424,13 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::openPreview(const QModelIndex& index) {
+    const int result = model_->resultAt(index);
+    if (result < 0) return;  // a month's header
     QStringList paths;
     for (const SearchHit& h : model_->results()) paths << h.path;
-    PreviewDialog dialog(paths, index.row(), this);
+    PreviewDialog dialog(paths, result, this);
     dialog.exec();
-    grid_->setCurrentIndex(model_->index(dialog.current()));
+    grid_->setCurrentIndex(model_->indexOfResult(dialog.current()));
 }
 
 void MainWindow::openTagDialog(const QString& folder) {
@@ -394,7 +440,7 @@ void MainWindow::openTagDialog(const QString& folder) {
 
 void MainWindow::showContextMenu(const QPoint& pos) {
     const QModelIndex index = grid_->indexAt(pos);
-    if (!index.isValid()) return;
+    if (model_->resultAt(index) < 0) return;
     const QString path = index.data(ResultsModel::PathRole).toString();
     QMenu menu;
     menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(fileUrl(path)); });
@@ -434,8 +480,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("search/limit"), limit_->value());
-    settings.setValue(QStringLiteral("search/minScore"), minScore_->value());
     session_.shutdown();  // the worker stops after its current batch; everything committed stays
     event->accept();
 }

@@ -8,24 +8,28 @@
 class QCheckBox;
 class QComboBox;
 class QDateEdit;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
-class QSpinBox;
+class QSlider;
+class QStackedWidget;
 class QToolButton;
 class QDockWidget;
 
 namespace photosearch {
 
+class QueryChips;
 class ResultsModel;
 class ThumbnailCache;
+class TileDelegate;
 
-// The main window: a search field on top (results follow typing), the results grid, a side panel with
-// folders, tags and filters, indexing progress in the status bar, and errors in a panel.
+// The main window: a search field on top (results follow typing) with the query's parts as chips, the grid
+// (the library as a timeline when nothing is typed, else every result best first, paged in as it scrolls),
+// a side panel with folders, tags and dates, the library's state and indexing progress in the status bar,
+// and the files that failed in a Problems panel.
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
@@ -50,6 +54,20 @@ class MainWindow : public QMainWindow {
     LibrarySession* session() { return &session_; }
     QListWidget* errorsList() const { return errors_; }
     QListWidget* tagsList() const { return tags_; }
+    QListWidget* foldersList() const { return folders_; }
+    QueryChips* chips() const { return chips_; }
+    QComboBox* sortBox() const { return sort_; }
+    QDateEdit* afterEdit() const { return after_; }
+    QDockWidget* problemsDock() const { return errorsDock_; }
+    QSlider* thumbnailSlider() const { return sizeSlider_; }
+    TileDelegate* tileDelegate() const { return delegate_; }
+    // What the line above the grid says of the results ("48 good matches, 312 more").
+    QString countText() const;
+    // What the grid's place shows when there is nothing to show ("No photos match ..."), else empty.
+    QString emptyText() const;
+    // The library's state in the status bar ("350 photos searchable · 2 failed").
+    QString libraryStatusText() const;
+    QString indexingText() const;
     QPushButton* cancelButton() const { return cancelButton_; }
     QString queryImage() const { return queryImage_; }
     QString errorBanner() const;
@@ -79,6 +97,19 @@ class MainWindow : public QMainWindow {
     void addFolder(QString dir = {});
     void showError(const QString& message);
     void refreshSidePanel();
+    void refreshLibraryStatus();
+    void refreshProblems();
+    void showResults(const QVector<SearchHit>& hits, double ms);
+    void updateChips();
+    void updateEmptyState();
+    // Forgets the query and every filter: the whole library, newest first.
+    void clearQuery();
+    void setThumbnailSize(int size);
+    // Ctrl+V on the grid: a copied photo, file or path becomes the query (find similar).
+    void pasteQuery();
+    // Indexing progress, pause and the end of a run, in the status bar.
+    void wireIndexing();
+    bool eventFilter(QObject* watched, QEvent* event) override;
     void showContextMenu(const QPoint& pos);
     void openPreview(const QModelIndex& index);
     SearchOptions currentOptions() const;
@@ -89,21 +120,28 @@ class MainWindow : public QMainWindow {
     ResultsModel* model_;
     QLineEdit* search_;
     QLineEdit* not_;
-    QSpinBox* limit_;
-    QDoubleSpinBox* minScore_;
-    QWidget* queryChip_;
-    QLabel* queryChipImage_;
-    QLabel* queryChipText_;
+    QueryChips* chips_;
+    QComboBox* sort_;
+    QToolButton* details_;
+    QLabel* count_;
     QLabel* banner_;
+    QStackedWidget* gridStack_;
     QListView* grid_;
+    TileDelegate* delegate_;
+    QLabel* emptyText_;
+    QPushButton* emptyAddPictures_;
+    QPushButton* emptyAddFolder_;
+    QPushButton* emptyClear_;
     QListWidget* folders_;
     QListWidget* tags_;
-    QComboBox* folderFilter_;
     QCheckBox* afterOn_;
     QCheckBox* beforeOn_;
     QDateEdit* after_;
     QDateEdit* before_;
     QLabel* statusText_;
+    QLabel* libraryStatus_;
+    QToolButton* problemsButton_;
+    QSlider* sizeSlider_;
     QProgressBar* progress_;
     QLabel* rate_;
     QToolButton* pauseButton_;
@@ -112,8 +150,12 @@ class MainWindow : public QMainWindow {
     QListWidget* errors_;
     QTimer debounce_;
     QString queryImage_;
+    QPixmap queryImageIcon_;
     QString activeTag_;
+    QString activeFolder_;
     int latestRequest_ = 0;
+    bool latestRanked_ = false;  // the latest request was a search (scores), not browsing
+    double latestMs_ = 0;
 
     bool modelReady_ = false;
 };

@@ -1,6 +1,9 @@
-// MainWindow's side panel (folders, tags, filters) and status bar (indexing progress, problems): built
-// here, beside main_window.cpp, which keeps the window's behaviour.
+// MainWindow's side panel (folders, tags, dates) and status bar (the library's state, indexing, problems):
+// built here, beside main_window.cpp, which keeps the window's behaviour.
 #include "main_window.h"
+
+#include "native_path.h"
+#include "query_chips.h"
 
 #include "model_dialog.h"
 #include "model_downloader.h"
@@ -24,6 +27,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QImageReader>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -36,7 +40,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
-#include <QSpinBox>
+#include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QToolButton>
@@ -47,11 +51,44 @@
 
 namespace photosearch {
 
+namespace {
+
+QString duration(double seconds) {
+    if (seconds < 0) return QStringLiteral("--:--");
+    const int s = static_cast<int>(seconds + 0.5);
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+QString folderName(const QString& path) { return native_path::display(path.section(QLatin1Char('/'), -1)); }
+
+// A date typed as written, digits in a fixed order ("2020-01-01"; a locale's month names made typed dates
+// land on other days). After a whole year QDateEdit has already moved on to the month, so the "-" typed next
+// must not move on again and skip the month.
+class IsoDateEdit : public QDateEdit {
+  public:
+    IsoDateEdit(const QDate& date, QWidget* parent) : QDateEdit(date, parent) {
+        setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+        setCalendarPopup(true);
+    }
+
+  protected:
+    void keyPressEvent(QKeyEvent* event) override {
+        const QLineEdit* edit = lineEdit();
+        const int at = edit->hasSelectedText() ? edit->selectionStart() : edit->cursorPosition();
+        if (event->text() == QLatin1String("-") && at > 0 && edit->text().at(at - 1) == QLatin1Char('-'))
+            return;
+        QDateEdit::keyPressEvent(event);
+    }
+};
+
+}  // namespace
+
 QWidget* MainWindow::buildSidePanel() {
     auto* panel = new QWidget(this);
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
 
+    // Folders: choosing one shows its photos (a chip says so); the buttons manage the library's folders.
     auto* foldersBox = new QGroupBox(tr("Folders"), panel);
     auto* fl = new QVBoxLayout(foldersBox);
     folders_ = new QListWidget(foldersBox);
@@ -67,25 +104,31 @@ QWidget* MainWindow::buildSidePanel() {
     layout->addWidget(foldersBox, 1);
     connect(add, &QPushButton::clicked, this, [this] { addFolder(); });
     connect(remove, &QPushButton::clicked, this, [this] {
-        if (!folders_->currentItem()) return;
-        const QString folder = folders_->currentItem()->text();
-        if (QMessageBox::question(
-                this, tr("Remove folder"),
-                tr("Stop searching %1? The photos themselves are not touched.").arg(folder)) !=
-            QMessageBox::Yes)
+        const QString folder =
+            folders_->currentItem() ? folders_->currentItem()->data(Qt::UserRole).toString() : QString();
+        if (folder.isEmpty()) return showError(tr("Choose the folder to remove in the list first."));
+        if (QMessageBox::question(this, tr("Remove folder"),
+                                  tr("Stop searching %1? The photos themselves are not touched.")
+                                      .arg(native_path::display(folder))) != QMessageBox::Yes)
             return;
-        if (const QString e = session_.removeFolder(folder); !e.isEmpty()) showError(e);
+        if (const QString e = session_.removeFolder(folder); !e.isEmpty()) return showError(e);
+        if (activeFolder_ == folder) activeFolder_.clear();
+        refreshSidePanel();
         runQuery();
     });
     connect(rescan, &QPushButton::clicked, this, [this] { session_.startIndexing(); });
+    connect(folders_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        activeFolder_ = item->data(Qt::UserRole).toString();
+        runQuery();
+    });
     folders_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(folders_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-        if (QListWidgetItem* item = folders_->itemAt(pos)) {
-            QMenu menu;
-            menu.addAction(tr("Tag this folder..."), this,
-                           [this, path = item->text()] { openTagDialog(path); });
-            menu.exec(folders_->viewport()->mapToGlobal(pos));
-        }
+        QListWidgetItem* item = folders_->itemAt(pos);
+        if (!item || item->data(Qt::UserRole).toString().isEmpty()) return;
+        QMenu menu;
+        menu.addAction(tr("Tag this folder..."), this,
+                       [this, path = item->data(Qt::UserRole).toString()] { openTagDialog(path); });
+        menu.exec(folders_->viewport()->mapToGlobal(pos));
     });
 
     auto* tagsBox = new QGroupBox(tr("Tags"), panel);
@@ -98,39 +141,38 @@ QWidget* MainWindow::buildSidePanel() {
         runQuery();
     });
 
-    auto* filtersBox = new QGroupBox(tr("Filters"), panel);
-    auto* gl = new QVBoxLayout(filtersBox);
-    folderFilter_ = new QComboBox(filtersBox);
-    gl->addWidget(folderFilter_);
+    auto* datesBox = new QGroupBox(tr("Taken"), panel);
+    auto* gl = new QVBoxLayout(datesBox);
     auto* afterRow = new QHBoxLayout;
-    afterOn_ = new QCheckBox(tr("From"), filtersBox);
-    after_ = new QDateEdit(QDate::currentDate().addYears(-1), filtersBox);
-    after_->setCalendarPopup(true);
+    afterOn_ = new QCheckBox(tr("From"), datesBox);
+    after_ = new IsoDateEdit(QDate::currentDate().addYears(-1), datesBox);
+    auto* beforeRow = new QHBoxLayout;
+    beforeOn_ = new QCheckBox(tr("Until"), datesBox);
+    before_ = new IsoDateEdit(QDate::currentDate(), datesBox);
     afterRow->addWidget(afterOn_);
     afterRow->addWidget(after_, 1);
-    auto* beforeRow = new QHBoxLayout;
-    beforeOn_ = new QCheckBox(tr("Until"), filtersBox);
-    before_ = new QDateEdit(QDate::currentDate(), filtersBox);
-    before_->setCalendarPopup(true);
     beforeRow->addWidget(beforeOn_);
     beforeRow->addWidget(before_, 1);
     gl->addLayout(afterRow);
     gl->addLayout(beforeRow);
-    layout->addWidget(filtersBox);
-    for (QObject* o : {static_cast<QObject*>(afterOn_), static_cast<QObject*>(beforeOn_)})
-        connect(static_cast<QCheckBox*>(o), &QCheckBox::toggled, this, [this] { debounce_.start(); });
+    layout->addWidget(datesBox);
+    for (QCheckBox* box : {afterOn_, beforeOn_})
+        connect(box, &QCheckBox::toggled, this, [this] { debounce_.start(); });
     connect(after_, &QDateEdit::dateChanged, this, [this] {
         if (afterOn_->isChecked()) debounce_.start();
     });
     connect(before_, &QDateEdit::dateChanged, this, [this] {
         if (beforeOn_->isChecked()) debounce_.start();
     });
-    connect(folderFilter_, &QComboBox::currentIndexChanged, this, [this] { debounce_.start(); });
     return panel;
 }
 
 void MainWindow::buildStatusBar() {
     statusText_ = new QLabel(this);
+    libraryStatus_ = new QLabel(this);
+    problemsButton_ = new QToolButton(this);
+    problemsButton_->setAutoRaise(true);
+    problemsButton_->setToolTip(tr("The files that could not be indexed, and why"));
     progress_ = new QProgressBar(this);
     progress_->setMaximumWidth(240);
     progress_->setTextVisible(true);
@@ -139,39 +181,139 @@ void MainWindow::buildStatusBar() {
     pauseButton_->setText(tr("Pause"));
     pauseButton_->setCheckable(true);
     cancelButton_ = new QPushButton(tr("Stop indexing"), this);
+    sizeSlider_ = new QSlider(Qt::Horizontal, this);
+    sizeSlider_->setRange(64, 384);
+    sizeSlider_->setSingleStep(16);
+    sizeSlider_->setPageStep(32);
+    sizeSlider_->setValue(thumbnails_->size());
+    sizeSlider_->setMaximumWidth(120);
+    sizeSlider_->setToolTip(tr("Thumbnail size (Ctrl+wheel over the photos)"));
+    sizeSlider_->setAccessibleName(tr("Thumbnail size"));
+    statusBar()->addWidget(libraryStatus_);
+    statusBar()->addWidget(problemsButton_);
     statusBar()->addWidget(statusText_, 1);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(rate_);
     statusBar()->addPermanentWidget(pauseButton_);
     statusBar()->addPermanentWidget(cancelButton_);
-    for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(rate_),
-                       static_cast<QWidget*>(pauseButton_), static_cast<QWidget*>(cancelButton_)})
+    statusBar()->addPermanentWidget(sizeSlider_);
+    for (QWidget* w :
+         {static_cast<QWidget*>(progress_), static_cast<QWidget*>(rate_), static_cast<QWidget*>(pauseButton_),
+          static_cast<QWidget*>(cancelButton_), static_cast<QWidget*>(problemsButton_)})
         w->setVisible(false);
     connect(pauseButton_, &QToolButton::toggled, this, [this](bool paused) {
         session_.setPaused(paused);
         pauseButton_->setText(paused ? tr("Resume") : tr("Pause"));
+        rate_->setText(paused ? tr("Paused") : tr("Resuming..."));  // no rate or time left while paused
     });
     connect(cancelButton_, &QPushButton::clicked, this, [this] { session_.cancelIndexing(); });
+    connect(problemsButton_, &QToolButton::clicked, this, [this] {
+        errorsDock_->setVisible(true);
+        errorsDock_->raise();
+    });
+    connect(sizeSlider_, &QSlider::valueChanged, this, &MainWindow::setThumbnailSize);
+}
+
+void MainWindow::wireIndexing() {
+    connect(&session_, &LibrarySession::indexingStarted, this, [this] {
+        statusText_->setText(tr("Indexing..."));  // not the end of the last run
+        progress_->setVisible(true);
+        progress_->setRange(0, 0);
+        rate_->setVisible(true);
+        rate_->setText(tr("Scanning..."));
+        pauseButton_->setVisible(true);
+        pauseButton_->setChecked(false);
+        cancelButton_->setVisible(true);
+        updateEmptyState();
+    });
+    connect(&session_, &LibrarySession::indexProgress, this,
+            [this](qint64 done, qint64 total, double rate, double eta) {
+                progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+                progress_->setValue(static_cast<int>(done));
+                progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
+                if (!pauseButton_->isChecked())
+                    rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
+                refreshLibraryStatus();
+                // A library filling for the first time shows its photos as they come; a big one being
+                // re-scanned is not reset under the person scrolling it.
+                if (!latestRanked_ && model_->count() < 200 && search_->text().trimmed().isEmpty())
+                    debounce_.start();
+            });
+    connect(&session_, &LibrarySession::indexFileFailed, this,
+            [this](const QString& path, const QString& error) {
+                errors_->addItem(QStringLiteral("%1: %2").arg(native_path::display(path), error));
+            });
+    connect(&session_, &LibrarySession::indexingFinished, this,
+            [this](const QString& summary, bool cancelled) {
+                progress_->setVisible(false);
+                rate_->setVisible(false);
+                pauseButton_->setVisible(false);
+                cancelButton_->setVisible(false);
+                statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
+                refreshProblems();
+                refreshLibraryStatus();
+                runQuery();
+            });
+}
+
+void MainWindow::refreshLibraryStatus() {
+    const LibraryStatus s = session_.status();
+    QString text = tr("%n photo(s) searchable", nullptr, static_cast<int>(s.indexed));
+    if (s.offline > 0) text += tr(" \u00b7 %n offline", nullptr, static_cast<int>(s.offline));
+    libraryStatus_->setText(session_.isOpen() ? text : QString());
+    problemsButton_->setText(tr("%n failed", nullptr, static_cast<int>(s.failed)));
+    problemsButton_->setVisible(s.failed > 0);
+}
+
+QString MainWindow::libraryStatusText() const {
+    return libraryStatus_->text() +
+           (problemsButton_->isVisible() ? QStringLiteral(" \u00b7 ") + problemsButton_->text() : QString());
+}
+
+QString MainWindow::indexingText() const { return statusText_->text() + QLatin1Char(' ') + rate_->text(); }
+
+void MainWindow::refreshProblems() {
+    errors_->clear();
+    for (const auto& [path, error] : session_.failures())
+        errors_->addItem(QStringLiteral("%1: %2").arg(native_path::display(path), error));
 }
 
 void MainWindow::refreshSidePanel() {
-    const QStringList folders = session_.folders();
+    const LibraryStatus status = session_.status();
+    const QSignalBlocker blockFolders(folders_), blockTags(tags_);
     folders_->clear();
-    folders_->addItems(folders);
-    const QString currentFolder = folderFilter_->currentData().toString();
-    folderFilter_->blockSignals(true);
-    folderFilter_->clear();
-    folderFilter_->addItem(tr("All folders"), QString());
-    for (const QString& f : folders) folderFilter_->addItem(QFileInfo(f).fileName(), f);
-    folderFilter_->setCurrentIndex(std::max(0, folderFilter_->findData(currentFolder)));
-    folderFilter_->blockSignals(false);
+    auto* everything = new QListWidgetItem(tr("All folders"), folders_);
+    everything->setData(Qt::UserRole, QString());
+    bool folderKnown = activeFolder_.isEmpty();
+    for (const FolderRecord& f :
+         session_.library() ? session_.library()->folders() : std::vector<FolderRecord>{}) {
+        int64_t count = 0;
+        for (const auto& [path, n] : status.folders)
+            if (path == f.path) count = n;
+        auto* item =
+            new QListWidgetItem(QStringLiteral("%1 (%2)").arg(folderName(f.path)).arg(count), folders_);
+        item->setData(Qt::UserRole, f.path);
+        item->setToolTip(native_path::display(f.path));
+        folderKnown |= f.path == activeFolder_;
+    }
+    // A filter on something the library no longer has would hide photos with nothing showing why.
+    if (!folderKnown) activeFolder_.clear();
+    for (int i = 0; i < folders_->count(); ++i)
+        if (folders_->item(i)->data(Qt::UserRole).toString() == activeFolder_) folders_->setCurrentRow(i);
+
     tags_->clear();
-    auto* all = new QListWidgetItem(tr("All photos"), tags_);
+    auto* all = new QListWidgetItem(tr("Any tag"), tags_);
     all->setData(Qt::UserRole, QString());
-    for (const QString& t : session_.tags()) {
+    const QStringList tags = session_.tags();
+    if (!tags.contains(activeTag_)) activeTag_.clear();
+    for (const QString& t : tags) {
         auto* item = new QListWidgetItem(t, tags_);
         item->setData(Qt::UserRole, t);
     }
+    for (int i = 0; i < tags_->count(); ++i)
+        if (tags_->item(i)->data(Qt::UserRole).toString() == activeTag_)
+            tags_->setCurrentRow(i);  // still shown as chosen
+    updateChips();
 }
 
 }  // namespace photosearch

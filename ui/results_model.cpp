@@ -1,75 +1,233 @@
 #include "results_model.h"
 
 #include "native_path.h"
-
 #include "thumbnail_cache.h"
 
-#include <QFileInfo>
+#include <QDateTime>
+#include <QLocale>
 #include <QMimeData>
-#include <QPainter>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace photosearch {
+
+namespace {
+
+QDate monthOf(qint64 takenAt) {
+    const QDate d = QDateTime::fromSecsSinceEpoch(takenAt).date();
+    return QDate(d.year(), d.month(), 1);
+}
+
+QString fileName(const QString& path) { return path.section(QLatin1Char('/'), -1); }
+
+// File names as a file manager orders them: runs of digits by their value (IMG_2 before IMG_10), the rest
+// without regard to case. (QCollator's numeric mode is not there in every locale, the C locale among them.)
+int compareNames(const QString& a, const QString& b) {
+    int i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (a[i].isDigit() && b[j].isDigit()) {
+            const int si = i, sj = j;
+            while (i < a.size() && a[i].isDigit()) ++i;
+            while (j < b.size() && b[j].isDigit()) ++j;
+            QStringView x = QStringView(a).mid(si, i - si), y = QStringView(b).mid(sj, j - sj);
+            while (x.size() > 1 && x.front() == QLatin1Char('0')) x = x.mid(1);
+            while (y.size() > 1 && y.front() == QLatin1Char('0')) y = y.mid(1);
+            if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+            if (const int c = x.compare(y); c != 0) return c;
+        } else {
+            const QChar x = a[i].toLower(), y = b[j].toLower();
+            if (x != y) return x < y ? -1 : 1;
+            ++i, ++j;
+        }
+    }
+    if (i < a.size() || j < b.size()) return i < a.size() ? 1 : -1;
+    return a.compare(b);  // equal but for case or leading zeros: still one order
+}
+
+}  // namespace
 
 ResultsModel::ResultsModel(ThumbnailCache* thumbnails, QObject* parent)
     : QAbstractListModel(parent), thumbnails_(thumbnails) {
     connect(thumbnails_, &ThumbnailCache::ready, this, [this](const QString& path) {
-        const auto it = rows_.constFind(path);
-        if (it == rows_.constEnd()) return;
+        const auto it = rowOfPath_.constFind(path);
+        if (it == rowOfPath_.constEnd()) return;
         const QModelIndex i = index(*it);
         emit dataChanged(i, i, {Qt::DecorationRole});
     });
 }
 
-void ResultsModel::setResults(const QVector<SearchHit>& hits) {
+void ResultsModel::setResults(const QVector<SearchHit>& hits, bool ranked, Order order) {
     beginResetModel();
     hits_ = hits;
-    rows_.clear();
-    for (int i = 0; i < hits_.size(); ++i) rows_.insert(hits_[i].path, i);
+    ranked_ = ranked;
+    order_ = (order == Order::BestMatch && !ranked) ? Order::NewestFirst : order;
+    std::vector<float> scores;
+    if (ranked_) {
+        scores.reserve(static_cast<size_t>(hits_.size()));
+        for (const SearchHit& h : hits_) scores.push_back(h.score);
+    }
+    relevance_ = RelevanceScale(scores);
+    arrange();
+    endReset();
+}
+
+void ResultsModel::endReset() {
+    // No rows are inserted while listeners still handle the reset (QAbstractItemModelTester, for one, asks
+    // for more from its modelReset slot before it has seen the reset end); the view asks again once laid out.
+    changing_ = true;
     endResetModel();
+    changing_ = false;
+}
+
+void ResultsModel::setOrder(Order order) {
+    if (order == Order::BestMatch && !ranked_) order = Order::NewestFirst;
+    if (order == order_) return;
+    beginResetModel();
+    order_ = order;
+    arrange();
+    endReset();
+}
+
+// Sorts every result (stable: photos taken in the same second keep the library's order) and pages in the
+// first page. Call between begin/endResetModel.
+void ResultsModel::arrange() {
+    switch (order_) {
+        case Order::BestMatch:
+            std::stable_sort(hits_.begin(), hits_.end(),
+                             [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+            break;
+        case Order::NewestFirst:
+            std::stable_sort(hits_.begin(), hits_.end(),
+                             [](const SearchHit& a, const SearchHit& b) { return a.takenAt > b.takenAt; });
+            break;
+        case Order::OldestFirst:
+            std::stable_sort(hits_.begin(), hits_.end(),
+                             [](const SearchHit& a, const SearchHit& b) { return a.takenAt < b.takenAt; });
+            break;
+        case Order::Name:
+            std::stable_sort(hits_.begin(), hits_.end(), [](const SearchHit& a, const SearchHit& b) {
+                const int byName = compareNames(fileName(a.path), fileName(b.path));
+                return byName != 0 ? byName < 0 : a.path < b.path;
+            });
+            break;
+    }
+    rows_.clear();
+    rowOfPath_.clear();
+    shown_ = 0;
+    appendRows(pageSize_);
+}
+
+bool ResultsModel::opensMonth(int result) const {
+    return headers() && (result == 0 || monthOf(hits_[result].takenAt) != monthOf(hits_[result - 1].takenAt));
+}
+
+void ResultsModel::appendRows(int results) {
+    const int end = std::min(static_cast<int>(hits_.size()), shown_ + results);
+    for (int i = shown_; i < end; ++i) {
+        if (opensMonth(i)) rows_.push_back({i, true});
+        rowOfPath_.insert(hits_[i].path, static_cast<int>(rows_.size()));
+        rows_.push_back({i, false});
+    }
+    shown_ = end;
 }
 
 int ResultsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(hits_.size());
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+bool ResultsModel::canFetchMore(const QModelIndex& parent) const {
+    return !parent.isValid() && !changing_ && shown_ < hits_.size();
+}
+
+void ResultsModel::fetchMore(const QModelIndex& parent) {
+    if (!canFetchMore(parent)) return;
+    const int end = std::min(static_cast<int>(hits_.size()), shown_ + pageSize_);
+    int added = end - shown_;
+    for (int i = shown_; i < end; ++i) added += opensMonth(i) ? 1 : 0;
+    const int first = static_cast<int>(rows_.size());
+    changing_ = true;  // a listener asking for more while this page is announced gets nothing yet
+    beginInsertRows({}, first, first + added - 1);
+    appendRows(pageSize_);
+    endInsertRows();
+    changing_ = false;
+}
+
+int ResultsModel::resultAt(const QModelIndex& index) const {
+    if (!index.isValid() || index.row() >= rows_.size()) return -1;
+    const Row& r = rows_[index.row()];
+    return r.header ? -1 : r.result;
+}
+
+QModelIndex ResultsModel::indexOfResult(int result) {
+    if (result < 0 || result >= hits_.size()) return {};
+    while (result >= shown_ && canFetchMore({})) fetchMore({});
+    // Rows are in result order, a month's header just before its first result.
+    const auto it = std::lower_bound(rows_.begin(), rows_.end(), result, [](const Row& r, int wanted) {
+        return r.result < wanted || (r.result == wanted && r.header);
+    });
+    return it == rows_.end() ? QModelIndex() : index(static_cast<int>(it - rows_.begin()));
 }
 
 QVariant ResultsModel::data(const QModelIndex& index, int role) const {
-    if (!index.isValid() || index.row() >= hits_.size()) return {};
-    const SearchHit& h = hits_[index.row()];
+    if (!index.isValid() || index.row() >= rows_.size()) return {};
+    const Row& row = rows_[index.row()];
+    const SearchHit& h = hits_[row.result];
+    if (row.header) {
+        const QDate month = monthOf(h.takenAt);
+        switch (role) {
+            case Qt::DisplayRole:
+            case Qt::AccessibleTextRole:
+                return QLocale().toString(month, QStringLiteral("MMMM yyyy"));
+            case HeaderRole:
+                return true;
+            case TakenAtRole:
+                return month.startOfDay();
+            default:
+                return {};
+        }
+    }
     switch (role) {
         case Qt::DisplayRole:
-            return native_path::display(h.path.section(QLatin1Char('/'), -1));
-        case Qt::ToolTipRole:
-            return tr("%1\nscore %2").arg(native_path::display(h.path)).arg(h.score, 0, 'f', 4);
-        case Qt::DecorationRole: {
-            const QImage img = thumbnails_->get(h.path);
-            const int s = thumbnails_->size();
-            if (!img.isNull()) {  // centred on a square so the grid lines up
-                QPixmap square(s, s);
-                square.fill(Qt::transparent);
-                QPainter painter(&square);
-                painter.drawImage((s - img.width()) / 2, (s - img.height()) / 2, img);
-                return square;
+            return native_path::display(fileName(h.path));
+        case Qt::ToolTipRole: {
+            QString tip = native_path::display(h.path) + QLatin1Char('\n') +
+                          QLocale().toString(QDateTime::fromSecsSinceEpoch(h.takenAt), QLocale::LongFormat);
+            if (ranked_) {
+                const auto level = relevance_.level(h.score);
+                const QString words = level == RelevanceScale::Level::Good       ? tr("Good match")
+                                      : level == RelevanceScale::Level::Possible ? tr("Possible match")
+                                                                                 : tr("Weak match");
+                tip += QStringLiteral("\n%1 (similarity %2)").arg(words).arg(h.score, 0, 'f', 3);
             }
-            if (placeholder_.width() != s) {
-                QPixmap p(s, s);
-                p.fill(QColor(0xe0, 0xe0, 0xe0));
-                const_cast<ResultsModel*>(this)->placeholder_ = p;
-            }
-            return placeholder_;
+            return tip;
         }
+        case Qt::DecorationRole:
+            return thumbnails_->get(h.path);  // null while it loads: the delegate paints a placeholder
         case PathRole:
             return h.path;
         case ScoreRole:
             return h.score;
+        case TakenAtRole:
+            return QDateTime::fromSecsSinceEpoch(h.takenAt);
+        case FolderRole:
+            return native_path::display(h.path.section(QLatin1Char('/'), -2, -2));
+        case RelevanceRole:
+            return ranked_ ? QVariant(relevance_.bar(h.score)) : QVariant();
+        case LevelRole:
+            return ranked_ ? QVariant(static_cast<int>(relevance_.level(h.score))) : QVariant();
+        case HeaderRole:
+            return false;
         default:
             return {};
     }
 }
 
 Qt::ItemFlags ResultsModel::flags(const QModelIndex& index) const {
-    // Only real rows can be dragged out; the root has no flags (QAbstractItemModelTester holds us to it).
-    if (!index.isValid()) return Qt::NoItemFlags;
+    // Only photos can be selected and dragged out; a header is text. The root has no flags
+    // (QAbstractItemModelTester holds us to it).
+    if (!index.isValid() || index.row() >= rows_.size()) return Qt::NoItemFlags;
+    if (rows_[index.row()].header) return Qt::ItemIsEnabled;
     return QAbstractListModel::flags(index) | Qt::ItemIsDragEnabled;
 }
 
@@ -77,7 +235,8 @@ QStringList ResultsModel::mimeTypes() const { return {QStringLiteral("text/uri-l
 
 QMimeData* ResultsModel::mimeData(const QModelIndexList& indexes) const {
     QList<QUrl> urls;
-    for (const QModelIndex& i : indexes) urls << QUrl::fromLocalFile(hits_.value(i.row()).path);
+    for (const QModelIndex& i : indexes)
+        if (const int r = resultAt(i); r >= 0) urls << QUrl::fromLocalFile(hits_[r].path);
     auto* mime = new QMimeData;
     mime->setUrls(urls);
     return mime;

@@ -1,37 +1,85 @@
 #pragma once
 
 #include "library_session.h"
+#include "search_relevance.h"
 
 #include <QAbstractListModel>
-#include <QHash>
-#include <QPixmap>
+#include <QDate>
 
 namespace photosearch {
 
 class ThumbnailCache;
 
-// Search results for the grid: the photo's thumbnail (a placeholder while it loads), its name, and its
-// score on hover. Dragging rows out gives file URLs.
+// What the grid shows: every photo a search or browse returned (never cut), in the order asked for, handed
+// to the view a page at a time as it scrolls (fetchMore). In date order a header row opens each month, as
+// in a timeline. The model serves data; TileDelegate paints it.
 class ResultsModel : public QAbstractListModel {
     Q_OBJECT
   public:
-    enum Roles { PathRole = Qt::UserRole + 1, ScoreRole };
+    enum Roles {
+        PathRole = Qt::UserRole + 1,
+        ScoreRole,      // cosine to the query (search results only)
+        TakenAtRole,    // QDateTime
+        FolderRole,     // the folder's name, shown as
+        RelevanceRole,  // 0..1: the bar (search results only, else invalid)
+        LevelRole,      // RelevanceScale::Level as int (search results only, else invalid)
+        HeaderRole,     // true on a month's header row
+    };
+    enum class Order { BestMatch, NewestFirst, OldestFirst, Name };
+
     ResultsModel(ThumbnailCache* thumbnails, QObject* parent = nullptr);
 
-    void setResults(const QVector<SearchHit>& hits);
+    // `ranked`: search results, best first (they have scores); else photos browsed, newest first. Shown in
+    // `order`; BestMatch is for ranked results only (browsed ones fall back to NewestFirst).
+    void setResults(const QVector<SearchHit>& hits, bool ranked, Order order);
+    void setResults(const QVector<SearchHit>& hits, bool ranked) {
+        setResults(hits, ranked, ranked ? Order::BestMatch : Order::NewestFirst);
+    }
+    void clear() { setResults({}, false); }
+    void setOrder(Order order);
+    Order order() const { return order_; }
+    bool isRanked() const { return ranked_; }
+    // Every result, in the order shown (also those not yet paged in).
     const QVector<SearchHit>& results() const { return hits_; }
+    int count() const { return static_cast<int>(hits_.size()); }
+    int goodCount() const { return static_cast<int>(relevance_.goodCount()); }
+    // How many results each page adds to the view.
+    void setPageSize(int rows) { pageSize_ = std::max(1, rows); }
+
+    // The result shown at `index`, or -1 for a header row.
+    int resultAt(const QModelIndex& index) const;
+    // The row showing result `result`, paging it in when needed.
+    QModelIndex indexOfResult(int result);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     Qt::ItemFlags flags(const QModelIndex& index) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
     QStringList mimeTypes() const override;
     QMimeData* mimeData(const QModelIndexList& indexes) const override;
 
   private:
+    struct Row {
+        int result = 0;  // the result shown; on a header, the first result of its month
+        bool header = false;
+    };
+    void arrange();
+    void endReset();
+    void appendRows(int results);
+    bool opensMonth(int result) const;  // the result is the first of its month (in date order)
+    bool headers() const { return order_ == Order::NewestFirst || order_ == Order::OldestFirst; }
+
     QVector<SearchHit> hits_;
-    QHash<QString, int> rows_;
+    QVector<Row> rows_;
+    QHash<QString, int> rowOfPath_;  // for thumbnails as they arrive
+    int shown_ = 0;                  // results paged in
+    int pageSize_ = 500;
+    bool ranked_ = false;
+    bool changing_ = false;  // inside a reset or an insertion: no fetchMore until it has been announced
+    Order order_ = Order::NewestFirst;
+    RelevanceScale relevance_;
     ThumbnailCache* thumbnails_;
-    QPixmap placeholder_;
 };
 
 }  // namespace photosearch
