@@ -1,3 +1,4 @@
+#include "app_translations.h"
 #include "library_paths.h"
 #include "main_window.h"
 #include "memory_tuning.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
         QIcon::fromTheme(QStringLiteral("photosearch"), QIcon(QStringLiteral(":/photosearch.svg"))));
 
     photosearch::installQtImageFallback();  // GIF, which OpenCV 4.6 cannot read
+    photosearch::installTranslations(app);
     QCommandLineParser parser;
     options.addTo(parser);
     parser.process(app);

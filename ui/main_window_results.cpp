@@ -82,8 +82,8 @@ void MainWindow::updateEmptyState() {
         count_->setText(tr("No photo stands out; %n photo(s), closest first", nullptr, n));
     }
     count_->setToolTip(tr("in %1 ms").arg(latestMs_, 0, 'f', 0));
-    count_->setVisible(n > 0);
     if (n > 0) return gridStack_->setCurrentIndex(0);
+    count_->clear();  // the page below says why; the label keeps its place so the row keeps its shape
 
     const bool open = session_.isOpen();
     const bool noFolders = open && session_.folders().isEmpty();
@@ -146,6 +146,5 @@ void MainWindow::pasteQuery() {
     if (QFileInfo(text).isFile()) return searchSimilarTo(text);
     showError(tr("Paste a photo or a photo's path to find similar ones; to search words, type them above."));
 }
-
 
 }  // namespace photosearch

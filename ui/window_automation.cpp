@@ -87,7 +87,8 @@ void WindowAutomation::onResults(int count) {
             QTimer::singleShot(0, this, &WindowAutomation::typeNextCharacter);
         }
     }
-    if (!screenshotPath_.isEmpty() && count > 0 && !screenshotTaken_) {
+    // Results, or the page saying why there are none (a first run's empty library).
+    if (!screenshotPath_.isEmpty() && (count > 0 || !window_->emptyText().isEmpty()) && !screenshotTaken_) {
         screenshotTaken_ = true;
         QTimer::singleShot(2500, this, [this] {  // let the thumbnails arrive
             window_->grab().save(screenshotPath_);

@@ -1,0 +1,109 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>photosearch::LibrarySession</name>
+    <message numerus="yes">
+        <location filename="../../ui/library_session.cpp" line="118"/>
+        <source>%n photo(s) indexed</source>
+        <translation>
+            <numerusform>%n photo indexed</numerusform>
+            <numerusform>%n photos indexed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/library_session.cpp" line="119"/>
+        <source>%n moved</source>
+        <translation>
+            <numerusform>%n moved</numerusform>
+            <numerusform>%n moved</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/library_session.cpp" line="120"/>
+        <source>%n removed</source>
+        <translation>
+            <numerusform>%n removed</numerusform>
+            <numerusform>%n removed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/library_session.cpp" line="121"/>
+        <source>%n new problem(s)</source>
+        <translation>
+            <numerusform>%n new problem</numerusform>
+            <numerusform>%n new problems</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>photosearch::MainWindow</name>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_panels.cpp" line="261"/>
+        <source>%n photo(s) searchable</source>
+        <translation>
+            <numerusform>%n photo searchable</numerusform>
+            <numerusform>%n photos searchable</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_panels.cpp" line="262"/>
+        <source> · %n offline</source>
+        <translation>
+            <numerusform> · %n offline</numerusform>
+            <numerusform> · %n offline</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_panels.cpp" line="264"/>
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n failed</numerusform>
+            <numerusform>%n failed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_results.cpp" line="76"/>
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_results.cpp" line="79"/>
+        <source>%n good match(es)</source>
+        <translation>
+            <numerusform>%n good match</numerusform>
+            <numerusform>%n good matches</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_results.cpp" line="80"/>
+        <source>, %n more</source>
+        <translation>
+            <numerusform>, %n more</numerusform>
+            <numerusform>, %n more</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window_results.cpp" line="82"/>
+        <source>No photo stands out; %n photo(s), closest first</source>
+        <translation>
+            <numerusform>No photo stands out; %n photo, closest first</numerusform>
+            <numerusform>No photo stands out; %n photos, closest first</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>photosearch::TagDialog</name>
+    <message numerus="yes">
+        <location filename="../../ui/tag_dialog.cpp" line="65"/>
+        <source>%n photo(s). Apply to store the tags; they become filters.</source>
+        <translation>
+            <numerusform>%n photo. Apply to store the tags; they become filters.</numerusform>
+            <numerusform>%n photos. Apply to store the tags; they become filters.</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
