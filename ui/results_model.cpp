@@ -92,24 +92,30 @@ void ResultsModel::setOrder(Order order) {
 // Sorts every result (stable: photos taken in the same second keep the library's order) and pages in the
 // first page. Call between begin/endResetModel.
 void ResultsModel::arrange() {
+    const auto byScore = [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; };
+    const auto newer = [](const SearchHit& a, const SearchHit& b) { return a.takenAt > b.takenAt; };
+    const auto older = [](const SearchHit& a, const SearchHit& b) { return a.takenAt < b.takenAt; };
+    const auto byName = [](const SearchHit& a, const SearchHit& b) {
+        const int c = compareNames(fileName(a.path), fileName(b.path));
+        return c != 0 ? c < 0 : a.path < b.path;
+    };
+    // Results come from the library best first or newest first: a whole library need not be sorted again.
+    const auto sortBy = [this](const auto& before) {
+        if (!std::is_sorted(hits_.begin(), hits_.end(), before))
+            std::stable_sort(hits_.begin(), hits_.end(), before);
+    };
     switch (order_) {
         case Order::BestMatch:
-            std::stable_sort(hits_.begin(), hits_.end(),
-                             [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+            sortBy(byScore);
             break;
         case Order::NewestFirst:
-            std::stable_sort(hits_.begin(), hits_.end(),
-                             [](const SearchHit& a, const SearchHit& b) { return a.takenAt > b.takenAt; });
+            sortBy(newer);
             break;
         case Order::OldestFirst:
-            std::stable_sort(hits_.begin(), hits_.end(),
-                             [](const SearchHit& a, const SearchHit& b) { return a.takenAt < b.takenAt; });
+            sortBy(older);
             break;
         case Order::Name:
-            std::stable_sort(hits_.begin(), hits_.end(), [](const SearchHit& a, const SearchHit& b) {
-                const int byName = compareNames(fileName(a.path), fileName(b.path));
-                return byName != 0 ? byName < 0 : a.path < b.path;
-            });
+            sortBy(byName);
             break;
     }
     rows_.clear();
