@@ -8,7 +8,8 @@ namespace photosearch {
 
 void installTranslations(QCoreApplication& app) {
     auto* translator = new QTranslator(&app);
-    if (translator->load(QLocale(), QStringLiteral("photosearch"), QStringLiteral("_"), QStringLiteral(":/i18n")) ||
+    if (translator->load(QLocale(), QStringLiteral("photosearch"), QStringLiteral("_"),
+                         QStringLiteral(":/i18n")) ||
         translator->load(QStringLiteral(":/i18n/photosearch_en.qm")))
         app.installTranslator(translator);
 }
