@@ -82,7 +82,7 @@ class TestUiUnits : public QObject {
     // starts another decode nor announces it again.
     void brokenFileIsTriedOnce() {
         test::writeFile(path(QStringLiteral("broken.jpg")),
-                        QByteArray("\xff\xd8\xff\xe0 not really a JPEG", 24));
+                        QByteArray("\xff\xd8\xff\xe0") + " not really a JPEG");  // a JPEG's first bytes
         ThumbnailCache cache(64);
         QSignalSpy ready(&cache, &ThumbnailCache::ready);
         QVERIFY(cache.get(path(QStringLiteral("broken.jpg"))).isNull());
