@@ -2,6 +2,7 @@
 
 #include "library_session.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
 
@@ -156,6 +157,7 @@ class MainWindow : public QMainWindow {
     int latestRequest_ = 0;
     bool latestRanked_ = false;  // the latest request was a search (scores), not browsing
     double latestMs_ = 0;
+    QElapsedTimer statusClock_;  // when the status bar's counts were last read during an index run
 
     bool modelReady_ = false;
 };

@@ -233,7 +233,12 @@ void MainWindow::wireIndexing() {
                 progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
                 if (!pauseButton_->isChecked())
                     rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
-                refreshLibraryStatus();
+                // The counts scan the catalog on this thread: once a second while a run reports, not per
+                // batch (the end of the run refreshes them exactly).
+                if (!statusClock_.isValid() || statusClock_.elapsed() >= 1000) {
+                    refreshLibraryStatus();
+                    statusClock_.start();
+                }
                 // A library filling for the first time shows its photos as they come; a big one being
                 // re-scanned is not reset under the person scrolling it.
                 if (!latestRanked_ && model_->count() < 200 && search_->text().trimmed().isEmpty())
