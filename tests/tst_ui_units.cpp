@@ -2,6 +2,7 @@
 // Qt event loop: the thumbnail cache (orientation, reduced size, disk cache, broken files, size changes) and
 // the library session (not open yet, read-only beside another writer, indexing reported through signals).
 #include "library_session.h"
+#include "model_dialog.h"
 #include "native_path.h"
 #include "results_model.h"
 #include "testutils.h"
@@ -12,6 +13,8 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
+#include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -169,6 +172,24 @@ class TestUiUnits : public QObject {
         m.clear();
         QCOMPARE(m.rowCount(), 0);
         QVERIFY(!m.canFetchMore({}));
+    }
+
+    // A folder that holds no model: the dialog says what is missing, in full, above its buttons (the wrapped
+    // text overlapped them: the dialog kept its first height).
+    void modelDialogFitsWhatItSays() {
+        ModelDialog dialog(path(QStringLiteral("models")));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.chooseFolder(path(QStringLiteral("a folder of holiday photos that is not a model at all")));
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));  // not taken
+        QLabel* status = dialog.statusLabel();
+        QVERIFY(status->text().contains(QStringLiteral("does not hold a model")));
+        QTRY_VERIFY(status->isVisible());
+        QVERIFY2(status->height() >= status->heightForWidth(status->width()),
+                 qPrintable(QStringLiteral("%1 < %2")
+                                .arg(status->height())
+                                .arg(status->heightForWidth(status->width()))));
+        QVERIFY(status->geometry().bottom() < dialog.downloadButton()->geometry().top());
     }
 
     void sessionNotOpenSaysSo() {

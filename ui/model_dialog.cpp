@@ -6,9 +6,12 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLayout>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace photosearch {
 
@@ -44,16 +47,7 @@ ModelDialog::ModelDialog(const QString& destination, QWidget* parent)
     connect(choose_, &QPushButton::clicked, this, [this] {
         const QString dir =
             QFileDialog::getExistingDirectory(this, tr("Folder with config.json, vocab.txt and the weights"));
-        if (dir.isEmpty()) return;
-        if (!ModelDownloader::isCompleteModelDir(dir)) {
-            status_->setText(
-                tr("%1 does not hold a model (config.json, preprocessor_config.json, vocab.txt and "
-                   "model.safetensors or pytorch_model.bin).")
-                    .arg(dir));
-            return;
-        }
-        modelDir_ = dir;
-        accept();
+        if (!dir.isEmpty()) chooseFolder(dir);
     });
     connect(cancel_, &QPushButton::clicked, this, [this] {
         if (worker_)
@@ -61,6 +55,22 @@ ModelDialog::ModelDialog(const QString& destination, QWidget* parent)
         else
             reject();
     });
+}
+
+void ModelDialog::chooseFolder(const QString& dir) {
+    if (!ModelDownloader::isCompleteModelDir(dir))
+        return showStatus(tr("%1 does not hold a model (config.json, preprocessor_config.json, vocab.txt and "
+                             "model.safetensors or pytorch_model.bin).")
+                              .arg(dir));
+    modelDir_ = dir;
+    accept();
+}
+
+void ModelDialog::showStatus(const QString& text) {
+    status_->setText(text);
+    layout()->activate();
+    const int w = std::max(width(), minimumSizeHint().width());
+    resize(w, std::max(height(), heightForWidth(w)));
 }
 
 ModelDialog::~ModelDialog() {
@@ -73,7 +83,7 @@ void ModelDialog::startDownload() {
     choose_->setEnabled(false);
     progress_->setVisible(true);
     progress_->setRange(0, 0);
-    status_->setText(tr("Connecting..."));
+    showStatus(tr("Connecting..."));
     cancelFlag_ = false;
     ModelFetchOptions options;
     options.destination = destination_;
@@ -104,7 +114,7 @@ void ModelDialog::startDownload() {
             });
         } catch (const std::exception& e) {
             QMetaObject::invokeMethod(this, [this, error = QString::fromUtf8(e.what())] {
-                status_->setText(error);
+                showStatus(error);
                 progress_->setVisible(false);
                 download_->setText(tr("Retry"));
                 download_->setEnabled(true);

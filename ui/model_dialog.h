@@ -20,10 +20,15 @@ class ModelDialog : public QDialog {
     ~ModelDialog() override;
     QString modelDir() const { return modelDir_; }
     QPushButton* downloadButton() const { return download_; }
+    QLabel* statusLabel() const { return status_; }
+    // Takes `dir` as the model's folder when it holds one (the dialog accepts), else says what it lacks.
+    void chooseFolder(const QString& dir);
     void setEndpoint(const QString& endpoint) { endpoint_ = endpoint; }
 
   private:
     void startDownload();
+    // Shows a message under the text, growing the dialog to fit it (wrapped, it overlapped the buttons).
+    void showStatus(const QString& text);
     QString destination_, endpoint_, modelDir_;
     QLabel* status_;
     QProgressBar* progress_;
