@@ -181,6 +181,69 @@ QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation) {
     return out;
 }
 
+namespace {
+void put16(QByteArray& b, int v) { b += char(v & 0xFF), b += char((v >> 8) & 0xFF); }
+void put32(QByteArray& b, uint32_t v) { put16(b, int(v & 0xFFFF)), put16(b, int(v >> 16)); }
+QByteArray encodeJpeg(const cv::Mat& rgb) {
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    std::vector<uchar> encoded;
+    cv::imencode(".jpg", bgr, encoded, {cv::IMWRITE_JPEG_QUALITY, 95});
+    return QByteArray(reinterpret_cast<const char*>(encoded.data()), static_cast<qsizetype>(encoded.size()));
+}
+}  // namespace
+
+QByteArray jpegWithExif(const cv::Mat& rgb, const ExifFields& fields) {
+    // Little-endian TIFF: header; IFD0 with Make, Model (ASCII, stored after the IFD) and Orientation; IFD1
+    // with the thumbnail's offset and length, followed by the thumbnail's bytes.
+    struct Entry {
+        int tag, type;
+        uint32_t count;
+        QByteArray data;  // stored after the IFD when longer than 4 bytes
+    };
+    std::vector<Entry> entries;
+    if (!fields.make.isEmpty()) entries.push_back({0x010F, 2, uint32_t(fields.make.size() + 1), fields.make + '\0'});
+    if (!fields.model.isEmpty())
+        entries.push_back({0x0110, 2, uint32_t(fields.model.size() + 1), fields.model + '\0'});
+    QByteArray orientation;
+    put16(orientation, fields.orientation);
+    entries.push_back({0x0112, 3, 1, orientation});
+    const uint32_t ifd0Size = 2 + 12 * uint32_t(entries.size()) + 4;
+    uint32_t dataAt = 8 + ifd0Size;
+    QByteArray ifd, data;
+    put16(ifd, int(entries.size()));
+    for (const Entry& e : entries) {
+        put16(ifd, e.tag), put16(ifd, e.type), put32(ifd, e.count);
+        if (e.data.size() <= 4) {
+            ifd += e.data + QByteArray(4 - int(e.data.size()), '\0');
+        } else {
+            put32(ifd, dataAt + uint32_t(data.size()));
+            data += e.data;
+        }
+    }
+    const uint32_t ifd1At = fields.thumbnail.isEmpty() ? 0 : dataAt + uint32_t(data.size());
+    put32(ifd, ifd1At);
+    QByteArray tiff("II*\0\x08\0\0\0", 8);
+    tiff += ifd + data;
+    if (ifd1At != 0) {
+        put16(tiff, 2);
+        put16(tiff, 0x0201), put16(tiff, 4), put32(tiff, 1), put32(tiff, ifd1At + 30);
+        put16(tiff, 0x0202), put16(tiff, 4), put32(tiff, 1), put32(tiff, uint32_t(fields.thumbnail.size()));
+        put32(tiff, 0);
+        tiff += fields.thumbnail;
+    }
+    const QByteArray payload = QByteArray("Exif\0\0", 6) + tiff;
+    const int length = int(payload.size()) + 2;
+    QByteArray app1("\xFF\xE1", 2);
+    app1 += char(length >> 8);
+    app1 += char(length & 0xFF);
+    app1 += payload;
+    const QByteArray encoded = encodeJpeg(rgb);
+    return encoded.left(2) + app1 + encoded.mid(2);
+}
+
+QByteArray plainJpeg(const cv::Mat& rgb) { return encodeJpeg(rgb); }
+
 void writeFile(const QString& path, const QByteArray& bytes) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())

@@ -48,5 +48,14 @@ QStringList makePhotos(const QString& dir, int variant = 0);
 // A JPEG (quality 95) of an RGB image with an EXIF APP1 segment declaring `orientation`.
 QByteArray jpegWithOrientation(const cv::Mat& rgb, int orientation);
 void writeFile(const QString& path, const QByteArray& bytes);
+// A JPEG (quality 95) of an RGB image with an EXIF block holding these fields (those empty left out).
+struct ExifFields {
+    int orientation = 1;
+    QByteArray make, model;
+    QByteArray thumbnail;  // the embedded thumbnail (a JPEG's bytes)
+};
+QByteArray jpegWithExif(const cv::Mat& rgb, const ExifFields& fields);
+// A JPEG (quality 95) without metadata.
+QByteArray plainJpeg(const cv::Mat& rgb);
 
 }  // namespace photosearch::test

@@ -103,9 +103,10 @@ class TestMainWindow : public QObject {
             QVERIFY(
                 w->results()->index(i).data(Qt::ToolTipRole).toString().contains(QStringLiteral("match")));
         }
-        // Thumbnails arrive from the background and replace the placeholders, cached on disk.
+        // Thumbnails arrive from the background and replace the placeholders, kept in the desktop's shared
+        // cache (the "large" size for 160-pixel tiles).
         QTRY_VERIFY_WITH_TIMEOUT(
-            !QDir(tmp_->filePath(QStringLiteral("cache/photosearch/thumbnails"))).isEmpty(), 20000);
+            !QDir(tmp_->filePath(QStringLiteral("cache/thumbnails/large"))).isEmpty(), 20000);
         // Esc clears the query: the library again, unranked.
         QTest::keyClick(w->searchField(), Qt::Key_Escape);
         QCOMPARE(w->searchField()->text(), QString());

@@ -6,6 +6,7 @@
 #include "native_path.h"
 #include "results_model.h"
 #include "testutils.h"
+#include "shared_thumbnails.h"
 #include "thumbnail_cache.h"
 
 #include <QAbstractItemModelTester>
@@ -17,6 +18,8 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QCryptographicHash>
+#include <QImageReader>
 #include <QTest>
 
 #include <opencv2/core.hpp>
@@ -34,7 +37,11 @@ class TestUiUnits : public QObject {
     std::unique_ptr<QTemporaryDir> tmp_;
     QString path(const QString& p) const { return tmp_->filePath(p); }
     QString model() const { return test::dataPath(QStringLiteral("align-tiny/model")); }
-    QStringList cachedFiles() const { return QDir(ThumbnailCache::cacheDir()).entryList(QDir::Files); }
+    // The thumbnails in the desktop's shared cache of one size ("normal", "large", ...).
+    static QStringList sharedFiles(const char* flavor) {
+        return QDir(shared_thumbnails::root() + QLatin1Char('/') + QLatin1String(flavor))
+            .entryList(QDir::Files);
+    }
 
     // The thumbnail of `file` at the cache's size, waiting for it to be made.
     static QImage thumbnail(ThumbnailCache& cache, const QString& file) {
@@ -58,42 +65,104 @@ class TestUiUnits : public QObject {
         ThumbnailCache cache(100);
         const QImage image = thumbnail(cache, path(QStringLiteral("sideways.jpg")));
         QCOMPARE(image.size(), QSize(50, 100));  // 400x200 turned a quarter: 200x400, fitted into 100x100
-        QCOMPARE(cachedFiles().size(), 1);
+        QCOMPARE(sharedFiles("normal").size(), 1);
     }
 
-    // A second window (a new cache) reads the thumbnail from disk instead of decoding the photo again: the
-    // file on disk, painted over here, is what it shows.
-    void thumbnailComesFromTheDiskCache() {
+    // The thumbnail is stored where Nautilus, Dolphin and Gwenview look for it (Thumbnail Managing Standard
+    // 0.9): named by the MD5 of the URI as GLib spells it (a space escaped, parentheses not), a PNG of the
+    // "large" size for a 200-pixel tile, carrying the URI and the file's modification time in seconds,
+    // readable by its owner only.
+    void thumbnailFollowsTheDesktopStandard() {
+        cv::Mat rgb(300, 600, CV_8UC3, cv::Scalar(30, 30, 200));
+        const QString file = path(QStringLiteral("a b(1).jpg"));
+        test::writeFile(file, test::plainJpeg(rgb));
+        const QByteArray uri = "file://" + QFile::encodeName(tmp_->path()).toPercentEncoding("/") + "/a%20b(1).jpg";
+        QCOMPARE(shared_thumbnails::uri(file), uri);
+        ThumbnailCache cache(200);
+        QCOMPARE(thumbnail(cache, file).size(), QSize(200, 100));
+        const QString name = QString::fromLatin1(QCryptographicHash::hash(uri, QCryptographicHash::Md5).toHex());
+        QCOMPARE(sharedFiles("large"), QStringList{name + QStringLiteral(".png")});
+        const QString stored = shared_thumbnails::root() + QStringLiteral("/large/") + name + QStringLiteral(".png");
+        QCOMPARE(QImageReader(stored).format(), QByteArray("png"));
+        const QImage png(stored);
+        QCOMPARE(png.text(QStringLiteral("Thumb::URI")).toLatin1(), uri);
+        QCOMPARE(png.text(QStringLiteral("Thumb::MTime")),
+                 QString::number(QFileInfo(file).lastModified().toSecsSinceEpoch()));
+        QCOMPARE(png.size(), QSize(256, 128));  // the "large" flavour: 256 on the longest side
+        QCOMPARE(QFile::permissions(stored) & 0x0077, QFileDevice::Permissions());  // nobody else's
+    }
+
+    // A thumbnail another program left in the shared cache is used instead of decoding the photo (painted
+    // over here, it is what shows), until the photo changes: then it is stale and made again.
+    void sharedThumbnailIsUsedUntilThePhotoChanges() {
         cv::Mat rgb(120, 160, CV_8UC3, cv::Scalar(30, 200, 30));
-        test::writeFile(path(QStringLiteral("green.jpg")), test::jpegWithOrientation(rgb, 1));
+        const QString file = path(QStringLiteral("green.jpg"));
+        test::writeFile(file, test::plainJpeg(rgb));
         {
             ThumbnailCache first(64);
-            QVERIFY(!thumbnail(first, path(QStringLiteral("green.jpg"))).isNull());
+            QVERIFY(!thumbnail(first, file).isNull());
         }
-        QCOMPARE(cachedFiles().size(), 1);
-        const QString onDisk = ThumbnailCache::cacheDir() + QLatin1Char('/') + cachedFiles().front();
-        QImage blue(64, 48, QImage::Format_RGB32);
-        blue.fill(QColor(0, 0, 255));
-        QVERIFY(blue.save(onDisk, "JPEG", 95));
-        ThumbnailCache second(64);
-        const QImage shown = thumbnail(second, path(QStringLiteral("green.jpg")));
+        const QString stored = shared_thumbnails::thumbnailPath(file, "normal");
+        QImage blue = QImage(stored);
+        QVERIFY(!blue.isNull());
+        blue.fill(QColor(0, 0, 255));  // keeps its Thumb:: texts
+        QVERIFY(blue.save(stored, "PNG"));
+        ThumbnailCache::Source source;
+        QImage shown = ThumbnailCache::make(file, 64, &source);
+        QCOMPARE(int(source), int(ThumbnailCache::Source::SharedCache));
         QVERIFY(qBlue(shown.pixel(10, 10)) > 200 && qGreen(shown.pixel(10, 10)) < 60);
-        QCOMPARE(cachedFiles().size(), 1);
+
+        QFile touched(file);  // the photo edited: a new modification time
+        QVERIFY(touched.open(QIODevice::ReadWrite));
+        QVERIFY(touched.setFileTime(QDateTime::currentDateTime().addSecs(60), QFileDevice::FileModificationTime));
+        touched.close();
+        shown = ThumbnailCache::make(file, 64, &source);
+        QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
+        QVERIFY(qGreen(shown.pixel(10, 10)) > 150 && qBlue(shown.pixel(10, 10)) < 100);
+        QCOMPARE(sharedFiles("normal").size(), 1);  // replaced, not added
+    }
+
+    // The camera's own thumbnail inside the EXIF block is used when it is at least the size stored (normal:
+    // 128) and shows the whole photo; a letterboxed one (4:3 for a 3:2 photo) or one too small is not.
+    void exifThumbnailIsUsedWhenItFits() {
+        const QByteArray red = test::plainJpeg(cv::Mat(120, 160, CV_8UC3, cv::Scalar(220, 20, 20)));
+        const QString fits = path(QStringLiteral("fits.jpg")), letterboxed = path(QStringLiteral("3x2.jpg"));
+        test::writeFile(fits, test::jpegWithExif(cv::Mat(300, 400, CV_8UC3, cv::Scalar(20, 220, 20)),
+                                                 {6, "Canon", "EOS 5D", red}));
+        test::writeFile(letterboxed,
+                        test::jpegWithExif(cv::Mat(300, 450, CV_8UC3, cv::Scalar(20, 220, 20)), {1, {}, {}, red}));
+        ThumbnailCache::Source source;
+        QImage image = ThumbnailCache::make(fits, 100, &source);
+        QCOMPARE(int(source), int(ThumbnailCache::Source::ExifThumbnail));
+        QCOMPARE(image.size(), QSize(75, 100));  // turned upright like the photo (orientation 6)
+        QVERIFY(qRed(image.pixel(30, 50)) > 180 && qGreen(image.pixel(30, 50)) < 80);
+        image = ThumbnailCache::make(letterboxed, 100, &source);
+        QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
+        QVERIFY(qGreen(image.pixel(30, 30)) > 180);
+        QFile::remove(shared_thumbnails::thumbnailPath(fits, "large"));
+        image = ThumbnailCache::make(fits, 200, &source);  // "large" (256): the 160-pixel thumbnail is too small
+        QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
+        QVERIFY(qGreen(image.pixel(30, 30)) > 180);
     }
 
     // A file that cannot be decoded is tried once: asking again (every repaint of its tile does) neither
-    // starts another decode nor announces it again.
+    // starts another decode nor announces it again, and a later start (a new cache) finds it recorded as
+    // failed in the shared cache's fail folder instead of trying again.
     void brokenFileIsTriedOnce() {
-        test::writeFile(path(QStringLiteral("broken.jpg")),
-                        QByteArray("\xff\xd8\xff\xe0") + " not really a JPEG");  // a JPEG's first bytes
+        const QString broken = path(QStringLiteral("broken.jpg"));
+        test::writeFile(broken, QByteArray("\xff\xd8\xff\xe0") + " not really a JPEG");  // a JPEG's first bytes
         ThumbnailCache cache(64);
         QSignalSpy ready(&cache, &ThumbnailCache::ready);
-        QVERIFY(cache.get(path(QStringLiteral("broken.jpg"))).isNull());
+        QVERIFY(cache.get(broken).isNull());
         QVERIFY(ready.wait(10000));
-        for (int i = 0; i < 5; ++i) QVERIFY(cache.get(path(QStringLiteral("broken.jpg"))).isNull());
+        for (int i = 0; i < 5; ++i) QVERIFY(cache.get(broken).isNull());
         QTest::qWait(300);
         QCOMPARE(ready.count(), 1);
-        QVERIFY(cachedFiles().isEmpty());
+        QVERIFY(sharedFiles("normal").isEmpty());
+        ThumbnailCache::Source source;
+        QVERIFY(ThumbnailCache::make(broken, 64, &source).isNull());
+        QCOMPARE(int(source), int(ThumbnailCache::Source::Failed));
+        QVERIFY(QFile::exists(shared_thumbnails::thumbnailPath(broken, "fail/photosearch")));
     }
 
     // A photo whose name is not UTF-8 ("caf\xe9.jpg") has its thumbnail like any other.
@@ -109,6 +178,18 @@ class TestUiUnits : public QObject {
         const QImage image = thumbnail(cache, native_path::decode(raw));
         ::unlink(raw.constData());
         QCOMPARE(image.size(), QSize(40, 30));
+        QCOMPARE(shared_thumbnails::uri(native_path::decode(raw)).right(11), QByteArray("/caf%E9.jpg"));
+    }
+
+    // On a HiDPI screen (device pixel ratio 2) a 64-pixel tile gets a 128-pixel thumbnail that says so.
+    void thumbnailIsSharpOnHiDpi() {
+        cv::Mat rgb(300, 300, CV_8UC3, cv::Scalar(90, 90, 200));
+        test::writeFile(path(QStringLiteral("square.jpg")), test::plainJpeg(rgb));
+        ThumbnailCache cache(64);
+        cache.setDevicePixelRatio(2);
+        const QImage image = thumbnail(cache, path(QStringLiteral("square.jpg")));
+        QCOMPARE(image.size(), QSize(128, 128));
+        QCOMPARE(image.devicePixelRatio(), 2.0);
     }
 
     // A new size applies at once, without a restart.

@@ -60,6 +60,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     setAcceptDrops(true);
     QSettings settings;
     thumbnails_ = new ThumbnailCache(settings.value(QStringLiteral("view/thumbnail"), 160).toInt(), this);
+    thumbnails_->setDevicePixelRatio(qApp->devicePixelRatio());  // HiDPI: thumbnails at the screen's pixels
     model_ = new ResultsModel(thumbnails_, this);
 
     // Top: what to look for, and what the search is made of.

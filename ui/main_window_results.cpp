@@ -135,7 +135,7 @@ void MainWindow::pasteQuery() {
     if (mime->hasUrls() && mime->urls().value(0).isLocalFile())
         return searchSimilarTo(mime->urls()[0].toLocalFile());
     if (mime->hasImage()) {  // a picture copied from another program: kept in the cache while it is the query
-        const QString file = ThumbnailCache::cacheDir() + QStringLiteral("/../pasted.png");
+        const QString file = ThumbnailCache::cacheDir() + QStringLiteral("/pasted.png");
         const QImage image = qvariant_cast<QImage>(mime->imageData());
         if (!image.isNull() && QDir().mkpath(QFileInfo(file).absolutePath()) && image.save(file))
             return searchSimilarTo(QFileInfo(file).canonicalFilePath());

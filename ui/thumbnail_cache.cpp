@@ -1,20 +1,64 @@
 #include "thumbnail_cache.h"
 
+#include "exif_reader.h"
 #include "native_path.h"
+#include "shared_thumbnails.h"
 
-#include <QCryptographicHash>
-#include <QDateTime>
+#include <QBuffer>
 #include <QDir>
-#include <QFileInfo>
+#include <QFile>
 #include <QImageReader>
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QSaveFile>
-#include <QStandardPaths>
+#include <QTransform>
+
+#include <cmath>
 
 namespace photosearch {
 
 Q_LOGGING_CATEGORY(lcThumbnails, "photosearch.ui.thumbnails", QtWarningMsg)
+
+namespace {
+
+// EXIF orientation (1..8) applied to an image decoded as stored.
+QImage upright(const QImage& image, int orientation) {
+    QTransform t;
+    switch (orientation) {
+        case 2: return image.mirrored(true, false);
+        case 3: t.rotate(180); break;
+        case 4: return image.mirrored(false, true);
+        case 5: return image.mirrored(true, false).transformed(QTransform().rotate(270));
+        case 6: t.rotate(90); break;
+        case 7: return image.mirrored(true, false).transformed(QTransform().rotate(90));
+        case 8: t.rotate(270); break;
+        default: return image;
+    }
+    return image.transformed(t);
+}
+
+QImage fitted(const QImage& image, int pixels) {
+    if (image.width() <= pixels && image.height() <= pixels) return image;
+    return image.scaled(pixels, pixels, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+}
+
+// The EXIF thumbnail of a JPEG when it shows the whole photo (its shape is the photo's: cameras often
+// letterbox a 3:2 photo into a 160x120 thumbnail) and is at least `pixels` on its longest side.
+QImage exifThumbnail(QFile& file, int pixels) {
+    const QByteArray head = file.peek(256 * 1024);  // the APP1 segment is at most 64 KiB, near the start
+    const ExifInfo exif = readExif(head);
+    if (exif.thumbnailSize == 0) return {};
+    const QImage thumb = QImage::fromData(head.mid(qsizetype(exif.thumbnailOffset), qsizetype(exif.thumbnailSize)));
+    if (thumb.isNull() || std::max(thumb.width(), thumb.height()) < pixels) return {};
+    QImageReader reader(&file);
+    const QSize full = reader.size();  // as stored, like the thumbnail
+    file.seek(0);
+    if (!full.isValid()) return {};
+    const double shape = double(full.width()) / full.height(), thumbShape = double(thumb.width()) / thumb.height();
+    if (std::abs(shape - thumbShape) > 0.02 * shape) return {};
+    return upright(thumb, exif.orientation);
+}
+
+}  // namespace
 
 ThumbnailCache::ThumbnailCache(int size, QObject* parent) : QObject(parent), size_(size), memory_(4000) {
     pool_.setMaxThreadCount(std::max(1, QThread::idealThreadCount() - 1));
@@ -28,14 +72,72 @@ ThumbnailCache::~ThumbnailCache() {
 QString ThumbnailCache::cacheDir() {
     QString base = qEnvironmentVariable("XDG_CACHE_HOME");
     if (base.isEmpty() || !QDir::isAbsolutePath(base)) base = QDir::homePath() + QStringLiteral("/.cache");
-    return base + QStringLiteral("/photosearch/thumbnails");
+    return base + QStringLiteral("/photosearch");
+}
+
+void ThumbnailCache::reset() {
+    memory_.clear();
+    pending_.clear();  // what is still loading arrives at the old size and is dropped
 }
 
 void ThumbnailCache::setSize(int size) {
     if (size == size_) return;
     size_ = size;
-    memory_.clear();
-    pending_.clear();  // what is still loading arrives at the old size and is dropped
+    reset();
+}
+
+void ThumbnailCache::setDevicePixelRatio(qreal ratio) {
+    if (ratio <= 0 || ratio == ratio_) return;
+    ratio_ = ratio;
+    reset();
+}
+
+QImage ThumbnailCache::make(const QString& path, int pixels, Source* source) {
+    Source dummy;
+    Source& from = source ? *source : dummy;
+    const auto status = native_path::status(path);  // by the name's exact bytes
+    const int64_t mtime = status ? status->mtimeMs / 1000 : 0;
+    QImage image = shared_thumbnails::read(path, mtime, pixels);
+    if (!image.isNull()) {
+        from = Source::SharedCache;
+        return fitted(image, pixels);
+    }
+    if (shared_thumbnails::failedBefore(path, mtime)) {
+        from = Source::Failed;
+        return {};
+    }
+    const shared_thumbnails::Flavor flavor = shared_thumbnails::flavorFor(pixels);
+    QFile file;
+    const QString openError = native_path::openForReading(file, path);
+    if (openError.isEmpty()) {
+        image = exifThumbnail(file, flavor.size);
+        from = Source::ExifThumbnail;
+    }
+    QString error = openError;
+    if (image.isNull() && openError.isEmpty()) {
+        QImageReader reader(&file);
+        reader.setAutoTransform(true);  // EXIF orientation
+        const QSize full = reader.size();
+        if (full.isValid() && (full.width() > flavor.size || full.height() > flavor.size))
+            reader.setScaledSize(full.scaled(flavor.size, flavor.size, Qt::KeepAspectRatio));  // JPEG: at reduced scale
+        image = reader.read();
+        error = reader.errorString();
+        from = Source::Decoded;
+    }
+    if (image.isNull()) {
+        qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(native_path::display(path)),
+               qUtf8Printable(error));
+        from = Source::Failed;
+        if (openError.isEmpty()) shared_thumbnails::recordFailure(path, mtime);  // not tried again until it changes
+        return {};
+    }
+    image = fitted(image, flavor.size);
+    if (const QString e =
+            shared_thumbnails::write(path, mtime, status ? status->size : 0, image, flavor);
+        !e.isEmpty())
+        qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s", qUtf8Printable(native_path::display(path)),
+               qUtf8Printable(e));
+    return fitted(image, pixels);
 }
 
 QImage ThumbnailCache::get(const QString& path) {
@@ -44,46 +146,15 @@ QImage ThumbnailCache::get(const QString& path) {
     if (pending_.contains(path)) return {};
     pending_.insert(path);
     const int size = size_;
+    const qreal ratio = ratio_;
     QPointer<ThumbnailCache> self(this);
-    pool_.start([self, path, size] {
-        const auto status = native_path::status(path);  // by the name's exact bytes
-        const QByteArray key =
-            QCryptographicHash::hash(
-                native_path::encode(path) + '|' + QByteArray::number(status ? status->size : 0) + '|' +
-                    QByteArray::number(status ? status->mtimeMs : 0) + '|' + QByteArray::number(size),
-                QCryptographicHash::Sha1)
-                .toHex();
-        const QString cached =
-            cacheDir() + QLatin1Char('/') + QString::fromLatin1(key) + QStringLiteral(".jpg");
-        QImage image(cached);
-        if (image.isNull()) {
-            QFile file;
-            const QString openError = native_path::openForReading(file, path);
-            QImageReader reader(&file);
-            reader.setAutoTransform(true);  // EXIF orientation
-            const QSize full = reader.size();
-            if (full.isValid() && (full.width() > size || full.height() > size))
-                reader.setScaledSize(
-                    full.scaled(size, size, Qt::KeepAspectRatio));  // JPEG: decoded at reduced scale
-            if (openError.isEmpty()) image = reader.read();
-            if (image.isNull()) {
-                qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(native_path::display(path)),
-                       qUtf8Printable(openError.isEmpty() ? reader.errorString() : openError));
-            } else {
-                if (image.width() > size || image.height() > size)
-                    image = image.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                // Whole or not at all: another window reading the cache never sees half a thumbnail.
-                QDir().mkpath(cacheDir());
-                QSaveFile out(cached);
-                if (!out.open(QIODevice::WriteOnly) || !image.save(&out, "JPEG", 85) || !out.commit())
-                    qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s",
-                           qUtf8Printable(native_path::display(path)), qUtf8Printable(out.errorString()));
-            }
-        }
+    pool_.start([self, path, size, ratio] {
+        QImage image = make(path, static_cast<int>(std::lround(size * ratio)));
+        image.setDevicePixelRatio(ratio);
         if (!self) return;
-        QMetaObject::invokeMethod(self, [self, path, image, size] {
+        QMetaObject::invokeMethod(self, [self, path, image, size, ratio] {
             if (!self) return;
-            if (size != self->size_) return;  // made for the size before a change; asked again at the new one
+            if (size != self->size_ || ratio != self->ratio_) return;  // made before a change; asked again
             self->pending_.remove(path);
             self->memory_.insert(
                 path, new QImage(image));  // a null image too: a broken file is not decoded again and again
