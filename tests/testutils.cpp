@@ -202,7 +202,8 @@ QByteArray jpegWithExif(const cv::Mat& rgb, const ExifFields& fields) {
         QByteArray data;  // stored after the IFD when longer than 4 bytes
     };
     std::vector<Entry> entries;
-    if (!fields.make.isEmpty()) entries.push_back({0x010F, 2, uint32_t(fields.make.size() + 1), fields.make + '\0'});
+    if (!fields.make.isEmpty())
+        entries.push_back({0x010F, 2, uint32_t(fields.make.size() + 1), fields.make + '\0'});
     if (!fields.model.isEmpty())
         entries.push_back({0x0110, 2, uint32_t(fields.model.size() + 1), fields.model + '\0'});
     QByteArray orientation;

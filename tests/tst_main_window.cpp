@@ -105,8 +105,8 @@ class TestMainWindow : public QObject {
         }
         // Thumbnails arrive from the background and replace the placeholders, kept in the desktop's shared
         // cache (the "large" size for 160-pixel tiles).
-        QTRY_VERIFY_WITH_TIMEOUT(
-            !QDir(tmp_->filePath(QStringLiteral("cache/thumbnails/large"))).isEmpty(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!QDir(tmp_->filePath(QStringLiteral("cache/thumbnails/large"))).isEmpty(),
+                                 20000);
         // Esc clears the query: the library again, unranked.
         QTest::keyClick(w->searchField(), Qt::Key_Escape);
         QCOMPARE(w->searchField()->text(), QString());

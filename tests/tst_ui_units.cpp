@@ -5,21 +5,21 @@
 #include "model_dialog.h"
 #include "native_path.h"
 #include "results_model.h"
-#include "testutils.h"
 #include "shared_thumbnails.h"
+#include "testutils.h"
 #include "thumbnail_cache.h"
 
 #include <QAbstractItemModelTester>
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QImage>
+#include <QImageReader>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QCryptographicHash>
-#include <QImageReader>
 #include <QTest>
 
 #include <opencv2/core.hpp>
@@ -76,13 +76,16 @@ class TestUiUnits : public QObject {
         cv::Mat rgb(300, 600, CV_8UC3, cv::Scalar(30, 30, 200));
         const QString file = path(QStringLiteral("a b(1).jpg"));
         test::writeFile(file, test::plainJpeg(rgb));
-        const QByteArray uri = "file://" + QFile::encodeName(tmp_->path()).toPercentEncoding("/") + "/a%20b(1).jpg";
+        const QByteArray uri =
+            "file://" + QFile::encodeName(tmp_->path()).toPercentEncoding("/") + "/a%20b(1).jpg";
         QCOMPARE(shared_thumbnails::uri(file), uri);
         ThumbnailCache cache(200);
         QCOMPARE(thumbnail(cache, file).size(), QSize(200, 100));
-        const QString name = QString::fromLatin1(QCryptographicHash::hash(uri, QCryptographicHash::Md5).toHex());
+        const QString name =
+            QString::fromLatin1(QCryptographicHash::hash(uri, QCryptographicHash::Md5).toHex());
         QCOMPARE(sharedFiles("large"), QStringList{name + QStringLiteral(".png")});
-        const QString stored = shared_thumbnails::root() + QStringLiteral("/large/") + name + QStringLiteral(".png");
+        const QString stored =
+            shared_thumbnails::root() + QStringLiteral("/large/") + name + QStringLiteral(".png");
         QCOMPARE(QImageReader(stored).format(), QByteArray("png"));
         const QImage png(stored);
         QCOMPARE(png.text(QStringLiteral("Thumb::URI")).toLatin1(), uri);
@@ -114,7 +117,8 @@ class TestUiUnits : public QObject {
 
         QFile touched(file);  // the photo edited: a new modification time
         QVERIFY(touched.open(QIODevice::ReadWrite));
-        QVERIFY(touched.setFileTime(QDateTime::currentDateTime().addSecs(60), QFileDevice::FileModificationTime));
+        QVERIFY(
+            touched.setFileTime(QDateTime::currentDateTime().addSecs(60), QFileDevice::FileModificationTime));
         touched.close();
         shown = ThumbnailCache::make(file, 64, &source);
         QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
@@ -129,8 +133,8 @@ class TestUiUnits : public QObject {
         const QString fits = path(QStringLiteral("fits.jpg")), letterboxed = path(QStringLiteral("3x2.jpg"));
         test::writeFile(fits, test::jpegWithExif(cv::Mat(300, 400, CV_8UC3, cv::Scalar(20, 220, 20)),
                                                  {6, "Canon", "EOS 5D", red}));
-        test::writeFile(letterboxed,
-                        test::jpegWithExif(cv::Mat(300, 450, CV_8UC3, cv::Scalar(20, 220, 20)), {1, {}, {}, red}));
+        test::writeFile(letterboxed, test::jpegWithExif(cv::Mat(300, 450, CV_8UC3, cv::Scalar(20, 220, 20)),
+                                                        {1, {}, {}, red}));
         ThumbnailCache::Source source;
         QImage image = ThumbnailCache::make(fits, 100, &source);
         QCOMPARE(int(source), int(ThumbnailCache::Source::ExifThumbnail));
@@ -140,7 +144,8 @@ class TestUiUnits : public QObject {
         QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
         QVERIFY(qGreen(image.pixel(30, 30)) > 180);
         QFile::remove(shared_thumbnails::thumbnailPath(fits, "large"));
-        image = ThumbnailCache::make(fits, 200, &source);  // "large" (256): the 160-pixel thumbnail is too small
+        image =
+            ThumbnailCache::make(fits, 200, &source);  // "large" (256): the 160-pixel thumbnail is too small
         QCOMPARE(int(source), int(ThumbnailCache::Source::Decoded));
         QVERIFY(qGreen(image.pixel(30, 30)) > 180);
     }
@@ -150,7 +155,8 @@ class TestUiUnits : public QObject {
     // failed in the shared cache's fail folder instead of trying again.
     void brokenFileIsTriedOnce() {
         const QString broken = path(QStringLiteral("broken.jpg"));
-        test::writeFile(broken, QByteArray("\xff\xd8\xff\xe0") + " not really a JPEG");  // a JPEG's first bytes
+        test::writeFile(broken,
+                        QByteArray("\xff\xd8\xff\xe0") + " not really a JPEG");  // a JPEG's first bytes
         ThumbnailCache cache(64);
         QSignalSpy ready(&cache, &ThumbnailCache::ready);
         QVERIFY(cache.get(broken).isNull());

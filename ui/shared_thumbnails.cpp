@@ -71,7 +71,8 @@ QImage read(const QString& path, int64_t mtimeSeconds, int pixels) {
     return {};
 }
 
-QString write(const QString& path, int64_t mtimeSeconds, int64_t fileSize, const QImage& image, Flavor flavor) {
+QString write(const QString& path, int64_t mtimeSeconds, int64_t fileSize, const QImage& image,
+              Flavor flavor) {
     QImage out = image;
     out.setText(QStringLiteral("Thumb::URI"), QString::fromLatin1(uri(path)));
     out.setText(QStringLiteral("Thumb::MTime"), QString::number(mtimeSeconds));

@@ -38,7 +38,8 @@ QImage read(const QString& path, int64_t mtimeSeconds, int pixels);
 
 // Stores `image` (already fitted into the flavor's size) as the thumbnail of `path`: written whole (a
 // temporary file renamed), readable by its owner only, as the standard asks. Returns an error, or empty.
-QString write(const QString& path, int64_t mtimeSeconds, int64_t fileSize, const QImage& image, Flavor flavor);
+QString write(const QString& path, int64_t mtimeSeconds, int64_t fileSize, const QImage& image,
+              Flavor flavor);
 
 // A file that could not be thumbnailed: recorded, and recognised until the file changes.
 void recordFailure(const QString& path, int64_t mtimeSeconds);

@@ -24,14 +24,25 @@ namespace {
 QImage upright(const QImage& image, int orientation) {
     QTransform t;
     switch (orientation) {
-        case 2: return image.mirrored(true, false);
-        case 3: t.rotate(180); break;
-        case 4: return image.mirrored(false, true);
-        case 5: return image.mirrored(true, false).transformed(QTransform().rotate(270));
-        case 6: t.rotate(90); break;
-        case 7: return image.mirrored(true, false).transformed(QTransform().rotate(90));
-        case 8: t.rotate(270); break;
-        default: return image;
+        case 2:
+            return image.mirrored(true, false);
+        case 3:
+            t.rotate(180);
+            break;
+        case 4:
+            return image.mirrored(false, true);
+        case 5:
+            return image.mirrored(true, false).transformed(QTransform().rotate(270));
+        case 6:
+            t.rotate(90);
+            break;
+        case 7:
+            return image.mirrored(true, false).transformed(QTransform().rotate(90));
+        case 8:
+            t.rotate(270);
+            break;
+        default:
+            return image;
     }
     return image.transformed(t);
 }
@@ -47,13 +58,15 @@ QImage exifThumbnail(QFile& file, int pixels) {
     const QByteArray head = file.peek(256 * 1024);  // the APP1 segment is at most 64 KiB, near the start
     const ExifInfo exif = readExif(head);
     if (exif.thumbnailSize == 0) return {};
-    const QImage thumb = QImage::fromData(head.mid(qsizetype(exif.thumbnailOffset), qsizetype(exif.thumbnailSize)));
+    const QImage thumb =
+        QImage::fromData(head.mid(qsizetype(exif.thumbnailOffset), qsizetype(exif.thumbnailSize)));
     if (thumb.isNull() || std::max(thumb.width(), thumb.height()) < pixels) return {};
     QImageReader reader(&file);
     const QSize full = reader.size();  // as stored, like the thumbnail
     file.seek(0);
     if (!full.isValid()) return {};
-    const double shape = double(full.width()) / full.height(), thumbShape = double(thumb.width()) / thumb.height();
+    const double shape = double(full.width()) / full.height(),
+                 thumbShape = double(thumb.width()) / thumb.height();
     if (std::abs(shape - thumbShape) > 0.02 * shape) return {};
     return upright(thumb, exif.orientation);
 }
@@ -119,7 +132,8 @@ QImage ThumbnailCache::make(const QString& path, int pixels, Source* source) {
         reader.setAutoTransform(true);  // EXIF orientation
         const QSize full = reader.size();
         if (full.isValid() && (full.width() > flavor.size || full.height() > flavor.size))
-            reader.setScaledSize(full.scaled(flavor.size, flavor.size, Qt::KeepAspectRatio));  // JPEG: at reduced scale
+            reader.setScaledSize(
+                full.scaled(flavor.size, flavor.size, Qt::KeepAspectRatio));  // JPEG: at reduced scale
         image = reader.read();
         error = reader.errorString();
         from = Source::Decoded;
@@ -128,15 +142,15 @@ QImage ThumbnailCache::make(const QString& path, int pixels, Source* source) {
         qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(native_path::display(path)),
                qUtf8Printable(error));
         from = Source::Failed;
-        if (openError.isEmpty()) shared_thumbnails::recordFailure(path, mtime);  // not tried again until it changes
+        if (openError.isEmpty())
+            shared_thumbnails::recordFailure(path, mtime);  // not tried again until it changes
         return {};
     }
     image = fitted(image, flavor.size);
-    if (const QString e =
-            shared_thumbnails::write(path, mtime, status ? status->size : 0, image, flavor);
+    if (const QString e = shared_thumbnails::write(path, mtime, status ? status->size : 0, image, flavor);
         !e.isEmpty())
-        qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s", qUtf8Printable(native_path::display(path)),
-               qUtf8Printable(e));
+        qCInfo(lcThumbnails, "thumbnail of %s not kept on disk: %s",
+               qUtf8Printable(native_path::display(path)), qUtf8Printable(e));
     return fitted(image, pixels);
 }
 
