@@ -367,8 +367,50 @@ void PhotoCatalog::replaceTags(const QString& labelSet,
     SqliteStatement s(*db_,
                       "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
                       "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
-    for (const auto& [id, t] : tags)
-        s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
+    SqliteStatement none(*db_, "DELETE FROM tags WHERE photo_id = ? AND label_set = ?");
+    for (const auto& [id, t] : tags) {
+        if (t.tag.isEmpty())  // "none of these": what the label set said of it before goes
+            none.bind(1, id).bind(2, labelSet).run();
+        else
+            s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
+    }
+}
+
+QString PhotoCatalog::manualLabelSet(const QString& tag) { return QStringLiteral("manual:") + tag; }
+
+void PhotoCatalog::addTag(const std::vector<int64_t>& photos, const QString& tag) {
+    SqliteStatement s(*db_,
+                      "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
+                      "SELECT ?1, ?2, ?3, '[]' WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
+    for (const int64_t id : photos) s.bind(1, id).bind(2, manualLabelSet(tag)).bind(3, tag).run();
+}
+
+void PhotoCatalog::removeTag(const std::vector<int64_t>& photos, const QString& tag) {
+    SqliteStatement s(*db_, "DELETE FROM tags WHERE photo_id = ? AND tag = ?");
+    for (const int64_t id : photos) s.bind(1, id).bind(2, tag).run();
+}
+
+void PhotoCatalog::renameTag(const QString& from, const QString& to) {
+    // A photo that had both keeps one; the label sets of zero-shot runs keep their key (their labels).
+    SqliteStatement(*db_, "UPDATE OR REPLACE tags SET label_set = ?2 WHERE label_set = ?1")
+        .bind(1, manualLabelSet(from))
+        .bind(2, manualLabelSet(to))
+        .run();
+    SqliteStatement(*db_, "UPDATE OR REPLACE tags SET tag = ?2 WHERE tag = ?1")
+        .bind(1, from)
+        .bind(2, to)
+        .run();
+}
+
+void PhotoCatalog::deleteTag(const QString& tag) {
+    SqliteStatement(*db_, "DELETE FROM tags WHERE tag = ?").bind(1, tag).run();
+}
+
+std::vector<std::pair<QString, int64_t>> PhotoCatalog::tagCounts() const {
+    std::vector<std::pair<QString, int64_t>> out;
+    SqliteStatement s(*db_, "SELECT tag, count(DISTINCT photo_id) FROM tags GROUP BY tag ORDER BY tag");
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
 }
 
 std::vector<TagRecord> PhotoCatalog::tags(int64_t photoId) const {

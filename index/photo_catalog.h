@@ -88,7 +88,17 @@ class PhotoCatalog {
     int64_t generation() const;
     void bumpGeneration();
 
+    // A record with an empty tag removes what that label set said of the photo ("none of these").
     void replaceTags(const QString& labelSet, const std::vector<std::pair<int64_t, TagRecord>>& tags);
+    // Tags a person gives or takes away by hand (each its own label set, "manual:<tag>"), and the tag list
+    // managed as a whole: rename (merging into an existing tag) and delete everywhere.
+    static QString manualLabelSet(const QString& tag);
+    void addTag(const std::vector<int64_t>& photos, const QString& tag);
+    void removeTag(const std::vector<int64_t>& photos, const QString& tag);
+    void renameTag(const QString& from, const QString& to);
+    void deleteTag(const QString& tag);
+    // Each tag with the number of photos carrying it, by name.
+    std::vector<std::pair<QString, int64_t>> tagCounts() const;
     std::vector<TagRecord> tags(int64_t photoId) const;
     std::vector<int64_t> photosTagged(const QString& tag) const;
     QStringList allTags() const;

@@ -312,6 +312,37 @@ std::vector<TaggedPhoto> PhotoLibrary::tag(const QString& folderPath, const QStr
 
 QStringList PhotoLibrary::allTags() const { return reader_->allTags(); }
 
+std::vector<std::pair<QString, int64_t>> PhotoLibrary::tagCounts() const { return reader_->tagCounts(); }
+
+namespace {
+QString checkedTag(const QString& tag) {
+    const QString t = tag.simplified();  // one line, single spaces
+    if (t.isEmpty()) throw AlignError("a tag needs a name");
+    if (t.size() > 200) throw AlignError("a tag name is at most 200 characters");
+    return t;
+}
+}  // namespace
+
+void PhotoLibrary::setTag(const QStringList& paths, const QString& tag, bool on) {
+    requireWritable();
+    const QString t = on ? checkedTag(tag) : tag;
+    std::vector<int64_t> ids;
+    for (const QString& path : paths)
+        if (const auto photo = reader_->photoByPath(path)) ids.push_back(photo->id);
+    writer_->write([&](PhotoCatalog& c) { on ? c.addTag(ids, t) : c.removeTag(ids, t); });
+}
+
+void PhotoLibrary::renameTag(const QString& from, const QString& to) {
+    requireWritable();
+    const QString t = checkedTag(to);
+    writer_->write([&](PhotoCatalog& c) { c.renameTag(from, t); });
+}
+
+void PhotoLibrary::deleteTag(const QString& tag) {
+    requireWritable();
+    writer_->write([&](PhotoCatalog& c) { c.deleteTag(tag); });
+}
+
 void PhotoLibrary::saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged) {
     requireWritable();
     const QString labelSet = ZeroShotTagger::labelSet(labels);

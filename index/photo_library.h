@@ -135,6 +135,14 @@ class PhotoLibrary {
                                          const QString& promptTemplate = {});
     void saveTags(const QStringList& labels, const std::vector<TaggedPhoto>& tagged);
     QStringList allTags() const;
+    // Each tag with how many photos carry it.
+    std::vector<std::pair<QString, int64_t>> tagCounts() const;
+    // A tag given to (on) or taken from (off) the photos at `paths`, by hand; paths not in the library are
+    // passed over. Throws on a tag without a name.
+    void setTag(const QStringList& paths, const QString& tag, bool on);
+    // Renames a tag everywhere (into an existing one: merged) or deletes it from every photo.
+    void renameTag(const QString& from, const QString& to);
+    void deleteTag(const QString& tag);
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
     LibraryStatus status();
     // The files that could not be indexed, by path, with the reason (the window's Problems list).

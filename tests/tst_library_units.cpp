@@ -87,6 +87,46 @@ class TestLibraryUnits : public QObject {
         QVERIFY(c.allTags().isEmpty());
     }
 
+    // Tags by hand: given to chosen photos (once each), taken off, renamed (into an existing tag: merged, a
+    // photo carrying both counted once), deleted everywhere; a zero-shot run's "none of these" clears what
+    // that run said of a photo and leaves the hand-given tags alone.
+    void manualTags() {
+        PhotoCatalog c(path(QStringLiteral("catalog.sqlite")));
+        const int64_t folder = c.addFolder(QStringLiteral("/p"));
+        std::vector<int64_t> ids;
+        for (int i = 0; i < 4; ++i) {
+            PhotoRecord r{
+                0, QStringLiteral("/p/%1.jpg").arg(i), folder, 1, 1, QString::number(i), 4, 3, i, 1, {}, {}};
+            ids.push_back(c.putIndexed(r, QStringLiteral("m"), {1, 0, 0}));
+        }
+        using Counts = std::vector<std::pair<QString, int64_t>>;
+        c.addTag({ids[0], ids[1], ids[2]}, QStringLiteral("holiday"));
+        c.addTag({ids[0], int64_t(999)}, QStringLiteral("holiday"));  // again, and a photo that is not there
+        c.addTag({ids[2], ids[3]}, QStringLiteral("family"));
+        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("family"), 2}, {QStringLiteral("holiday"), 3}}));
+        c.removeTag({ids[1]}, QStringLiteral("holiday"));
+        QCOMPARE(c.photosTagged(QStringLiteral("holiday")), (std::vector<int64_t>{ids[0], ids[2]}));
+
+        c.renameTag(QStringLiteral("family"), QStringLiteral("holiday"));  // photo 2 has both: one tag now
+        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("holiday"), 3}}));
+        QCOMPARE(c.tags(ids[2]).size(), size_t(1));
+        c.addTag({ids[1]}, QStringLiteral("holiday"));  // the merged tag is an ordinary one afterwards
+        c.removeTag({ids[3]}, QStringLiteral("holiday"));
+        QCOMPARE(c.photosTagged(QStringLiteral("holiday")), (std::vector<int64_t>{ids[0], ids[1], ids[2]}));
+
+        c.replaceTags(QStringLiteral("cat\ndog"),
+                      {{ids[0], {QStringLiteral("cat\ndog"), QStringLiteral("cat"), QStringLiteral("[]")}},
+                       {ids[3], {QStringLiteral("cat\ndog"), QStringLiteral("dog"), QStringLiteral("[]")}}});
+        c.replaceTags(
+            QStringLiteral("cat\ndog"),
+            {{ids[0], {QStringLiteral("cat\ndog"), QString(), QStringLiteral("[]")}}});  // none of these
+        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("dog"), 1}, {QStringLiteral("holiday"), 3}}));
+
+        c.deleteTag(QStringLiteral("holiday"));
+        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("dog"), 1}}));
+        QCOMPARE(c.counts().photos, int64_t(4));  // the photos stay
+    }
+
     // A read-only catalog never writes (not even the schema) and refuses a file that is not a catalog yet.
     void readOnlyCatalogWritesNothing() {
         const QString file = path(QStringLiteral("catalog.sqlite"));
