@@ -195,6 +195,53 @@ QString LibrarySession::removeFolder(const QString& path) {
 
 QStringList LibrarySession::tags() const { return library_ ? library_->allTags() : QStringList(); }
 
+QString LibrarySession::changeTags(const std::function<void(PhotoLibrary&)>& change) {
+    if (!library_) return notOpenMessage();
+    try {
+        change(*library_);
+    } catch (const std::exception& e) {
+        return tr("The tags could not be changed: %1").arg(QString::fromUtf8(e.what()));
+    }
+    emit libraryChanged();
+    return {};
+}
+
+QString LibrarySession::setTag(const QStringList& paths, const QString& tag, bool on) {
+    return changeTags([&](PhotoLibrary& l) { l.setTag(paths, tag, on); });
+}
+
+QString LibrarySession::renameTag(const QString& from, const QString& to) {
+    return changeTags([&](PhotoLibrary& l) { l.renameTag(from, to); });
+}
+
+QString LibrarySession::deleteTag(const QString& tag) {
+    return changeTags([&](PhotoLibrary& l) { l.deleteTag(tag); });
+}
+
+std::vector<std::pair<QString, int64_t>> LibrarySession::tagCounts() const {
+    if (!library_) return {};
+    try {
+        return library_->tagCounts();
+    } catch (const std::exception&) {
+        return {};  // a catalog that cannot be read now: no tags listed; the status bar reports the damage
+    }
+}
+
+QStringList LibrarySession::tagsOf(const QString& path) const {
+    QStringList out;
+    if (!library_) return out;
+    try {
+        const auto photo = library_->catalog().photoByPath(path);
+        if (!photo) return out;
+        for (const TagRecord& t : library_->catalog().tags(photo->id)) out << t.tag;
+    } catch (const std::exception&) {
+        // A catalog that cannot be read now: the viewer shows no tags; the status bar reports the damage.
+    }
+    out.sort(Qt::CaseInsensitive);
+    out.removeDuplicates();
+    return out;
+}
+
 void LibrarySession::computeTags(const QString& folder, const QStringList& labels,
                                  const QString& promptTemplate) {
     QMetaObject::invokeMethod(searchContext_, [this, folder, labels, promptTemplate] {

@@ -51,6 +51,14 @@ class LibrarySession : public QObject {
     QString addFolder(const QString& path);  // error text or empty
     QString removeFolder(const QString& path);
     QStringList tags() const;
+    // Tags by hand: given to or taken from photos, renamed, deleted. Each returns an error text or empty and
+    // announces libraryChanged.
+    QString setTag(const QStringList& paths, const QString& tag, bool on);
+    QString renameTag(const QString& from, const QString& to);
+    QString deleteTag(const QString& tag);
+    std::vector<std::pair<QString, int64_t>> tagCounts() const;
+    // The tags of the photo at `path` (empty when it is not in the library).
+    QStringList tagsOf(const QString& path) const;
     // The catalog as committed now: counts by status and per folder (an empty status when not open).
     LibraryStatus status() const;
     // The files that failed, with why (for the Problems list, also after a restart).
@@ -76,6 +84,7 @@ class LibrarySession : public QObject {
 
   private:
     int submit(std::function<std::vector<SearchResult>()> query);
+    QString changeTags(const std::function<void(PhotoLibrary&)>& change);
     QString notOpenMessage() const;
     std::unique_ptr<PhotoLibrary> library_;
     bool writable_ = false;

@@ -3,7 +3,7 @@
 #include "model_dialog.h"
 #include "model_downloader.h"
 #include "native_path.h"
-#include "preview_dialog.h"
+#include "photo_viewer.h"
 #include "query_chips.h"
 #include "results_model.h"
 #include "settings_dialog.h"
@@ -164,6 +164,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     auto* fileMenu = menuBar()->addMenu(tr("&Library"));
     fileMenu->addAction(tr("Add folder..."), this, [this] { addFolder(); });
     fileMenu->addAction(tr("Re-scan folders"), this, [this] { session_.startIndexing(); });
+    fileMenu->addAction(tr("Manage tags..."), this, &MainWindow::openTagManager);
     fileMenu->addAction(tr("Get the model..."), this, &MainWindow::chooseModel);
     fileMenu->addAction(tr("Settings..."), this, [this] {
         SettingsDialog d(this);
@@ -391,16 +392,6 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
     return QMainWindow::eventFilter(watched, event);
 }
 
-namespace {
-
-// file:// with the path's exact bytes percent-encoded (QUrl::fromLocalFile would re-encode a name that is not
-// UTF-8 into one that does not exist).
-QUrl fileUrl(const QString& path) {
-    return QUrl::fromEncoded("file://" + native_path::encode(path).toPercentEncoding("/"));
-}
-
-}  // namespace
-
 void MainWindow::searchSimilarTo(const QString& path) {
     queryImage_ = QDir::isAbsolutePath(path) ? path : QDir::current().absoluteFilePath(path);
     QFile file;
@@ -422,36 +413,6 @@ QString MainWindow::errorBanner() const { return banner_->isVisible() ? banner_-
 void MainWindow::showError(const QString& message) {
     banner_->setText(message);
     banner_->setVisible(!message.isEmpty());
-}
-
-void MainWindow::openPreview(const QModelIndex& index) {
-    const int result = model_->resultAt(index);
-    if (result < 0) return;  // a month's header
-    QStringList paths;
-    for (const SearchHit& h : model_->results()) paths << h.path;
-    PreviewDialog dialog(paths, result, this);
-    dialog.exec();
-    grid_->setCurrentIndex(model_->indexOfResult(dialog.current()));
-}
-
-void MainWindow::openTagDialog(const QString& folder) {
-    TagDialog dialog(&session_, folder, this);
-    dialog.exec();
-}
-
-void MainWindow::showContextMenu(const QPoint& pos) {
-    const QModelIndex index = grid_->indexAt(pos);
-    if (model_->resultAt(index) < 0) return;
-    const QString path = index.data(ResultsModel::PathRole).toString();
-    QMenu menu;
-    menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(fileUrl(path)); });
-    menu.addAction(tr("Show in folder"), this,
-                   [path] { QDesktopServices::openUrl(fileUrl(path.section(QLatin1Char('/'), 0, -2))); });
-    menu.addAction(tr("Copy path"), this, [path] { QApplication::clipboard()->setText(path); });
-    menu.addAction(tr("Find similar"), this, [this, path] { searchSimilarTo(path); });
-    menu.addAction(tr("Tag this folder..."), this,
-                   [this, path] { openTagDialog(QFileInfo(path).absolutePath()); });
-    menu.exec(grid_->viewport()->mapToGlobal(pos));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

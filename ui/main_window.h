@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 
 class QCheckBox;
@@ -22,6 +23,7 @@ class QDockWidget;
 
 namespace photosearch {
 
+class PhotoViewer;
 class QueryChips;
 class ResultsModel;
 class ThumbnailCache;
@@ -73,7 +75,16 @@ class MainWindow : public QMainWindow {
     QString queryImage() const { return queryImage_; }
     QString errorBanner() const;
     void searchSimilarTo(const QString& path);
+    // The viewer open now (Enter or a double-click on a photo), or null.
+    PhotoViewer* viewer() const;
+    void openPreview(const QModelIndex& index);
     void openTagDialog(const QString& folder);
+    void openTagManager();
+    // The photos selected in the grid (several with Ctrl/Shift), by path.
+    QStringList selectedPaths() const;
+    // Gives `tag` to (on) or takes it from the photos at `paths` (the context menu's Add tag / Remove tag);
+    // the error shown, or empty.
+    QString tagPhotos(const QStringList& paths, const QString& tag, bool on);
 
   signals:
     void modelReady();             // the model is loaded and a search has run
@@ -102,6 +113,10 @@ class MainWindow : public QMainWindow {
     void refreshProblems();
     void showResults(const QVector<SearchHit>& hits, double ms);
     void updateChips();
+    // What the results answer, in words: the query ("“beach”", "like IMG_0026.jpg") when ranked, else
+    // where the photos come from ("All photos", "In Holidays, tagged beach").
+    QString queryWords() const;
+    QString browseScope() const;
     void updateEmptyState();
     // Forgets the query and every filter: the whole library, newest first.
     void clearQuery();
@@ -112,7 +127,6 @@ class MainWindow : public QMainWindow {
     void wireIndexing();
     bool eventFilter(QObject* watched, QEvent* event) override;
     void showContextMenu(const QPoint& pos);
-    void openPreview(const QModelIndex& index);
     SearchOptions currentOptions() const;
 
     Options options_;
@@ -160,6 +174,7 @@ class MainWindow : public QMainWindow {
     QElapsedTimer statusClock_;  // when the status bar's counts were last read during an index run
 
     bool modelReady_ = false;
+    QPointer<PhotoViewer> viewer_;
 };
 
 }  // namespace photosearch

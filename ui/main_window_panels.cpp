@@ -7,7 +7,6 @@
 
 #include "model_dialog.h"
 #include "model_downloader.h"
-#include "preview_dialog.h"
 #include "results_model.h"
 #include "settings_dialog.h"
 #include "tag_dialog.h"
@@ -135,6 +134,9 @@ QWidget* MainWindow::buildSidePanel() {
     auto* tl = new QVBoxLayout(tagsBox);
     tags_ = new QListWidget(tagsBox);
     tl->addWidget(tags_);
+    auto* manage = new QPushButton(tr("Manage tags..."), tagsBox);
+    tl->addWidget(manage);
+    connect(manage, &QPushButton::clicked, this, &MainWindow::openTagManager);
     layout->addWidget(tagsBox, 1);
     connect(tags_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
         activeTag_ = item->data(Qt::UserRole).toString();
@@ -309,12 +311,13 @@ void MainWindow::refreshSidePanel() {
     tags_->clear();
     auto* all = new QListWidgetItem(tr("Any tag"), tags_);
     all->setData(Qt::UserRole, QString());
-    const QStringList tags = session_.tags();
-    if (!tags.contains(activeTag_)) activeTag_.clear();
-    for (const QString& t : tags) {
-        auto* item = new QListWidgetItem(t, tags_);
+    bool tagKnown = false;
+    for (const auto& [t, count] : session_.tagCounts()) {
+        auto* item = new QListWidgetItem(QStringLiteral("%1 (%2)").arg(t).arg(count), tags_);
         item->setData(Qt::UserRole, t);
+        tagKnown |= t == activeTag_;
     }
+    if (!tagKnown) activeTag_.clear();
     for (int i = 0; i < tags_->count(); ++i)
         if (tags_->item(i)->data(Qt::UserRole).toString() == activeTag_)
             tags_->setCurrentRow(i);  // still shown as chosen

@@ -37,6 +37,28 @@ void MainWindow::showResults(const QVector<SearchHit>& hits, double ms) {
     emit resultsShown(model_->count());
 }
 
+QString MainWindow::queryWords() const {
+    const QString text = search_->text().trimmed();
+    QStringList parts;
+    if (!text.isEmpty()) parts << tr("“%1”").arg(text);
+    if (!queryImage_.isEmpty())
+        parts << tr("photos like %1").arg(native_path::display(queryImage_.section(QLatin1Char('/'), -1)));
+    QString words = parts.join(tr(" and "));
+    if (!not_->text().trimmed().isEmpty()) words += tr(", not “%1”").arg(not_->text().trimmed());
+    return words;
+}
+
+QString MainWindow::browseScope() const {
+    QStringList where;
+    if (!activeFolder_.isEmpty())
+        where
+            << tr("in the folder %1").arg(native_path::display(activeFolder_.section(QLatin1Char('/'), -1)));
+    if (!activeTag_.isEmpty()) where << tr("tagged “%1”").arg(activeTag_);
+    if (afterOn_->isChecked() || beforeOn_->isChecked()) where << tr("in the dates chosen");
+    return where.isEmpty() ? tr("Browsing all photos (no search)")
+                           : tr("Browsing the photos %1 (no search)").arg(where.join(tr(", ")));
+}
+
 QString MainWindow::countText() const { return count_->text(); }
 QString MainWindow::emptyText() const {
     return gridStack_->currentIndex() == 1 ? emptyText_->text() : QString();

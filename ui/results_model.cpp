@@ -199,13 +199,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         case Qt::ToolTipRole: {
             QString tip = native_path::display(h.path) + QLatin1Char('\n') +
                           QLocale().toString(QDateTime::fromSecsSinceEpoch(h.takenAt), QLocale::LongFormat);
-            if (ranked_) {
-                const auto level = relevance_.level(h.score);
-                const QString words = level == RelevanceScale::Level::Good       ? tr("Good match")
-                                      : level == RelevanceScale::Level::Possible ? tr("Possible match")
-                                                                                 : tr("Weak match");
-                tip += QStringLiteral("\n%1 (similarity %2)").arg(words).arg(h.score, 0, 'f', 3);
-            }
+            if (ranked_) tip += QLatin1Char('\n') + matchWords(row.result);
             return tip;
         }
         case Qt::DecorationRole:
@@ -227,6 +221,22 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         default:
             return {};
     }
+}
+
+QString ResultsModel::matchWords(int result) const {
+    if (!ranked_ || result < 0 || result >= hits_.size()) return {};
+    return matchWords(relevance_, hits_[result].score);
+}
+
+QString ResultsModel::levelWords(const RelevanceScale& relevance, float score) {
+    const auto level = relevance.level(score);
+    return level == RelevanceScale::Level::Good       ? tr("Good match")
+           : level == RelevanceScale::Level::Possible ? tr("Possible match")
+                                                      : tr("Weak match");
+}
+
+QString ResultsModel::matchWords(const RelevanceScale& relevance, float score) {
+    return tr("%1 (similarity %2)").arg(levelWords(relevance, score)).arg(score, 0, 'f', 3);
 }
 
 Qt::ItemFlags ResultsModel::flags(const QModelIndex& index) const {

@@ -48,6 +48,12 @@ class ResultsModel : public QAbstractListModel {
 
     // The result shown at `index`, or -1 for a header row.
     int resultAt(const QModelIndex& index) const;
+    // How well result `result` matches, in words ("Good match (similarity 0.312)"); empty when browsing.
+    QString matchWords(int result) const;
+    static QString matchWords(const RelevanceScale& relevance, float score);
+    static QString levelWords(const RelevanceScale& relevance, float score);  // "Good match"
+    // How the scores of the results shown are judged (empty when browsing).
+    const RelevanceScale& relevance() const { return relevance_; }
     // The row showing result `result`, paging it in when needed.
     QModelIndex indexOfResult(int result);
 

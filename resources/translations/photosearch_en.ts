@@ -39,7 +39,7 @@
 <context>
     <name>photosearch::MainWindow</name>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="261"/>
+        <location filename="../../ui/main_window_panels.cpp" line="268"/>
         <source>%n photo(s) searchable</source>
         <translation>
             <numerusform>%n photo searchable</numerusform>
@@ -47,7 +47,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="262"/>
+        <location filename="../../ui/main_window_panels.cpp" line="269"/>
         <source> · %n offline</source>
         <translation>
             <numerusform> · %n offline</numerusform>
@@ -55,7 +55,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="264"/>
+        <location filename="../../ui/main_window_panels.cpp" line="271"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -63,7 +63,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="76"/>
+        <location filename="../../ui/main_window_results.cpp" line="97"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -71,7 +71,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="79"/>
+        <location filename="../../ui/main_window_results.cpp" line="100"/>
         <source>%n good match(es)</source>
         <translation>
             <numerusform>%n good match</numerusform>
@@ -79,7 +79,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="80"/>
+        <location filename="../../ui/main_window_results.cpp" line="101"/>
         <source>, %n more</source>
         <translation>
             <numerusform>, %n more</numerusform>
@@ -87,11 +87,35 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="82"/>
+        <location filename="../../ui/main_window_results.cpp" line="103"/>
         <source>No photo stands out; %n photo(s), closest first</source>
         <translation>
             <numerusform>No photo stands out; %n photo, closest first</numerusform>
             <numerusform>No photo stands out; %n photos, closest first</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.cpp" line="454"/>
+        <source>Tagged %n photo(s) “%1”.</source>
+        <translation>
+            <numerusform>Tagged %n photo “%1”.</numerusform>
+            <numerusform>Tagged %n photos “%1”.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.cpp" line="455"/>
+        <source>Took “%1” off %n photo(s).</source>
+        <translation>
+            <numerusform>Took “%1” off %n photo.</numerusform>
+            <numerusform>Took “%1” off %n photos.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.cpp" line="485"/>
+        <source>Add tag to %n photo(s)...</source>
+        <translation>
+            <numerusform>Add tag to %n photo...</numerusform>
+            <numerusform>Add tag to %n photos...</numerusform>
         </translation>
     </message>
 </context>
@@ -103,6 +127,17 @@
         <translation>
             <numerusform>%n photo. Apply to store the tags; they become filters.</numerusform>
             <numerusform>%n photos. Apply to store the tags; they become filters.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>photosearch::TagManager</name>
+    <message numerus="yes">
+        <location filename="../../ui/tag_manager.cpp" line="58"/>
+        <source>%1 (%n photo(s))</source>
+        <translation>
+            <numerusform>%1 (%n photo)</numerusform>
+            <numerusform>%1 (%n photos)</numerusform>
         </translation>
     </message>
 </context>

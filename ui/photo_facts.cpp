@@ -1,0 +1,81 @@
+#include "photo_facts.h"
+
+#include "exif_reader.h"
+#include "native_path.h"
+
+#include <QCoreApplication>
+#include <QDesktopServices>
+#include <QFile>
+#include <QImageReader>
+#include <QLocale>
+#include <QMimeDatabase>
+#include <QProcess>
+#include <QStringList>
+
+#include <cmath>
+
+namespace photosearch {
+
+namespace {
+
+QString tr(const char* text) { return QCoreApplication::translate("PhotoFacts", text); }
+
+// 1/250 s for a short exposure, 2 s or 0.5 s for a long one, as cameras show it.
+QString exposureTime(double seconds) {
+    if (seconds >= 0.3) return tr("%1 s").arg(QLocale().toString(seconds, 'g', 3));
+    return tr("1/%1 s").arg(std::lround(1 / seconds));
+}
+
+}  // namespace
+
+PhotoFacts readPhotoFacts(const QString& path) {
+    PhotoFacts facts;
+    if (const auto status = native_path::status(path)) facts.bytes = status->size;
+    QFile file;
+    if (!native_path::openForReading(file, path).isEmpty()) return facts;
+    const ExifInfo exif = readExif(file.peek(256 * 1024));  // the EXIF block is near the start
+    QImageReader reader(&file);
+    reader.setAutoTransform(true);
+    facts.format = QString::fromLatin1(reader.format()).toUpper();
+    QSize size = reader.size();
+    if (size.isValid() && exif.orientation >= 5) size.transpose();  // stored sideways, shown upright
+    facts.dimensions = size;
+    // "Canon" + "Canon EOS 5D" is said once; "Apple" + "iPhone 12" as both.
+    facts.camera = exif.model.startsWith(exif.make, Qt::CaseInsensitive) || exif.make.isEmpty()
+                       ? exif.model
+                       : (exif.model.isEmpty() ? exif.make : exif.make + QLatin1Char(' ') + exif.model);
+    QStringList parts;
+    if (exif.exposureTime > 0) parts << exposureTime(exif.exposureTime);
+    if (exif.fNumber > 0) parts << tr("f/%1").arg(QLocale().toString(exif.fNumber, 'g', 2));
+    if (exif.iso > 0) parts << tr("ISO %1").arg(exif.iso);
+    if (exif.focalLength > 0) parts << tr("%1 mm").arg(QLocale().toString(exif.focalLength, 'g', 3));
+    facts.exposure = parts.join(QStringLiteral(" · "));
+    return facts;
+}
+
+QUrl fileUrl(const QString& path) {
+    return QUrl::fromEncoded("file://" + native_path::encode(path).toPercentEncoding("/"));
+}
+
+QString openWithDesktop(const QString& path) {
+    const auto status = native_path::status(path);
+    if (!status) return tr("%1 is not there any more (moved or deleted?).").arg(native_path::display(path));
+    const QMimeType type = status->isDir ? QMimeDatabase().mimeTypeForName(QStringLiteral("inode/directory"))
+                                         : QMimeDatabase().mimeTypeForFile(path);
+    // Asked first: xdg-open itself, without a default, falls back to a browser or fails without a word.
+    QProcess query;
+    query.start(QStringLiteral("xdg-mime"),
+                {QStringLiteral("query"), QStringLiteral("default"), type.name()});
+    const bool answered = query.waitForFinished(3000) && query.exitStatus() == QProcess::NormalExit;
+    if (answered && query.readAllStandardOutput().trimmed().isEmpty())
+        return tr("No application is set to open %1 (%2). Choose one in your desktop's settings under "
+                  "Default "
+                  "Applications, or with \"Open With\" in your file manager.")
+            .arg(type.comment(), type.name());
+    if (!QDesktopServices::openUrl(fileUrl(path)))
+        return tr("The desktop could not open %1: xdg-open is missing or failed. Install xdg-utils.")
+            .arg(native_path::display(path));
+    return {};
+}
+
+}  // namespace photosearch
