@@ -462,6 +462,17 @@ std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
     return out;
 }
 
+std::vector<std::pair<QString, int64_t>> PhotoCatalog::directoryCounts() const {
+    std::vector<std::pair<QString, int64_t>> out;
+    // rtrim by every character of the path but '/' leaves the path up to its last '/': the directory.
+    SqliteStatement s(
+        *db_,
+        "SELECT substr(path, 1, length(rtrim(path, replace(path, '/', ''))) - 1) AS dir, count(*) "
+        "FROM photos GROUP BY dir ORDER BY dir");
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
+}
+
 std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
     std::unordered_map<int64_t, Place> out;
     SqliteStatement s(*db_, "SELECT id, path, taken_at, status = 'indexed' FROM photos");

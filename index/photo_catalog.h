@@ -112,6 +112,8 @@ class PhotoCatalog {
     std::vector<std::pair<QString, QString>> failures() const;
     // Each folder with the number of photos under it, by path.
     std::vector<std::pair<QString, int64_t>> folderCounts() const;
+    // Each directory holding photos with the number of photos directly in it, by path.
+    std::vector<std::pair<QString, int64_t>> directoryCounts() const;
     // Every photo's id with its path, the time it was taken and whether it is indexed (not failed or
     // offline).
     struct Place {

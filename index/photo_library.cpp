@@ -359,6 +359,10 @@ std::vector<TaggedPhoto> PhotoLibrary::computeTags(const QString& folderPath, co
 
 std::vector<std::pair<QString, QString>> PhotoLibrary::failures() const { return reader_->failures(); }
 
+std::vector<std::pair<QString, int64_t>> PhotoLibrary::directoryCounts() const {
+    return reader_->directoryCounts();
+}
+
 LibraryStatus PhotoLibrary::status() {
     LibraryStatus s;
     const PhotoCatalog& catalog = *reader_;

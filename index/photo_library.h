@@ -115,6 +115,8 @@ class PhotoLibrary {
     QString addFolder(const QString& path);
     bool removeFolder(const QString& path);
     std::vector<FolderRecord> folders() const;
+    // Every directory holding photos (the folders and their subfolders) with the photos directly in it.
+    std::vector<std::pair<QString, int64_t>> directoryCounts() const;
 
     // Scans every folder and indexes what is new or changed; forgets what was deleted.
     IndexReport index(const IndexCallbacks& callbacks = {}, IndexControl* control = nullptr);

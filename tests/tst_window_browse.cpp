@@ -32,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QUrl>
 
 using namespace photosearch;
@@ -114,9 +115,9 @@ class TestWindowBrowse : public QObject {
         QCOMPARE(m->rowCount(), 12);
         QCOMPARE(m->index(0).data(Qt::DisplayRole).toString(), QStringLiteral("astronaut-mirror.png"));
         // A folder chosen in the side panel shows its photos, and a chip says so.
-        QListWidget* folders = w->foldersList();
-        QCOMPARE(folders->count(), 2);  // "All folders" and photos/
-        QVERIFY(folders->item(1)->text().contains(QStringLiteral("(12)")));
+        QTreeWidget* folders = w->foldersTree();
+        QCOMPARE(folders->topLevelItemCount(), 2);  // "All folders" and photos/
+        QVERIFY(folders->topLevelItem(1)->text(0).contains(QStringLiteral("(12)")));
     }
 
     // 5. No silent cap: every result is there, the view pages them in as it scrolls, and the count says how
@@ -167,6 +168,35 @@ class TestWindowBrowse : public QObject {
         QVERIFY(coffeeFolders[0] != coffeeFolders[1]);
         QVERIFY(coffeeTips[0] != coffeeTips[1]);
         QVERIFY(w->tileDelegate()->showDetails());  // folder and date are shown under names by default
+
+        // The folder tree: photos/ holds 24 photos, 12 of them in its subfolder copy/, which can be chosen on
+        // its own (by keyboard too) and filters the results to its photos.
+        QTreeWidget* folders = w->foldersTree();
+        QTreeWidgetItem* root = folders->topLevelItem(1);
+        QCOMPARE(root->text(0), QStringLiteral("photos (24)"));
+        QCOMPARE(root->childCount(), 1);
+        QTreeWidgetItem* copy = root->child(0);
+        QCOMPARE(copy->text(0), QStringLiteral("copy (12)"));
+        QVERIFY(root->isExpanded());
+        folders->setFocus();
+        folders->setCurrentItem(root);
+        QTest::keyClick(folders, Qt::Key_Down);
+        QCOMPARE(folders->currentItem(), copy);
+        QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked() && w->results()->count() == 12, 20000);
+        for (int i = 0; i < 12; ++i)
+            QVERIFY(m->index(i)
+                        .data(ResultsModel::PathRole)
+                        .toString()
+                        .contains(QStringLiteral("/photos/copy/")));
+        QVERIFY(w->chips()->texts().contains(QStringLiteral("in copy")));
+        // A subfolder cannot be removed on its own: the window says which folder to remove instead.
+        QPushButton* remove = nullptr;
+        for (QPushButton* b : w->findChildren<QPushButton*>())
+            if (b->text() == QStringLiteral("Remove")) remove = b;
+        QVERIFY(remove);
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QVERIFY2(w->errorBanner().contains(QStringLiteral("is part of")), qPrintable(w->errorBanner()));
+        QCOMPARE(w->session()->folders().size(), 1);
     }
 
     // 3. "Find similar" replaces what was typed: the photo is the query, shown as a chip; nothing blends in

@@ -227,6 +227,15 @@ std::vector<std::pair<QString, int64_t>> LibrarySession::tagCounts() const {
     }
 }
 
+std::vector<std::pair<QString, int64_t>> LibrarySession::directoryCounts() const {
+    if (!library_) return {};
+    try {
+        return library_->directoryCounts();
+    } catch (const std::exception&) {
+        return {};  // as tagCounts: the status bar reports a catalog that cannot be read
+    }
+}
+
 QStringList LibrarySession::tagsOf(const QString& path) const {
     QStringList out;
     if (!library_) return out;

@@ -57,6 +57,8 @@ class LibrarySession : public QObject {
     QString renameTag(const QString& from, const QString& to);
     QString deleteTag(const QString& tag);
     std::vector<std::pair<QString, int64_t>> tagCounts() const;
+    // Every directory holding photos, with the photos directly in it.
+    std::vector<std::pair<QString, int64_t>> directoryCounts() const;
     // The tags of the photo at `path` (empty when it is not in the library).
     QStringList tagsOf(const QString& path) const;
     // The catalog as committed now: counts by status and per folder (an empty status when not open).

@@ -14,6 +14,7 @@ class QLabel;
 class QLineEdit;
 class QListView;
 class QListWidget;
+class QTreeWidget;
 class QProgressBar;
 class QPushButton;
 class QSlider;
@@ -57,7 +58,7 @@ class MainWindow : public QMainWindow {
     LibrarySession* session() { return &session_; }
     QListWidget* errorsList() const { return errors_; }
     QListWidget* tagsList() const { return tags_; }
-    QListWidget* foldersList() const { return folders_; }
+    QTreeWidget* foldersTree() const { return folders_; }
     QueryChips* chips() const { return chips_; }
     QComboBox* sortBox() const { return sort_; }
     QDateEdit* afterEdit() const { return after_; }
@@ -147,7 +148,7 @@ class MainWindow : public QMainWindow {
     QPushButton* emptyAddPictures_;
     QPushButton* emptyAddFolder_;
     QPushButton* emptyClear_;
-    QListWidget* folders_;
+    QTreeWidget* folders_;
     QListWidget* tags_;
     QCheckBox* afterOn_;
     QCheckBox* beforeOn_;

@@ -3,6 +3,7 @@
 #include "main_window.h"
 
 #include "native_path.h"
+#include "photo_facts.h"
 #include "query_chips.h"
 
 #include "model_dialog.h"
@@ -43,10 +44,13 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QToolButton>
+#include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QUrl>
 
 #include <QVBoxLayout>
 #include <algorithm>
+#include <functional>
 
 namespace photosearch {
 
@@ -87,10 +91,13 @@ QWidget* MainWindow::buildSidePanel() {
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(0, 0, 0, 0);
 
-    // Folders: choosing one shows its photos (a chip says so); the buttons manage the library's folders.
+    // Folders as a tree with their subfolders, each with the photos under it: choosing one shows its photos
+    // (a chip says so); the buttons manage the library's folders.
     auto* foldersBox = new QGroupBox(tr("Folders"), panel);
     auto* fl = new QVBoxLayout(foldersBox);
-    folders_ = new QListWidget(foldersBox);
+    folders_ = new QTreeWidget(foldersBox);
+    folders_->setHeaderHidden(true);
+    folders_->setUniformRowHeights(true);
     fl->addWidget(folders_);
     auto* buttons = new QHBoxLayout;
     auto* add = new QPushButton(tr("Add..."), foldersBox);
@@ -103,9 +110,14 @@ QWidget* MainWindow::buildSidePanel() {
     layout->addWidget(foldersBox, 1);
     connect(add, &QPushButton::clicked, this, [this] { addFolder(); });
     connect(remove, &QPushButton::clicked, this, [this] {
-        const QString folder =
-            folders_->currentItem() ? folders_->currentItem()->data(Qt::UserRole).toString() : QString();
+        QTreeWidgetItem* chosen = folders_->currentItem();
+        const QString folder = chosen ? chosen->data(0, Qt::UserRole).toString() : QString();
         if (folder.isEmpty()) return showError(tr("Choose the folder to remove in the list first."));
+        while (chosen->parent()) chosen = chosen->parent();  // a subfolder: the folder added holds it
+        if (chosen->data(0, Qt::UserRole).toString() != folder)
+            return showError(tr("%1 is part of %2. Remove %2 to stop searching it.")
+                                 .arg(native_path::display(folder),
+                                      native_path::display(chosen->data(0, Qt::UserRole).toString())));
         if (QMessageBox::question(this, tr("Remove folder"),
                                   tr("Stop searching %1? The photos themselves are not touched.")
                                       .arg(native_path::display(folder))) != QMessageBox::Yes)
@@ -116,17 +128,20 @@ QWidget* MainWindow::buildSidePanel() {
         runQuery();
     });
     connect(rescan, &QPushButton::clicked, this, [this] { session_.startIndexing(); });
-    connect(folders_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
-        activeFolder_ = item->data(Qt::UserRole).toString();
+    // The current item, by click or by keyboard, is the filter.
+    connect(folders_, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+        if (!item) return;
+        activeFolder_ = item->data(0, Qt::UserRole).toString();
         runQuery();
     });
     folders_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(folders_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-        QListWidgetItem* item = folders_->itemAt(pos);
-        if (!item || item->data(Qt::UserRole).toString().isEmpty()) return;
+    connect(folders_, &QTreeWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        QTreeWidgetItem* item = folders_->itemAt(pos);
+        if (!item || item->data(0, Qt::UserRole).toString().isEmpty()) return;
+        const QString path = item->data(0, Qt::UserRole).toString();
         QMenu menu;
-        menu.addAction(tr("Tag this folder..."), this,
-                       [this, path = item->data(Qt::UserRole).toString()] { openTagDialog(path); });
+        menu.addAction(tr("Tag this folder..."), this, [this, path] { openTagDialog(path); });
+        menu.addAction(tr("Open in file manager"), this, [this, path] { showError(openWithDesktop(path)); });
         menu.exec(folders_->viewport()->mapToGlobal(pos));
     });
 
@@ -286,27 +301,50 @@ void MainWindow::refreshProblems() {
 }
 
 void MainWindow::refreshSidePanel() {
-    const LibraryStatus status = session_.status();
     const QSignalBlocker blockFolders(folders_), blockTags(tags_);
+    // The tree keeps what the person opened; at first the folders added show their subfolders.
+    QSet<QString> expanded;
+    const bool firstFill = folders_->topLevelItemCount() == 0;
+    for (QTreeWidgetItemIterator it(folders_); *it; ++it)
+        if ((*it)->isExpanded()) expanded << (*it)->data(0, Qt::UserRole).toString();
     folders_->clear();
-    auto* everything = new QListWidgetItem(tr("All folders"), folders_);
-    everything->setData(Qt::UserRole, QString());
-    bool folderKnown = activeFolder_.isEmpty();
+    auto* everything = new QTreeWidgetItem(folders_, {tr("All folders")});
+    everything->setData(0, Qt::UserRole, QString());
+    QTreeWidgetItem* current = everything;
+    const auto directories = session_.directoryCounts();
     for (const FolderRecord& f :
          session_.library() ? session_.library()->folders() : std::vector<FolderRecord>{}) {
-        int64_t count = 0;
-        for (const auto& [path, n] : status.folders)
-            if (path == f.path) count = n;
-        auto* item =
-            new QListWidgetItem(QStringLiteral("%1 (%2)").arg(folderName(f.path)).arg(count), folders_);
-        item->setData(Qt::UserRole, f.path);
-        item->setToolTip(native_path::display(f.path));
-        folderKnown |= f.path == activeFolder_;
+        QHash<QString, QTreeWidgetItem*> items;
+        QHash<QTreeWidgetItem*, int64_t> under;  // photos under each item, subfolders included
+        auto* root = new QTreeWidgetItem(folders_);
+        root->setData(0, Qt::UserRole, f.path);
+        items.insert(f.path, root);
+        under.insert(root, 0);
+        std::function<QTreeWidgetItem*(const QString&)> itemFor = [&](const QString& dir) {
+            if (QTreeWidgetItem* known = items.value(dir)) return known;
+            auto* item = new QTreeWidgetItem(itemFor(dir.section(QLatin1Char('/'), 0, -2)));
+            item->setData(0, Qt::UserRole, dir);
+            items.insert(dir, item);
+            return item;
+        };
+        const QString prefix = f.path.endsWith(QLatin1Char('/')) ? f.path : f.path + QLatin1Char('/');
+        for (const auto& [dir, n] : directories) {
+            if (dir != f.path && !dir.startsWith(prefix)) continue;
+            for (QTreeWidgetItem* item = itemFor(dir); item; item = item->parent()) under[item] += n;
+        }
+        for (auto it = items.cbegin(); it != items.cend(); ++it) {
+            it.value()->setText(
+                0, QStringLiteral("%1 (%2)").arg(folderName(it.key())).arg(under.value(it.value())));
+            it.value()->setToolTip(0, native_path::display(it.key()));
+            it.value()->setExpanded(firstFill ? it.value() == root : expanded.contains(it.key()));
+            if (it.key() == activeFolder_) current = it.value();
+        }
+        root->sortChildren(0, Qt::AscendingOrder);
     }
     // A filter on something the library no longer has would hide photos with nothing showing why.
-    if (!folderKnown) activeFolder_.clear();
-    for (int i = 0; i < folders_->count(); ++i)
-        if (folders_->item(i)->data(Qt::UserRole).toString() == activeFolder_) folders_->setCurrentRow(i);
+    if (current == everything) activeFolder_.clear();
+    for (QTreeWidgetItem* p = current->parent(); p; p = p->parent()) p->setExpanded(true);
+    folders_->setCurrentItem(current);
 
     tags_->clear();
     auto* all = new QListWidgetItem(tr("Any tag"), tags_);
