@@ -1,4 +1,5 @@
 // The window with the real Qt event loop (offscreen platform), a real library and the tiny model.
+#include "app_translations.h"
 #include "library_session.h"
 #include "main_window.h"
 #include "photo_library.h"
@@ -7,7 +8,9 @@
 #include "testutils.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QDropEvent>
+#include <QGroupBox>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
@@ -17,6 +20,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -49,6 +53,9 @@ class TestMainWindow : public QObject {
     }
 
   private slots:
+    void initTestCase() {
+        installTranslations(*QCoreApplication::instance());
+    }  // as the app: English plurals
     void init() {
         tmp_ = std::make_unique<QTemporaryDir>();
         qputenv("XDG_CACHE_HOME", tmp_->filePath(QStringLiteral("cache")).toUtf8());
@@ -132,18 +139,54 @@ class TestMainWindow : public QObject {
     void tagDialogWritesTagsThatBecomeFilters() {
         auto w = openWindow();
         QVERIFY(w);
-        TagDialog dialog(w->session(), tmp_->filePath(QStringLiteral("photos")));
-        dialog.show();
-        dialog.labelsEdit()->setPlainText(QStringLiteral("cat\nrocket\n"));
-        QTest::mouseClick(dialog.previewButton(), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(dialog.applyButton()->isEnabled(), 20000);
-        QCOMPARE(dialog.table()->rowCount(), photos_.size());
-        QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
-        QCOMPARE(dialog.result(), int(QDialog::Accepted));
-        auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
-        QCOMPARE(lib->catalog().db().scalar("SELECT count(*) FROM tags"), int64_t(photos_.size()));
+        auto tagRows = [this] {
+            auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
+            return lib->catalog().db().scalar("SELECT count(*) FROM tags");
+        };
+        {
+            TagDialog dialog(w->session(), tmp_->filePath(QStringLiteral("photos")));
+            dialog.show();
+            QVERIFY(!dialog.templateEdit()->isVisible());  // the prompt template waits under Advanced
+            dialog.advancedCheck()->setChecked(true);
+            QVERIFY(dialog.templateEdit()->isVisible());
+            dialog.labelsEdit()->setPlainText(QStringLiteral("cat\nrocket\n"));
+            dialog.noneOfTheseCheck()->setChecked(false);  // every photo its closest label
+            QTest::mouseClick(dialog.previewButton(), Qt::LeftButton);
+            QTRY_VERIFY_WITH_TIMEOUT(dialog.applyButton()->isEnabled(), 20000);
+            QCOMPARE(dialog.results()->count(), photos_.size());
+            QTRY_VERIFY(!dialog.results()->item(0)->icon().isNull());  // thumbnails, not only names
+            QVERIFY2(dialog.summaryText().startsWith(QStringLiteral("12 photos")),
+                     qPrintable(dialog.summaryText()));
+            QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        QCOMPARE(tagRows(), int64_t(photos_.size()));
         // The side panel lists them for filtering.
         QTRY_VERIFY(w->tagsList()->count() >= 2);
+
+        // "None of these": at 99% a photo no label fits that surely is shown untagged, and Apply takes away
+        // what the same labels said of it before. What is stored is what the preview showed.
+        TagDialog dialog(w->session(), tmp_->filePath(QStringLiteral("photos")));
+        dialog.show();
+        dialog.labelsEdit()->setPlainText(QStringLiteral("cat\nrocket"));
+        QVERIFY(dialog.noneOfTheseCheck()->isChecked());  // on by default
+        dialog.confidenceSpin()->setValue(99);
+        QTest::mouseClick(dialog.previewButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.applyButton()->isEnabled(), 20000);
+        int untagged = 0;
+        for (int i = 0; i < dialog.results()->count(); ++i)
+            untagged += dialog.results()->item(i)->text().startsWith(QStringLiteral("no tag"));
+        int decidedUntagged = 0;
+        for (const TaggedPhoto& t : dialog.decided()) {
+            float best = 0;
+            for (const auto& [label, p] : t.probabilities) best = std::max(best, p);
+            QCOMPARE(t.tag.isEmpty(), best * 100 < 99);
+            decidedUntagged += t.tag.isEmpty();
+        }
+        QCOMPARE(untagged, decidedUntagged);
+        if (untagged > 0) QVERIFY(dialog.summaryText().contains(QStringLiteral("left untagged")));
+        QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
+        QCOMPARE(tagRows(), int64_t(photos_.size() - untagged));
     }
 
     void cancelStopsIndexingAndKeepsWhatWasDone() {

@@ -39,7 +39,7 @@
 <context>
     <name>photosearch::MainWindow</name>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="268"/>
+        <location filename="../../ui/main_window_panels.cpp" line="283"/>
         <source>%n photo(s) searchable</source>
         <translation>
             <numerusform>%n photo searchable</numerusform>
@@ -47,7 +47,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="269"/>
+        <location filename="../../ui/main_window_panels.cpp" line="284"/>
         <source> · %n offline</source>
         <translation>
             <numerusform> · %n offline</numerusform>
@@ -55,7 +55,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_panels.cpp" line="271"/>
+        <location filename="../../ui/main_window_panels.cpp" line="286"/>
         <source>%n failed</source>
         <translation>
             <numerusform>%n failed</numerusform>
@@ -63,7 +63,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="97"/>
+        <location filename="../../ui/main_window_results.cpp" line="98"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -71,7 +71,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="100"/>
+        <location filename="../../ui/main_window_results.cpp" line="101"/>
         <source>%n good match(es)</source>
         <translation>
             <numerusform>%n good match</numerusform>
@@ -79,7 +79,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="101"/>
+        <location filename="../../ui/main_window_results.cpp" line="102"/>
         <source>, %n more</source>
         <translation>
             <numerusform>, %n more</numerusform>
@@ -87,7 +87,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window_results.cpp" line="103"/>
+        <location filename="../../ui/main_window_results.cpp" line="104"/>
         <source>No photo stands out; %n photo(s), closest first</source>
         <translation>
             <numerusform>No photo stands out; %n photo, closest first</numerusform>
@@ -95,7 +95,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.cpp" line="454"/>
+        <location filename="../../ui/main_window_photos.cpp" line="56"/>
         <source>Tagged %n photo(s) “%1”.</source>
         <translation>
             <numerusform>Tagged %n photo “%1”.</numerusform>
@@ -103,7 +103,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.cpp" line="455"/>
+        <location filename="../../ui/main_window_photos.cpp" line="57"/>
         <source>Took “%1” off %n photo(s).</source>
         <translation>
             <numerusform>Took “%1” off %n photo.</numerusform>
@@ -111,7 +111,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.cpp" line="485"/>
+        <location filename="../../ui/main_window_photos.cpp" line="87"/>
         <source>Add tag to %n photo(s)...</source>
         <translation>
             <numerusform>Add tag to %n photo...</numerusform>
@@ -122,18 +122,33 @@
 <context>
     <name>photosearch::TagDialog</name>
     <message numerus="yes">
-        <location filename="../../ui/tag_dialog.cpp" line="65"/>
         <source>%n photo(s). Apply to store the tags; they become filters.</source>
-        <translation>
+        <translation type="vanished">
             <numerusform>%n photo. Apply to store the tags; they become filters.</numerusform>
             <numerusform>%n photos. Apply to store the tags; they become filters.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/tag_dialog.cpp" line="197"/>
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/tag_dialog.cpp" line="200"/>
+        <source>; %n left untagged (no label is %1% sure)</source>
+        <translation>
+            <numerusform>; %n left untagged (no label is %1% sure)</numerusform>
+            <numerusform>; %n left untagged (no label is %1% sure)</numerusform>
         </translation>
     </message>
 </context>
 <context>
     <name>photosearch::TagManager</name>
     <message numerus="yes">
-        <location filename="../../ui/tag_manager.cpp" line="58"/>
+        <location filename="../../ui/tag_manager.cpp" line="61"/>
         <source>%1 (%n photo(s))</source>
         <translation>
             <numerusform>%1 (%n photo)</numerusform>
