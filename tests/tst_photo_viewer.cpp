@@ -57,6 +57,15 @@ class TestPhotoViewer : public QObject {
                 {path(QStringLiteral("c.jpg")), 0.05f, 0}};
     }
 
+    // The three photos as search results for `query`.
+    ViewerContent searchFor(const QString& query) {
+        ViewerContent content;
+        content.hits = makeHits();
+        content.ranked = true;
+        content.query = query;
+        return content;
+    }
+
     // An xdg-mime that answers `answer` to "query default".
     void fakeXdgMime(const QByteArray& answer) {
         QDir().mkpath(path(QStringLiteral("bin")));
@@ -78,10 +87,7 @@ class TestPhotoViewer : public QObject {
     void cleanup() { qputenv("PATH", oldPath_); }
 
     void keysStepAndZoom() {
-        ViewerContent content;
-        content.hits = makeHits();
-        content.ranked = true;
-        content.query = QStringLiteral("“red wall”");
+        const ViewerContent content = searchFor(QStringLiteral("“red wall”"));
         PhotoViewer viewer(content, 0, nullptr);
         viewer.resize(900, 700);
         viewer.show();
@@ -127,10 +133,7 @@ class TestPhotoViewer : public QObject {
     }
 
     void infoSaysWhatAndWhy() {
-        ViewerContent content;
-        content.hits = makeHits();
-        content.ranked = true;
-        content.query = QStringLiteral("“red wall”");
+        const ViewerContent content = searchFor(QStringLiteral("“red wall”"));
         PhotoViewer viewer(content, 0, nullptr);
         viewer.show();
         QVERIFY(QTest::qWaitForWindowExposed(&viewer));

@@ -212,7 +212,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
             afterOn_->setChecked(false);
             beforeOn_->setChecked(false);
         }
-        refreshSidePanel();
+        showActiveFilters();
         runQuery();
     });
     connect(chips_, &QueryChips::clearAll, this, &MainWindow::clearQuery);

@@ -109,7 +109,11 @@ class MainWindow : public QMainWindow {
     // button and a folder dropped on the window.
     void addFolder(QString dir = {});
     void showError(const QString& message);
+    // Rebuilds the folder tree and the tag list from the catalog (after the library changed).
     void refreshSidePanel();
+    // Shows the folder and tag filters in use as chosen in the side panel, and as chips; drops a filter on
+    // something the panel no longer lists.
+    void showActiveFilters();
     void refreshLibraryStatus();
     void refreshProblems();
     void showResults(const QVector<SearchHit>& hits, double ms);

@@ -124,7 +124,7 @@ QWidget* MainWindow::buildSidePanel() {
             return;
         if (const QString e = session_.removeFolder(folder); !e.isEmpty()) return showError(e);
         if (activeFolder_ == folder) activeFolder_.clear();
-        refreshSidePanel();
+        showActiveFilters();  // the panel itself was rebuilt on libraryChanged
         runQuery();
     });
     connect(rescan, &QPushButton::clicked, this, [this] { session_.startIndexing(); });
@@ -310,7 +310,6 @@ void MainWindow::refreshSidePanel() {
     folders_->clear();
     auto* everything = new QTreeWidgetItem(folders_, {tr("All folders")});
     everything->setData(0, Qt::UserRole, QString());
-    QTreeWidgetItem* current = everything;
     const auto directories = session_.directoryCounts();
     for (const FolderRecord& f :
          session_.library() ? session_.library()->folders() : std::vector<FolderRecord>{}) {
@@ -337,28 +336,36 @@ void MainWindow::refreshSidePanel() {
                 0, QStringLiteral("%1 (%2)").arg(folderName(it.key())).arg(under.value(it.value())));
             it.value()->setToolTip(0, native_path::display(it.key()));
             it.value()->setExpanded(firstFill ? it.value() == root : expanded.contains(it.key()));
-            if (it.key() == activeFolder_) current = it.value();
         }
         root->sortChildren(0, Qt::AscendingOrder);
     }
-    // A filter on something the library no longer has would hide photos with nothing showing why.
-    if (current == everything) activeFolder_.clear();
-    for (QTreeWidgetItem* p = current->parent(); p; p = p->parent()) p->setExpanded(true);
-    folders_->setCurrentItem(current);
-
     tags_->clear();
     auto* all = new QListWidgetItem(tr("Any tag"), tags_);
     all->setData(Qt::UserRole, QString());
-    bool tagKnown = false;
     for (const auto& [t, count] : session_.tagCounts()) {
         auto* item = new QListWidgetItem(QStringLiteral("%1 (%2)").arg(t).arg(count), tags_);
         item->setData(Qt::UserRole, t);
-        tagKnown |= t == activeTag_;
     }
-    if (!tagKnown) activeTag_.clear();
-    for (int i = 0; i < tags_->count(); ++i)
-        if (tags_->item(i)->data(Qt::UserRole).toString() == activeTag_)
-            tags_->setCurrentRow(i);  // still shown as chosen
+    showActiveFilters();
+}
+
+void MainWindow::showActiveFilters() {
+    const QSignalBlocker blockFolders(folders_), blockTags(tags_);
+    // A filter on something the library no longer has would hide photos with nothing showing why.
+    QTreeWidgetItem* current = folders_->topLevelItem(0);  // "All folders"
+    for (QTreeWidgetItemIterator it(folders_); *it; ++it)
+        if (!activeFolder_.isEmpty() && (*it)->data(0, Qt::UserRole).toString() == activeFolder_)
+            current = *it;
+    if (current == folders_->topLevelItem(0)) activeFolder_.clear();
+    if (current) {
+        for (QTreeWidgetItem* p = current->parent(); p; p = p->parent()) p->setExpanded(true);
+        folders_->setCurrentItem(current);
+    }
+    int tagRow = 0;  // "Any tag"
+    for (int i = 1; i < tags_->count(); ++i)
+        if (tags_->item(i)->data(Qt::UserRole).toString() == activeTag_) tagRow = i;
+    if (tagRow == 0) activeTag_.clear();
+    tags_->setCurrentRow(tagRow);  // still shown as chosen
     updateChips();
 }
 

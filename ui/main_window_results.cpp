@@ -147,7 +147,7 @@ void MainWindow::clearQuery() {
     activeFolder_.clear();
     afterOn_->setChecked(false);
     beforeOn_->setChecked(false);
-    refreshSidePanel();
+    showActiveFilters();
     runQuery();
 }
 

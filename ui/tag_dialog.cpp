@@ -106,9 +106,8 @@ TagDialog::TagDialog(LibrarySession* session, const QString& folder, QWidget* pa
     results_->setSelectionMode(QAbstractItemView::NoSelection);
     layout->addWidget(results_, 1);
     connect(thumbnails_, &ThumbnailCache::ready, this, [this](const QString& path) {
-        for (int i = 0; i < results_->count(); ++i)
-            if (results_->item(i)->data(kPathRole).toString() == path)
-                results_->item(i)->setIcon(QPixmap::fromImage(thumbnails_->get(path)));
+        if (QListWidgetItem* item = items_.value(path))
+            item->setIcon(QPixmap::fromImage(thumbnails_->get(path)));
     });
 
     status_ = new QLabel(this);
@@ -182,6 +181,7 @@ void TagDialog::showDecisions() {
         return bestProbability(photos[a]) > bestProbability(photos[b]);
     });
     results_->clear();
+    items_.clear();
     QMap<int, int> perTag;
     int untagged = 0;
     for (size_t i : order) {
@@ -192,6 +192,7 @@ void TagDialog::showDecisions() {
             t.tag.isEmpty() ? tr("no tag · %1%").arg(sure) : tr("%1 · %2%").arg(t.tag).arg(sure);
         auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(verdict, name), results_);
         item->setData(kPathRole, t.path);
+        items_.insert(t.path, item);
         item->setSizeHint(tileSize());
         item->setToolTip(tr("%1\nThe model is %2% sure of “%3”.")
                              .arg(native_path::display(t.path))

@@ -3,11 +3,13 @@
 #include "library_session.h"
 
 #include <QDialog>
+#include <QHash>
 
 class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
@@ -52,6 +54,7 @@ class TagDialog : public QDialog {
     QPushButton* preview_;
     QPushButton* apply_;
     QListWidget* results_;
+    QHash<QString, QListWidgetItem*> items_;  // by path, for thumbnails as they arrive
     QLabel* status_;
     QStringList computedLabels_;
     std::vector<TaggedPhoto> computed_;
