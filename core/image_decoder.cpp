@@ -2,8 +2,11 @@
 
 #include "align_error.h"
 #include "exif_reader.h"
+#include "heif_decoder.h"
+#include "image_format.h"
 #include "image_header.h"
 #include "jpeg_decoder.h"
+#include "jxl_decoder.h"
 #include "native_path.h"
 #include "png_decoder.h"
 
@@ -52,6 +55,18 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     if (bytes.size() > kMaxFileBytes)
         fail(name,
              QStringLiteral("the file is larger than the %1 MB an image may be").arg(kMaxFileBytes >> 20));
+    // Only the formats we claim reach a decoder (see image_format.h).
+    const ImageFormat format = sniffImageFormat(bytes.left(4096));
+    if (format == ImageFormat::Unknown) {
+        const QString looksLike = foreignFormatName(bytes.left(64));
+        fail(name,
+             looksLike.isEmpty()
+                 ? QStringLiteral("not an image format PhotoSearch reads (JPEG, PNG, HEIC, AVIF, JPEG XL, "
+                                  "WebP, TIFF, GIF, BMP), or the start of the file is damaged")
+                 : QStringLiteral("the file holds %1, which PhotoSearch does not read").arg(looksLike));
+    }
+    if (format == ImageFormat::Heif || format == ImageFormat::Avif || format == ImageFormat::JpegXl)
+        return decodeModern(format, bytes, name, reduceTo);
     const std::optional<ImageHeader> header = readImageHeader(bytes);
     if (header && header->pixels() > kMaxImagePixels)
         fail(name, QStringLiteral("the %1 declares %2 x %3 = %4 pixels, more than the %5 allowed (a "
@@ -107,6 +122,41 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     out.width = out.rgb.cols;
     out.height = out.rgb.rows;
     return out;
+}
+
+DecodedImage ImageDecoder::decodeModern(ImageFormat format, const QByteArray& bytes, const QString& name,
+                                        cv::Size reduceTo) {
+    (void)reduceTo;  // libheif and libjxl decode at full size
+    const QString shown = native_path::display(name);
+    DecodedImage out;
+    QByteArray exifTiff;
+    if (format == ImageFormat::JpegXl) {
+        JxlImage image = JxlDecoder::decode(bytes, shown, kMaxImagePixels);
+        out.rgb = image.rgb;
+        exifTiff = image.exifTiff;
+    } else {
+        HeifImage image = HeifDecoder::decode(bytes, shown, kMaxImagePixels);
+        out.rgb = image.rgb;
+        exifTiff = image.exifTiff;
+    }
+    // Upright already (irot/imir, the codestream's orientation): the EXIF orientation is not applied on top.
+    const ExifInfo exif = parseTiffExif(exifTiff.constData(), size_t(exifTiff.size()));
+    out.dateTimeOriginal = exif.dateTimeOriginal;
+    out.width = out.rgb.cols;
+    out.height = out.rgb.rows;
+    return out;
+}
+
+bool ImageDecoder::probeModern(const QByteArray& bytes, ImageFormat* format, int* width, int* height,
+                               ExifInfo* exif) {
+    *format = sniffImageFormat(bytes.left(4096));
+    QByteArray exifTiff;
+    bool ok = false;
+    if (*format == ImageFormat::JpegXl) ok = JxlDecoder::probe(bytes, width, height, &exifTiff);
+    if (*format == ImageFormat::Heif || *format == ImageFormat::Avif)
+        ok = HeifDecoder::probe(bytes, width, height, &exifTiff);
+    if (ok) *exif = parseTiffExif(exifTiff.constData(), size_t(exifTiff.size()));
+    return ok;
 }
 
 void ImageDecoder::setFallbackDecoder(FallbackDecoder decoder) { gFallback = decoder; }

@@ -3,6 +3,9 @@
 #include <QByteArray>
 #include <QString>
 
+#include "exif_reader.h"
+#include "image_format.h"
+
 #include <opencv2/core.hpp>
 
 namespace photosearch {
@@ -14,10 +17,11 @@ struct DecodedImage {
     QString dateTimeOriginal;   // EXIF DateTimeOriginal, or empty
 };
 
-// Decodes a photo with OpenCV and converts it to RGB the way Pillow's Image.convert("RGB") does:
-// grey replicated, alpha dropped (not composited), palette expanded, 16-bit reduced to 8-bit.
-// With `applyOrientation`, the EXIF orientation is applied so the photo is upright, as a person
-// sees it (the Hugging Face reference does not do this). Errors name the file.
+// Decodes a photo (JPEG and PNG directly, HEIF/AVIF through libheif, JPEG XL through libjxl, the rest with
+// OpenCV: only formats sniffed as ours reach any decoder) and converts it to RGB the way Pillow's
+// Image.convert("RGB") does: grey replicated, alpha dropped (not composited), palette expanded, 16-bit
+// reduced to 8-bit. With `applyOrientation`, the EXIF orientation is applied so the photo is upright, as a
+// person sees it (the Hugging Face reference does not do this). Errors name the file.
 class ImageDecoder {
   public:
     //
@@ -29,6 +33,11 @@ class ImageDecoder {
     static DecodedImage decodeFile(const QString& path, bool applyOrientation = true, cv::Size reduceTo = {});
     static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name,
                                     bool applyOrientation = true, cv::Size reduceTo = {});
+
+    // Without decoding the pixels: the format, the size as shown and the EXIF fields of a HEIF, AVIF or JPEG
+    // XL file (the formats Qt's image plugins cannot describe). False for other or unreadable files.
+    static bool probeModern(const QByteArray& bytes, ImageFormat* format, int* width, int* height,
+                            ExifInfo* exif);
 
     static constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 
@@ -42,6 +51,10 @@ class ImageDecoder {
     static cv::Mat toRgb(const cv::Mat& decoded, const QString& name);
     // Turns a stored image upright for EXIF orientation 1..8.
     static cv::Mat applyExifOrientation(const cv::Mat& image, int orientation);
+
+  private:
+    static DecodedImage decodeModern(ImageFormat format, const QByteArray& bytes, const QString& name,
+                                     cv::Size reduceTo);
 };
 
 }  // namespace photosearch

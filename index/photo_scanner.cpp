@@ -20,10 +20,11 @@ PhotoScanner::PhotoScanner(const QString& excludedDir) {
 }
 
 bool PhotoScanner::isPhotoName(const QString& fileName) {
-    static const QSet<QString> suffixes{
-        QStringLiteral("jpg"),  QStringLiteral("jpeg"), QStringLiteral("jpe"),
-        QStringLiteral("png"),  QStringLiteral("webp"), QStringLiteral("tif"),
-        QStringLiteral("tiff"), QStringLiteral("bmp"),  QStringLiteral("gif")};
+    static const QSet<QString> suffixes{QStringLiteral("jpg"),  QStringLiteral("jpeg"), QStringLiteral("jpe"),
+                                        QStringLiteral("png"),  QStringLiteral("webp"), QStringLiteral("tif"),
+                                        QStringLiteral("tiff"), QStringLiteral("bmp"),  QStringLiteral("gif"),
+                                        QStringLiteral("heic"), QStringLiteral("heif"), QStringLiteral("hif"),
+                                        QStringLiteral("avif"), QStringLiteral("jxl")};
     const qsizetype dot = fileName.lastIndexOf(QLatin1Char('.'));
     return dot > 0 && suffixes.contains(fileName.mid(dot + 1).toLower());
 }

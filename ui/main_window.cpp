@@ -3,6 +3,7 @@
 #include "model_dialog.h"
 #include "model_downloader.h"
 #include "native_path.h"
+#include "photo_image.h"
 #include "photo_viewer.h"
 #include "query_chips.h"
 #include "results_model.h"
@@ -26,7 +27,6 @@
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -396,11 +396,7 @@ void MainWindow::searchSimilarTo(const QString& path) {
     queryImage_ = QDir::isAbsolutePath(path) ? path : QDir::current().absoluteFilePath(path);
     QFile file;
     native_path::openForReading(file, queryImage_);  // by the name's exact bytes
-    QImageReader reader(&file);
-    reader.setAutoTransform(true);
-    const QSize full = reader.size();
-    if (full.isValid()) reader.setScaledSize(full.scaled(32, 32, Qt::KeepAspectRatio));
-    queryImageIcon_ = QPixmap::fromImage(reader.read());
+    queryImageIcon_ = QPixmap::fromImage(readPhotoImage(file, queryImage_, QSize(32, 32), nullptr));
     // The photo is the query now: text left in the box would blend in unseen. Typed afterwards, it shows
     // beside the photo's chip and is blended on purpose.
     const QSignalBlocker block(search_);

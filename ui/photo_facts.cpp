@@ -1,7 +1,9 @@
 #include "photo_facts.h"
 
 #include "exif_reader.h"
+#include "image_decoder.h"
 #include "native_path.h"
+#include "photo_image.h"
 
 #include <QCoreApplication>
 #include <QDesktopServices>
@@ -33,13 +35,23 @@ PhotoFacts readPhotoFacts(const QString& path) {
     if (const auto status = native_path::status(path)) facts.bytes = status->size;
     QFile file;
     if (!native_path::openForReading(file, path).isEmpty()) return facts;
-    const ExifInfo exif = readExif(file.peek(256 * 1024));  // the EXIF block is near the start
-    QImageReader reader(&file);
-    reader.setAutoTransform(true);
-    facts.format = QString::fromLatin1(reader.format()).toUpper();
-    QSize size = reader.size();
-    if (size.isValid() && exif.orientation >= 5) size.transpose();  // stored sideways, shown upright
-    facts.dimensions = size;
+    ExifInfo exif;
+    if (isOwnDecodedFormat(file.peek(4096))) {  // HEIF, AVIF, JPEG XL: what Qt's plugins cannot describe
+        ImageFormat format = ImageFormat::Unknown;
+        int width = 0, height = 0;
+        if (file.size() <= ImageDecoder::kMaxFileBytes &&
+            ImageDecoder::probeModern(file.readAll(), &format, &width, &height, &exif))
+            facts.dimensions = QSize(width, height);  // upright already
+        facts.format = imageFormatName(format);
+    } else {
+        exif = readExif(file.peek(256 * 1024));  // the EXIF block is near the start
+        QImageReader reader(&file);
+        reader.setAutoTransform(true);
+        facts.format = QString::fromLatin1(reader.format()).toUpper();
+        QSize size = reader.size();
+        if (size.isValid() && exif.orientation >= 5) size.transpose();  // stored sideways, shown upright
+        facts.dimensions = size;
+    }
     // "Canon" + "Canon EOS 5D" is said once; "Apple" + "iPhone 12" as both.
     facts.camera = exif.model.startsWith(exif.make, Qt::CaseInsensitive) || exif.make.isEmpty()
                        ? exif.model

@@ -3,15 +3,16 @@
 #include "image_view.h"
 #include "native_path.h"
 #include "photo_facts.h"
+#include "photo_image.h"
 #include "results_model.h"
 #include "thumbnail_cache.h"
 
 #include <QAbstractListModel>
 #include <QAction>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
 #include <QFormLayout>
-#include <QImageReader>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
@@ -246,10 +247,8 @@ void PhotoViewer::showPhoto(int index) {
     QThreadPool::globalInstance()->start([self, path, request] {
         QFile file;
         const QString openError = native_path::openForReading(file, path);  // by the name's exact bytes
-        QImageReader reader(&file);
-        reader.setAutoTransform(true);  // EXIF orientation
-        const QImage image = openError.isEmpty() ? reader.read() : QImage();
-        const QString error = openError.isEmpty() ? reader.errorString() : openError;
+        QString error = openError;
+        const QImage image = openError.isEmpty() ? readPhotoImage(file, path, {}, &error) : QImage();
         QMetaObject::invokeMethod(qApp, [self, image, error, request] {
             if (!self || request != self->loading_) return;  // the person has moved on
             self->view_->setImage(image, tr("This photo cannot be shown: %1").arg(error));

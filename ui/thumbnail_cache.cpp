@@ -2,6 +2,7 @@
 
 #include "exif_reader.h"
 #include "native_path.h"
+#include "photo_image.h"
 #include "shared_thumbnails.h"
 
 #include <QBuffer>
@@ -128,14 +129,7 @@ QImage ThumbnailCache::make(const QString& path, int pixels, Source* source) {
     }
     QString error = openError;
     if (image.isNull() && openError.isEmpty()) {
-        QImageReader reader(&file);
-        reader.setAutoTransform(true);  // EXIF orientation
-        const QSize full = reader.size();
-        if (full.isValid() && (full.width() > flavor.size || full.height() > flavor.size))
-            reader.setScaledSize(
-                full.scaled(flavor.size, flavor.size, Qt::KeepAspectRatio));  // JPEG: at reduced scale
-        image = reader.read();
-        error = reader.errorString();
+        image = readPhotoImage(file, path, QSize(flavor.size, flavor.size), &error);
         from = Source::Decoded;
     }
     if (image.isNull()) {

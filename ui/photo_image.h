@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QFile>
+#include <QImage>
+#include <QSize>
+#include <QString>
+
+namespace photosearch {
+
+// Reads a photo for showing it (thumbnails, the viewer, a query photo's chip), upright. The formats Qt's own
+// image plugins read go through QImageReader (JPEG at a reduced scale in the DCT domain); HEIF, AVIF and JPEG
+// XL, which Qt 6.4 cannot read, through the same decoders indexing uses. `fitIn`: at most this size (an
+// invalid size: the full image). On failure, a null image and `error` says why.
+QImage readPhotoImage(QFile& file, const QString& path, QSize fitIn, QString* error);
+
+// True for the formats readPhotoImage() reads with PhotoSearch's own decoders rather than Qt's.
+bool isOwnDecodedFormat(const QByteArray& head);
+
+}  // namespace photosearch
