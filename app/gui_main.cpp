@@ -38,12 +38,18 @@ struct Options {
                        "start-up and keystroke-to-results times, then quit."),
         QStringLiteral("TEXT")};
 
+    QCommandLineOption measureBrowse{
+        QStringLiteral("measure-browse"),
+        QStringLiteral(
+            "Measure: print when the grid and its first screen of thumbnails showed, scroll the whole "
+            "library a screen at a time printing frame times, then quit.")};
+
     void addTo(QCommandLineParser& parser) const {
         parser.setApplicationDescription(
             QStringLiteral("Find photos in your own library by describing them."));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({library, model, query, screenshot, typeQuery});
+        parser.addOptions({library, model, query, screenshot, typeQuery, measureBrowse});
     }
 };
 
@@ -94,8 +100,9 @@ int main(int argc, char** argv) {
     const QString typeQuery = parser.value(options.typeQuery), screenshot = parser.value(options.screenshot);
     photosearch::MainWindow window(
         {libraryDir, modelDir, parser.value(options.query), true, typeQuery.isEmpty()});
-    if (!typeQuery.isEmpty() || !screenshot.isEmpty())
-        new photosearch::WindowAutomation(&window, typeQuery, screenshot);
+    const bool measureBrowse = parser.isSet(options.measureBrowse);
+    if (!typeQuery.isEmpty() || !screenshot.isEmpty() || measureBrowse)
+        new photosearch::WindowAutomation(&window, typeQuery, screenshot, measureBrowse);
     window.show();
     return app.exec();
 }

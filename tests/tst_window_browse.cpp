@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -122,6 +123,28 @@ class TestWindowBrowse : public QObject {
 
     // 5. No silent cap: every result is there, the view pages them in as it scrolls, and the count says how
     // many good matches there are and how many more. Two files with one name are told apart by their folder.
+    // Paging to the end with the scroll bar, a screen at a time as a person flinging the wheel does, loads
+    // every photo, two at a time.
+    void scrollingToTheEndLoadsEverything() {
+        makeLibrary();
+        auto w = openWindow();
+        QVERIFY(w);
+        ResultsModel* m = w->results();
+        m->setPageSize(2);
+        w->resize(420, 360);                            // a few tiles per screen
+        const int sort = w->sortBox()->currentIndex();  // kept in the settings: put back below
+        w->sortBox()->setCurrentIndex(w->sortBox()->findData(int(ResultsModel::Order::OldestFirst)));
+        QTRY_VERIFY(m->count() == 12 && m->rowCount() < 12);  // again from the top, two photos at a time
+        QScrollBar* bar = w->grid()->verticalScrollBar();
+        for (int frame = 0; frame < 200 && m->canFetchMore({}); ++frame) {
+            bar->setValue(bar->value() + w->grid()->viewport()->height());
+            QCoreApplication::processEvents();
+        }
+        const bool all = !m->canFetchMore({});
+        w->sortBox()->setCurrentIndex(sort);
+        QVERIFY(all);
+    }
+
     void resultsAreCompleteAndCounted() {
         makeLibrary(false);
         test::makePhotos(path(QStringLiteral("photos/copy")), 1);  // the same twelve names, another folder

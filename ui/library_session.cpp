@@ -87,6 +87,21 @@ int LibrarySession::similar(const QString& path, const SearchOptions& options) {
     });
 }
 
+void LibrarySession::loadModel() {
+    QMetaObject::invokeMethod(searchContext_, [this] {
+        try {
+            if (!library_) throw AlignError(notOpenMessage().toStdString());
+            library_->search(QStringLiteral("warm up"),
+                             SearchOptions{});  // loads it, checks it is the library's
+            emit modelLoaded();
+        } catch (const LibraryError& e) {
+            emit modelFailed(QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);
+        } catch (const std::exception& e) {
+            emit modelFailed(QString::fromUtf8(e.what()), false);
+        }
+    });
+}
+
 int LibrarySession::browse(const SearchOptions& options) {
     return submit([this, options] {
         if (!library_) throw AlignError(notOpenMessage().toStdString());

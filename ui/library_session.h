@@ -39,6 +39,10 @@ class LibrarySession : public QObject {
     int similar(const QString& path, const SearchOptions& options);
     // No query: the photos that pass the options' filters, newest first.
     int browse(const SearchOptions& options);
+    // Loads the model on the search thread, after what is already queued there (a first browse), and says
+    // when it can search: modelLoaded, or modelFailed (modelMismatch: the library's vectors come from another
+    // model). Supersedes no request.
+    void loadModel();
 
     void startIndexing();
     bool isIndexing() const { return indexing_; }
@@ -76,6 +80,8 @@ class LibrarySession : public QObject {
     void searchFinished(int requestId, const QVector<photosearch::SearchHit>& hits, double elapsedMs);
     // modelMismatch: the library's vectors come from another model (offer to re-index).
     void searchFailed(int requestId, const QString& error, bool modelMismatch);
+    void modelLoaded();
+    void modelFailed(const QString& error, bool modelMismatch);
     void indexingStarted();
     void indexProgress(qint64 done, qint64 total, double photosPerSecond, double etaSeconds);
     void indexFileFailed(const QString& path, const QString& error);

@@ -37,6 +37,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
 #include <QSlider>
@@ -118,9 +119,19 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     grid_->setResizeMode(QListView::Adjust);
     grid_->setMovement(QListView::Static);
     grid_->setSpacing(4);
-    grid_->setLayoutMode(QListView::Batched);
-    grid_->setBatchSize(200);
+    grid_->setLayoutMode(QListView::SinglePass);
     grid_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    // The next page is loaded while the last screen of this one is still ahead, so paging never waits at the
+    // bottom (checked once control is back in the event loop, when the page before has been announced).
+    // The layout is one pass: in batches, each new page re-laid every row 200 at a time, one batch per pass
+    // of the event loop, and over 100,000 photos paging to the end took minutes (docs/performance.md).
+    const auto fetchAhead = [this] {
+        const QScrollBar* bar = grid_->verticalScrollBar();
+        if (bar->maximum() - bar->value() <= 2 * grid_->viewport()->height() && model_->canFetchMore({}))
+            model_->fetchMore({});
+    };
+    connect(grid_->verticalScrollBar(), &QScrollBar::valueChanged, this, fetchAhead, Qt::QueuedConnection);
+    connect(grid_->verticalScrollBar(), &QScrollBar::rangeChanged, this, fetchAhead, Qt::QueuedConnection);
     grid_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     grid_->setDragDropMode(QAbstractItemView::DragOnly);
     grid_->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -307,11 +318,11 @@ void MainWindow::start() {
     refreshLibraryStatus();
     refreshProblems();  // the files that failed before, also after a restart
     statusText_->setText(tr("Loading the model..."));
-    // Load the model once, on the search thread, before anything uses it.
-    const int id = session_.search(QStringLiteral("warm up"), SearchOptions{});
-    Q_UNUSED(id);
+    // The library shows at once (browsing needs no model); the model loads on the search thread right after.
+    runQuery();
+    session_.loadModel();
     connect(
-        &session_, &LibrarySession::searchFinished, this,
+        &session_, &LibrarySession::modelLoaded, this,
         [this] {
             if (modelReady_) return;
             modelReady_ = true;
@@ -323,8 +334,8 @@ void MainWindow::start() {
         },
         Qt::SingleShotConnection);
     connect(
-        &session_, &LibrarySession::searchFailed, this,
-        [this](int, const QString& e, bool modelMismatch) {
+        &session_, &LibrarySession::modelFailed, this,
+        [this](const QString& e, bool modelMismatch) {
             if (modelReady_) return;
             if (modelMismatch &&
                 QMessageBox::question(this, tr("Another model"),
@@ -353,8 +364,10 @@ SearchOptions MainWindow::currentOptions() const {
 
 void MainWindow::runQuery() {
     updateChips();
-    if (!session_.isOpen() || !modelReady_) return updateEmptyState();
     const QString text = search_->text().trimmed();
+    // Browsing needs only the catalog; a search waits for the model (runQuery runs again once it is ready).
+    if (!session_.isOpen() || (!modelReady_ && (!text.isEmpty() || !queryImage_.isEmpty())))
+        return updateEmptyState();
     SearchOptions o = currentOptions();
     latestRanked_ = !text.isEmpty() || !queryImage_.isEmpty();
     if (!queryImage_.isEmpty() && text.isEmpty()) {

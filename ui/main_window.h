@@ -65,6 +65,7 @@ class MainWindow : public QMainWindow {
     QDockWidget* problemsDock() const { return errorsDock_; }
     QSlider* thumbnailSlider() const { return sizeSlider_; }
     TileDelegate* tileDelegate() const { return delegate_; }
+    ThumbnailCache* thumbnailCache() const { return thumbnails_; }
     // What the line above the grid says of the results ("48 good matches, 312 more").
     QString countText() const;
     // What the grid's place shows when there is nothing to show ("No photos match ..."), else empty.

@@ -1,9 +1,14 @@
 #include "window_automation.h"
 
 #include "main_window.h"
+#include "results_model.h"
+#include "thumbnail_cache.h"
 
+#include <QCoreApplication>
 #include <QEvent>
 #include <QLineEdit>
+#include <QListView>
+#include <QScrollBar>
 #include <QTimer>
 
 #include <unistd.h>
@@ -35,13 +40,17 @@ double WindowAutomation::msSinceProcessStart() {
     return (static_cast<double>(nowNs()) - startNs) / 1e6;
 }
 
-WindowAutomation::WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath)
+WindowAutomation::WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath,
+                                   bool measureBrowse)
     : QObject(window),
       window_(window),
       typeQuery_(std::move(typeQuery)),
-      screenshotPath_(std::move(screenshotPath)) {
+      screenshotPath_(std::move(screenshotPath)),
+      measureBrowse_(measureBrowse) {
     window_->installEventFilter(this);
     connect(window_, &MainWindow::resultsShown, this, &WindowAutomation::onResults);
+    if (measureBrowse_)
+        connect(window_->thumbnailCache(), &ThumbnailCache::ready, this, &WindowAutomation::onThumbnail);
     if (typeQuery_.isEmpty()) return;
     connect(window_, &MainWindow::modelReady, this, [this] {
         ready_ = true;
@@ -55,7 +64,7 @@ WindowAutomation::WindowAutomation(MainWindow* window, QString typeQuery, QStrin
 bool WindowAutomation::eventFilter(QObject* watched, QEvent* event) {
     if (watched == window_ && event->type() == QEvent::Show && !shown_) {
         shown_ = true;
-        if (!typeQuery_.isEmpty())
+        if (!typeQuery_.isEmpty() || measureBrowse_)
             std::fprintf(stderr, "timing: window shown %.0f ms after the process started\n",
                          msSinceProcessStart());
     }
@@ -70,6 +79,12 @@ void WindowAutomation::typeNextCharacter() {
 }
 
 void WindowAutomation::onResults(int count) {
+    if (measureBrowse_ && count > 0 && !firstResults_) {
+        firstResults_ = true;
+        std::fprintf(stderr, "timing: grid showed %d photos %.0f ms after the process started\n", count,
+                     msSinceProcessStart());
+        QTimer::singleShot(0, this, &WindowAutomation::onThumbnail);  // all may be in the cache already
+    }
     if (ready_ && lastEditNs_ > 0) {
         const double ms = static_cast<double>(nowNs() - lastEditNs_) / 1e6;
         latencies_.push_back(ms);
@@ -95,6 +110,60 @@ void WindowAutomation::onResults(int count) {
             window_->close();
         });
     }
+}
+
+// The first screen is complete when every tile in view has its thumbnail.
+void WindowAutomation::onThumbnail() {
+    if (!firstResults_ || firstScreen_) return;
+    QListView* grid = window_->grid();
+    const QRect view = grid->viewport()->rect();
+    for (int row = 0; row < grid->model()->rowCount(); ++row) {
+        const QModelIndex index = grid->model()->index(row, 0);
+        const QRect tile = grid->visualRect(index);
+        if (tile.top() > view.bottom()) break;
+        const QString path = index.data(ResultsModel::PathRole).toString();
+        if (!tile.intersects(view) || path.isEmpty()) continue;  // a month's header has no thumbnail
+        if (window_->thumbnailCache()->get(path).isNull()) return;
+    }
+    firstScreen_ = true;
+    std::fprintf(stderr, "timing: first screen of thumbnails complete %.0f ms after the process started\n",
+                 msSinceProcessStart());
+    QTimer::singleShot(500, this, &WindowAutomation::scrollFrames);
+}
+
+// A screen at a time to the end, as a person paging through: each frame is the scroll, the layout of what
+// came into view (and the next page of results, when the model loads more) and its paint.
+void WindowAutomation::scrollFrames() {
+    QListView* grid = window_->grid();
+    QScrollBar* bar = grid->verticalScrollBar();
+    std::vector<double> frames;
+    const qint64 start = nowNs();
+    while (bar->value() < bar->maximum() || grid->model()->canFetchMore({})) {
+        const qint64 t0 = nowNs();
+        bar->setValue(bar->value() + grid->viewport()->height());
+        QCoreApplication::processEvents();  // fetchMore, layout, arriving thumbnails
+        grid->viewport()->repaint();
+        frames.push_back(static_cast<double>(nowNs() - t0) / 1e6);
+        if (bar->value() == bar->maximum() && grid->model()->canFetchMore({})) {
+            QCoreApplication::processEvents();
+            if (bar->value() == bar->maximum() && grid->model()->canFetchMore({})) {
+                std::fprintf(stderr,
+                             "timing: the grid stopped loading at %d rows (at the bottom, more to load)\n",
+                             grid->model()->rowCount());
+                break;
+            }
+        }
+        if (frames.size() > 200000) break;
+    }
+    std::sort(frames.begin(), frames.end());
+    auto at = [&frames](double q) { return frames[std::min(frames.size() - 1, size_t(q * frames.size()))]; };
+    std::fprintf(
+        stderr,
+        "timing: scrolled %d rows in %zu frames (%.1f s): frame median %.1f ms, p95 %.1f ms, p99 %.1f "
+        "ms, worst %.1f ms\n",
+        grid->model()->rowCount(), frames.size(), static_cast<double>(nowNs() - start) / 1e9, at(0.5),
+        at(0.95), at(0.99), frames.empty() ? 0.0 : frames.back());
+    QTimer::singleShot(0, window_, &QWidget::close);
 }
 
 }  // namespace photosearch

@@ -14,12 +14,16 @@ class MainWindow;
 //  - typeQuery (docs/performance.md): once the model is ready, type the text a character every 150 ms, print
 //    when the window showed, when the model was ready and how long after each keystroke its results showed,
 //    then close the window;
+//  - measureBrowse (docs/performance.md): print when the browse grid first showed photos and when the first
+//    screen of thumbnails was complete, then scroll the whole grid a screen at a time (loading more as a
+//    person scrolling would) and print each frame's time (scroll, layout, paint), then close the window;
 //  - screenshotPath (the README's screenshot, tests/gui_screenshot.sh): once results show, let the thumbnails
 //    arrive, save a picture of the window and close it.
 class WindowAutomation : public QObject {
     Q_OBJECT
   public:
-    WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath);
+    WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath,
+                     bool measureBrowse = false);
     bool eventFilter(QObject* watched, QEvent* event) override;
 
     // Milliseconds since this process started (the kernel's start time, before any library was loaded).
@@ -28,10 +32,13 @@ class WindowAutomation : public QObject {
   private:
     void typeNextCharacter();
     void onResults(int count);
+    void onThumbnail();
+    void scrollFrames();
 
     MainWindow* window_;
     QString typeQuery_, screenshotPath_;
     bool ready_ = false, shown_ = false, screenshotTaken_ = false;
+    bool measureBrowse_ = false, firstResults_ = false, firstScreen_ = false;
     qint64 lastEditNs_ = 0;
     std::vector<double> latencies_;
 };
