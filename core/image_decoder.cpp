@@ -9,6 +9,7 @@
 #include "jxl_decoder.h"
 #include "native_path.h"
 #include "png_decoder.h"
+#include "raw_decoder.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -67,6 +68,19 @@ DecodedImage ImageDecoder::decodeBytes(const QByteArray& bytes, const QString& n
     }
     if (format == ImageFormat::Heif || format == ImageFormat::Avif || format == ImageFormat::JpegXl)
         return decodeModern(format, bytes, name, reduceTo);
+    if (ownFormat(bytes, name) == ImageFormat::Raw) {
+        // Twice the model's resize size when the caller gave one; otherwise the preview when it is at least
+        // 692 pixels (twice ALIGN's 346) in both dimensions.
+        const cv::Size minPreview = reduceTo.empty() ? cv::Size(692, 692) : reduceTo;
+        RawImage raw = RawDecoder::decode(bytes, native_path::display(name), kMaxImagePixels, minPreview);
+        DecodedImage out;
+        out.rgb = raw.rgb;
+        out.width = raw.width;
+        out.height = raw.height;
+        out.dateTimeOriginal = raw.dateTimeOriginal;
+        out.decodedFrom = raw.source;
+        return out;
+    }
     const std::optional<ImageHeader> header = readImageHeader(bytes);
     if (header && header->pixels() > kMaxImagePixels)
         fail(name, QStringLiteral("the %1 declares %2 x %3 = %4 pixels, more than the %5 allowed (a "
@@ -147,15 +161,34 @@ DecodedImage ImageDecoder::decodeModern(ImageFormat format, const QByteArray& by
     return out;
 }
 
-bool ImageDecoder::probeModern(const QByteArray& bytes, ImageFormat* format, int* width, int* height,
-                               ExifInfo* exif) {
-    *format = sniffImageFormat(bytes.left(4096));
+ImageFormat ImageDecoder::ownFormat(const QByteArray& head, const QString& name) {
+    const ImageFormat format = sniffImageFormat(head.left(4096));
+    switch (format) {
+        case ImageFormat::Heif:
+        case ImageFormat::Avif:
+        case ImageFormat::JpegXl:
+        case ImageFormat::Raw:
+            return format;
+        case ImageFormat::Tiff:
+            return RawDecoder::isRawName(name) ? ImageFormat::Raw : ImageFormat::Unknown;
+        default:
+            return ImageFormat::Unknown;
+    }
+}
+
+bool ImageDecoder::probeOwnFormat(const QByteArray& bytes, const QString& name, int* width, int* height,
+                                  ExifInfo* exif) {
+    const ImageFormat format = ownFormat(bytes, name);
     QByteArray exifTiff;
     bool ok = false;
-    if (*format == ImageFormat::JpegXl) ok = JxlDecoder::probe(bytes, width, height, &exifTiff);
-    if (*format == ImageFormat::Heif || *format == ImageFormat::Avif)
+    if (format == ImageFormat::JpegXl) ok = JxlDecoder::probe(bytes, width, height, &exifTiff);
+    if (format == ImageFormat::Heif || format == ImageFormat::Avif)
         ok = HeifDecoder::probe(bytes, width, height, &exifTiff);
     if (ok) *exif = parseTiffExif(exifTiff.constData(), size_t(exifTiff.size()));
+    if (format == ImageFormat::Raw) {
+        *exif = {};
+        ok = RawDecoder::probe(bytes, width, height, &exif->make, &exif->model, &exif->dateTimeOriginal);
+    }
     return ok;
 }
 

@@ -15,6 +15,7 @@ struct DecodedImage {
     int width = 0, height = 0;  // the full-resolution size, upright when orientation was applied
     int orientation = 1;        // the EXIF orientation the file declared
     QString dateTimeOriginal;   // EXIF DateTimeOriginal, or empty
+    QString decodedFrom;        // camera RAW: "preview" (its embedded JPEG) or "developed"; else empty
 };
 
 // Decodes a photo (JPEG and PNG directly, HEIF/AVIF through libheif, JPEG XL through libjxl, the rest with
@@ -34,10 +35,13 @@ class ImageDecoder {
     static DecodedImage decodeBytes(const QByteArray& bytes, const QString& name,
                                     bool applyOrientation = true, cv::Size reduceTo = {});
 
-    // Without decoding the pixels: the format, the size as shown and the EXIF fields of a HEIF, AVIF or JPEG
-    // XL file (the formats Qt's image plugins cannot describe). False for other or unreadable files.
-    static bool probeModern(const QByteArray& bytes, ImageFormat* format, int* width, int* height,
-                            ExifInfo* exif);
+    // HEIF, AVIF, JPEG XL or camera RAW (a TIFF-based RAW told by its name): the formats Qt's image plugins
+    // cannot read, which the window reads through this decoder. Unknown for the others.
+    static ImageFormat ownFormat(const QByteArray& head, const QString& name);
+    // Without decoding the pixels: the size as shown and the EXIF fields (camera, date) of a file in one of
+    // ownFormat()'s formats. False for other or unreadable files.
+    static bool probeOwnFormat(const QByteArray& bytes, const QString& name, int* width, int* height,
+                               ExifInfo* exif);
 
     static constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 

@@ -32,6 +32,9 @@ ImageFormat sniffImageFormat(const QByteArray& b) {
     if (at(b, 0, "BM", 2)) return ImageFormat::Bmp;
     if (at(b, 0, "RIFF", 4) && at(b, 8, "WEBP", 4)) return ImageFormat::WebP;
     if (at(b, 0, "II*\0", 4) || at(b, 0, "MM\0*", 4)) return ImageFormat::Tiff;
+    if (at(b, 0, "FUJIFILMCCD-RAW", 15) || at(b, 0, "IIRO", 4) || at(b, 0, "IIRS", 4) ||
+        at(b, 0, "MMOR", 4) || at(b, 0, "IIU\0", 4) || (at(b, 4, "ftyp", 4) && at(b, 8, "crx ", 4)))
+        return ImageFormat::Raw;
     if (at(b, 0, "\xFF\x0A", 2) || at(b, 0, "\0\0\0\x0CJXL \r\n\x87\n", 12)) return ImageFormat::JpegXl;
     // AVIF first: an AVIF also lists mif1, the brand every HEIF image file carries.
     if (hasBrand(b, {"avif", "avis"})) return ImageFormat::Avif;
@@ -60,6 +63,8 @@ QString imageFormatName(ImageFormat format) {
             return QStringLiteral("AVIF");
         case ImageFormat::JpegXl:
             return QStringLiteral("JPEG XL");
+        case ImageFormat::Raw:
+            return QStringLiteral("camera RAW");
         case ImageFormat::Unknown:
             break;
     }

@@ -356,6 +356,7 @@ void LibraryIndexer::embed() {
                     p.record.width = image.width;
                     p.record.height = image.height;
                     p.record.orientation = image.orientation;
+                    p.record.decodedFrom = image.decodedFrom;
                     if (const auto taken = parseExifDateTime(image.dateTimeOriginal))
                         p.record.takenAt = *taken;
                     p.pixels = e.processor().preprocess(image.rgb);

@@ -52,10 +52,15 @@ const char* const kMigrations[] = {
     CREATE INDEX tags_tag ON tags(tag);
     INSERT INTO meta(key, value) VALUES ('generation', '0');
     )",
+    // 1 -> 2: what a camera RAW file was embedded from ('preview': its JPEG preview; 'developed')
+    R"(
+    ALTER TABLE photos ADD COLUMN decoded_from TEXT NOT NULL DEFAULT '';
+    )",
 };
 
 const char* kPhotoColumns =
-    "id, path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, orientation, status, error";
+    "id, path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, orientation, status, error, "
+    "decoded_from";
 
 }  // namespace
 
@@ -91,6 +96,7 @@ PhotoRecord readPhoto(const SqliteStatement& s) {
     p.orientation = static_cast<int>(s.integer(9));
     p.status = photoStatusFromString(s.text(10));
     p.error = s.text(11);
+    p.decodedFrom = s.text(12);
     return p;
 }
 
@@ -257,11 +263,12 @@ int64_t upsertPhoto(SqliteDatabase& db, const PhotoRecord& p, const char* status
     SqliteStatement s(
         db,
         "INSERT INTO photos(path, folder_id, size, mtime_ms, content_hash, width, height, taken_at, "
-        "orientation, status, error, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "orientation, status, error, indexed_at, decoded_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size, "
         "mtime_ms = excluded.mtime_ms, content_hash = excluded.content_hash, width = excluded.width, "
         "height = excluded.height, taken_at = excluded.taken_at, orientation = excluded.orientation, "
-        "status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at");
+        "status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at, "
+        "decoded_from = excluded.decoded_from");
     s.bind(1, p.path).bind(2, p.folderId).bind(3, p.size).bind(4, p.mtimeMs);
     if (p.contentHash.isEmpty())
         s.bindNull(5);
@@ -274,6 +281,7 @@ int64_t upsertPhoto(SqliteDatabase& db, const PhotoRecord& p, const char* status
     else
         s.bind(11, p.error);
     s.bind(12, int64_t(QDateTime::currentSecsSinceEpoch()));
+    s.bind(13, p.decodedFrom);
     s.run();
     SqliteStatement q(db, "SELECT id FROM photos WHERE path = ?");
     q.bind(1, p.path);

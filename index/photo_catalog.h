@@ -36,6 +36,7 @@ struct PhotoRecord {
     int orientation = 1;
     PhotoStatus status = PhotoStatus::Indexed;
     QString error;
+    QString decodedFrom;  // a camera RAW file: "preview" (its embedded JPEG) or "developed"; else empty
 };
 
 struct TagRecord {
@@ -48,7 +49,7 @@ struct TagRecord {
 // keys on, schema versioned by PRAGMA user_version with forward migrations.
 class PhotoCatalog {
   public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // ReadOnly never writes: no schema, no journal mode; a catalog in a folder that cannot be written (a
     // read-only mount, permissions) is opened as immutable. It must already be a PhotoSearch catalog.

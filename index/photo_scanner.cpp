@@ -1,10 +1,12 @@
 #include "photo_scanner.h"
 
 #include "native_path.h"
+#include "raw_decoder.h"
 
 #include <QSet>
 
 #include <algorithm>
+#include <cstring>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -26,7 +28,7 @@ bool PhotoScanner::isPhotoName(const QString& fileName) {
                                         QStringLiteral("heic"), QStringLiteral("heif"), QStringLiteral("hif"),
                                         QStringLiteral("avif"), QStringLiteral("jxl")};
     const qsizetype dot = fileName.lastIndexOf(QLatin1Char('.'));
-    return dot > 0 && suffixes.contains(fileName.mid(dot + 1).toLower());
+    return (dot > 0 && suffixes.contains(fileName.mid(dot + 1).toLower())) || RawDecoder::isRawName(fileName);
 }
 
 void PhotoScanner::scan(const QString& root, int64_t folderId, std::vector<ScannedFile>& out,
@@ -62,6 +64,15 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
         if (e->d_name[0] != '.')
             names.emplace_back(native_path::decode(QByteArray(e->d_name)), QByteArray(e->d_name));
     std::sort(names.begin(), names.end());
+    // RAW+JPEG shooting: a RAW file beside a JPEG of the same name is one photo, the JPEG (what the camera
+    // made of it), not two near-duplicates.
+    QSet<QString> jpegBases;
+    for (const auto& entry : names) {
+        const QString lower = entry.first.toLower();
+        for (const char* suffix : {".jpg", ".jpeg", ".jpe"})
+            if (lower.endsWith(QLatin1String(suffix)))
+                jpegBases.insert(lower.left(lower.size() - qsizetype(std::strlen(suffix))));
+    }
     const int fd = ::dirfd(d);
     const QString prefix = dir.endsWith(QLatin1Char('/')) ? dir : dir + QLatin1Char('/');
     for (const auto& [name, raw] : names) {
@@ -74,6 +85,9 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
             continue;
         }
         if (!isPhotoName(name)) continue;
+        if (RawDecoder::isRawName(name) &&
+            jpegBases.contains(name.toLower().section(QLatin1Char('.'), 0, -2)))
+            continue;
         ScannedFile f{prefix + name, folderId, 0, 0, {}};
         if (!reached) {
             struct stat link {};

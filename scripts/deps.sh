@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libfaiss-dev libopencv-dev libjpeg-dev libpng-dev libssl-dev libsqlite3-dev
   xvfb xauth
-  libheif-dev libheif-examples libraw-dev libjxl-dev libjxl-tools libavif-bin
+  libheif-dev libheif-examples libraw-dev libraw-bin libjxl-dev libjxl-tools libavif-bin
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   clang libclang-rt-14-dev llvm clang-format
 )

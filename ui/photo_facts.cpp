@@ -36,13 +36,15 @@ PhotoFacts readPhotoFacts(const QString& path) {
     QFile file;
     if (!native_path::openForReading(file, path).isEmpty()) return facts;
     ExifInfo exif;
-    if (isOwnDecodedFormat(file.peek(4096))) {  // HEIF, AVIF, JPEG XL: what Qt's plugins cannot describe
-        ImageFormat format = ImageFormat::Unknown;
+    if (isOwnDecodedFormat(file.peek(4096), path)) {  // HEIF, AVIF, JPEG XL, RAW: what Qt cannot describe
         int width = 0, height = 0;
-        if (file.size() <= ImageDecoder::kMaxFileBytes &&
-            ImageDecoder::probeModern(file.readAll(), &format, &width, &height, &exif))
+        const QByteArray bytes = file.size() <= ImageDecoder::kMaxFileBytes ? file.readAll() : QByteArray();
+        if (ImageDecoder::probeOwnFormat(bytes, path, &width, &height, &exif))
             facts.dimensions = QSize(width, height);  // upright already
-        facts.format = imageFormatName(format);
+        const ImageFormat format = ImageDecoder::ownFormat(bytes, path);
+        facts.format = format == ImageFormat::Raw
+                           ? tr("Camera RAW (%1)").arg(path.section(QLatin1Char('.'), -1).toUpper())
+                           : imageFormatName(format);
     } else {
         exif = readExif(file.peek(256 * 1024));  // the EXIF block is near the start
         QImageReader reader(&file);

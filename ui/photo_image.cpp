@@ -9,15 +9,16 @@
 
 namespace photosearch {
 
-bool isOwnDecodedFormat(const QByteArray& head) {
-    const ImageFormat format = sniffImageFormat(head);
-    return format == ImageFormat::Heif || format == ImageFormat::Avif || format == ImageFormat::JpegXl;
+bool isOwnDecodedFormat(const QByteArray& head, const QString& path) {
+    return ImageDecoder::ownFormat(head, path) != ImageFormat::Unknown;
 }
 
 QImage readPhotoImage(QFile& file, const QString& path, QSize fitIn, QString* error) {
-    if (isOwnDecodedFormat(file.peek(4096))) {
+    if (isOwnDecodedFormat(file.peek(4096), path)) {
         try {
-            const DecodedImage decoded = ImageDecoder::decodeBytes(file.readAll(), path, true);
+            // A RAW file's preview is enough when it covers what is asked for; otherwise it is developed.
+            const cv::Size reduce = fitIn.isValid() ? cv::Size(fitIn.width(), fitIn.height()) : cv::Size();
+            const DecodedImage decoded = ImageDecoder::decodeBytes(file.readAll(), path, true, reduce);
             const cv::Mat& rgb = decoded.rgb;
             QImage image = QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
             if (fitIn.isValid() && (image.width() > fitIn.width() || image.height() > fitIn.height()))

@@ -13,7 +13,8 @@ namespace photosearch {
 // invalid size: the full image). On failure, a null image and `error` says why.
 QImage readPhotoImage(QFile& file, const QString& path, QSize fitIn, QString* error);
 
-// True for the formats readPhotoImage() reads with PhotoSearch's own decoders rather than Qt's.
-bool isOwnDecodedFormat(const QByteArray& head);
+// True for the formats readPhotoImage() reads with PhotoSearch's own decoders rather than Qt's (HEIF, AVIF,
+// JPEG XL, camera RAW).
+bool isOwnDecodedFormat(const QByteArray& head, const QString& path);
 
 }  // namespace photosearch
