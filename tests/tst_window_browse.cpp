@@ -134,7 +134,8 @@ class TestWindowBrowse : public QObject {
         w->resize(420, 360);                            // a few tiles per screen
         const int sort = w->sortBox()->currentIndex();  // kept in the settings: put back below
         w->sortBox()->setCurrentIndex(w->sortBox()->findData(int(ResultsModel::Order::OldestFirst)));
-        QTRY_VERIFY(m->count() == 12 && m->rowCount() < 12);  // again from the top, two photos at a time
+        QTRY_VERIFY(m->count() == 12);  // again from the top, two photos at a time (what fills the view loads
+                                        // ahead on its own: how many rows are in at this point is timing)
         QScrollBar* bar = w->grid()->verticalScrollBar();
         for (int frame = 0; frame < 200 && m->canFetchMore({}); ++frame) {
             bar->setValue(bar->value() + w->grid()->viewport()->height());
