@@ -119,19 +119,31 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
     return {};
 }
 
+// 75.4 s as "1:15.4", the way players show a position.
+QString videoTime(double seconds) {
+    const int minutes = static_cast<int>(seconds / 60);
+    return QStringLiteral("%1:%2").arg(minutes).arg(seconds - minutes * 60.0, 4, 'f', 1, QLatin1Char('0'));
+}
+
 int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results,
                  double elapsedMs, bool json) {
     if (json) {
         QJsonArray rows;
-        for (const SearchResult& r : results)
-            rows.append(QJsonObject{{QStringLiteral("path"), native_path::display(r.path)},
-                                    {QStringLiteral("score"), static_cast<double>(r.score)}});
+        for (const SearchResult& r : results) {
+            QJsonObject row{{QStringLiteral("path"), native_path::display(r.path)},
+                            {QStringLiteral("score"), static_cast<double>(r.score)}};
+            if (r.isVideo()) row.insert(QStringLiteral("time_s"), r.timeS);  // its best-matching moment
+            rows.append(row);
+        }
         print({{key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}});
         return Ok;
     }
     QTextStream out(stdout);
-    for (const SearchResult& r : results)
-        out << QString::number(r.score, 'f', 4) << "  " << printable(r.path) << '\n';
+    for (const SearchResult& r : results) {
+        out << QString::number(r.score, 'f', 4) << "  " << printable(r.path);
+        if (r.isVideo()) out << "  (at " << videoTime(r.timeS) << ')';
+        out << '\n';
+    }
     out.flush();  // the results before the summary on stderr, when both go to one terminal
     QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;

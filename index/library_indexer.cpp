@@ -10,6 +10,8 @@
 #include "native_path.h"
 #include "photo_library.h"
 #include "photo_scanner.h"
+#include "video_decoder.h"
+#include "work_queue.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -30,103 +32,40 @@ namespace {
 // time; a GPU wants batches.
 int batchSizeFor(const AlignEmbedder& e) { return e.prefersBatches() ? 16 : 1; }
 
-// A small bounded queue: decode workers produce, the embedding loop consumes.
-template <typename T>
-class BoundedQueue {
-  public:
-    explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
-    void push(T item) {
-        std::unique_lock lock(m_);
-        notFull_.wait(lock, [&] { return items_.size() < capacity_ || closed_; });
-        items_.push_back(std::move(item));
-        notEmpty_.notify_one();
-    }
-    // False when closed and empty.
-    bool pop(T& out) {
-        std::unique_lock lock(m_);
-        notEmpty_.wait(lock, [&] { return !items_.empty() || closed_; });
-        if (items_.empty()) return false;
-        out = std::move(items_.front());
-        items_.pop_front();
-        notFull_.notify_one();
-        return true;
-    }
-    bool tryPop(T& out) {
-        std::lock_guard lock(m_);
-        if (items_.empty()) return false;
-        out = std::move(items_.front());
-        items_.pop_front();
-        notFull_.notify_one();
-        return true;
-    }
-    void close() {
-        std::lock_guard lock(m_);
-        closed_ = true;
-        notEmpty_.notify_all();
-        notFull_.notify_all();
-    }
-
-  private:
-    std::mutex m_;
-    std::condition_variable notEmpty_, notFull_;
-    std::deque<T> items_;
-    size_t capacity_;
-    bool closed_ = false;
-};
-
-// Threads joined when the scope ends, however it ends: an exception on the indexing thread (disk full in a
-// commit) must not destroy joinable threads, which is std::terminate.
-class ThreadPool {
-  public:
-    explicit ThreadPool(std::function<void()> beforeJoin = {}) : beforeJoin_(std::move(beforeJoin)) {}
-    ~ThreadPool() { join(); }
-    template <typename F>
-    void start(F&& f) {
-        threads_.emplace_back(std::forward<F>(f));
-    }
-    void join() {
-        if (beforeJoin_) beforeJoin_();
-        for (auto& t : threads_)
-            if (t.joinable()) t.join();
-    }
-
-  private:
-    std::function<void()> beforeJoin_;
-    std::vector<std::thread> threads_;
-};
-
-// Runs fn(i) for i in [0, n) on `threads` threads; the first exception stops the rest and is rethrown here.
-void parallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {
-    std::atomic<size_t> next{0};
-    std::exception_ptr error;
-    std::mutex errorMutex;
-    {
-        ThreadPool pool;
-        for (int t = 0; t < threads; ++t)
-            pool.start([&] {
-                try {
-                    for (size_t i; (i = next++) < n;) fn(i);
-                } catch (...) {
-                    std::lock_guard lock(errorMutex);
-                    if (!error) error = std::current_exception();
-                    next = n;
-                }
-            });
-    }
-    if (error) std::rethrow_exception(error);
-}
-
 using Candidate = LibraryIndexer::Candidate;
 
 struct Prepared {
     size_t index = 0;
     PixelValues pixels;
+    // A video: its later sampled frames (the first is `pixels`), and every frame's time.
+    std::vector<PixelValues> laterFrames;
+    std::vector<int64_t> frameTimesMs;
     PhotoRecord record;
     QString error;
     bool vanished = false;  // gone since the scan (an unplugged drive): neither indexed nor failed
 };
 
 QString hashFile(const QString& path, QString& error) { return Digest::sha256OfFile(path, &error); }
+
+// A video's frames, sampled by VideoSampling's rule and preprocessed as they are decoded (never all of them
+// at full size in memory).
+void prepareVideo(const ImageProcessor& processor, Prepared& p) {
+    bool first = true;
+    const VideoInfo info =
+        VideoDecoder::decodeFrames(p.record.path, VideoSampling{}, [&](double timeS, const cv::Mat& rgb) {
+            PixelValues pixels = processor.preprocess(rgb);
+            if (first)
+                p.pixels = std::move(pixels);
+            else
+                p.laterFrames.push_back(std::move(pixels));
+            first = false;
+            p.frameTimesMs.push_back(std::llround(timeS * 1000));
+        });
+    p.record.width = info.width;
+    p.record.height = info.height;
+    p.record.decodedFrom = QStringLiteral("video");
+    if (const auto taken = parseExifDateTime(info.dateTimeOriginal)) p.record.takenAt = *taken;
+}
 
 }  // namespace
 
@@ -268,8 +207,13 @@ void LibraryIndexer::hashAndMatch() {
                 if (kept.second) kept.first->second = catalog.hasFolder(f.folderId);
                 if (!kept.first->second) continue;  // removed from the library since the scan
                 if (!c.error.isEmpty()) {
-                    PhotoRecord r{0, f.path, f.folderId,       f.size, f.mtimeMs, {},
-                                  0, 0,      f.mtimeMs / 1000, 1,      {},        c.error};
+                    PhotoRecord r;
+                    r.path = f.path;
+                    r.folderId = f.folderId;
+                    r.size = f.size;
+                    r.mtimeMs = f.mtimeMs;
+                    r.takenAt = f.mtimeMs / 1000;
+                    r.error = c.error;
                     catalog.putFailed(r);
                     failed.emplace_back(f.path, c.error);
                     continue;
@@ -293,7 +237,7 @@ void LibraryIndexer::hashAndMatch() {
                 }
                 std::optional<std::vector<float>> reuse;
                 for (const PhotoRecord& twin : catalog.photosWithHash(c.hash))
-                    if (twin.status == PhotoStatus::Indexed && twin.path != f.path &&
+                    if (twin.status == PhotoStatus::Indexed && twin.path != f.path && !twin.isVideo() &&
                         (reuse = catalog.vector(twin.id))) {
                         PhotoRecord r = twin;
                         r.id = 0;
@@ -334,21 +278,21 @@ void LibraryIndexer::embed() {
                 const Candidate& c = candidates_[toEmbed_[k]];
                 Prepared p;
                 p.index = toEmbed_[k];
-                p.record = {0,
-                            c.file.path,
-                            c.file.folderId,
-                            c.file.size,
-                            c.file.mtimeMs,
-                            c.hash,
-                            0,
-                            0,
-                            c.file.mtimeMs / 1000,
-                            1,
-                            {},
-                            {}};
+                p.record.path = c.file.path;
+                p.record.folderId = c.file.folderId;
+                p.record.size = c.file.size;
+                p.record.mtimeMs = c.file.mtimeMs;
+                p.record.contentHash = c.hash;
+                p.record.takenAt = c.file.mtimeMs / 1000;
                 try {
                     QElapsedTimer t;
                     t.start();
+                    if (VideoDecoder::isVideoName(c.file.path)) {
+                        prepareVideo(e.processor(), p);
+                        decodeNs += t.nsecsElapsed();
+                        queue.push(std::move(p));
+                        continue;
+                    }
                     const DecodedImage image =
                         ImageDecoder::decodeFile(c.file.path, true, e.processor().reducedDecodeSize());
                     decodeNs += t.nsecsElapsed();
@@ -394,31 +338,48 @@ void LibraryIndexer::embed() {
 
         std::vector<PixelValues> pixels;
         for (const Prepared& b : batch)
-            if (b.error.isEmpty()) pixels.push_back(b.pixels);
+            if (b.error.isEmpty()) {
+                pixels.push_back(b.pixels);
+                pixels.insert(pixels.end(), b.laterFrames.begin(), b.laterFrames.end());
+            }
         QElapsedTimer t;
         t.start();
-        const std::vector<std::vector<float>> features = e.imageEmbeddings(pixels);
+        // A video's frames in the batches the model prefers (one at a time on a CPU).
+        std::vector<std::vector<float>> features;
+        for (size_t from = 0; from < pixels.size(); from += static_cast<size_t>(batchSize_)) {
+            const size_t to = std::min(pixels.size(), from + static_cast<size_t>(batchSize_));
+            for (auto& f : e.imageEmbeddings(
+                     {pixels.begin() + std::ptrdiff_t(from), pixels.begin() + std::ptrdiff_t(to)}))
+                features.push_back(std::move(f));
+        }
         report_.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
         t.restart();
-        std::vector<int64_t> ids;
+        std::vector<int64_t> ids, stale;
         std::vector<float> data;
         std::vector<std::pair<QString, QString>> failed;
         lib_.writer_->write(
             [&](PhotoCatalog& catalog) {
-                int64_t row = 0;
+                size_t row = 0;
                 std::map<int64_t, bool>
                     folderKept;  // a folder removed from the library while this run embedded its photos
                 for (Prepared& b : batch) {
                     const auto kept = folderKept.try_emplace(b.record.folderId, false);
                     if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
                     if (!kept.first->second) {
-                        if (b.error.isEmpty()) ++row;  // its features were computed; the next photo's follow
+                        // its features were computed; the next photo's follow
+                        if (b.error.isEmpty()) row += 1 + b.laterFrames.size();
                         continue;
                     }
                     if (b.vanished) {  // the next run finds its folder offline, or the file deleted
                         ++report_.offline;
                         continue;
                     }
+                    // A video's frames from before: the new ones (or its failure) replace them all.
+                    if (VideoDecoder::isVideoName(b.record.path))
+                        if (const auto before = catalog.photoByPath(b.record.path)) {
+                            const std::vector<int64_t> old = catalog.frameVectorIds(before->id);
+                            stale.insert(stale.end(), old.begin(), old.end());
+                        }
                     if (!b.error.isEmpty()) {
                         b.record.error = b.error;
                         catalog.putFailed(b.record);
@@ -426,14 +387,28 @@ void LibraryIndexer::embed() {
                         continue;
                     }
                     const std::vector<float>& v = features[row++];
-                    ids.push_back(catalog.putIndexed(b.record, model_, v));
+                    const int64_t id = catalog.putIndexed(b.record, model_, v);
+                    ids.push_back(id);
                     data.insert(data.end(), v.begin(), v.end());
+                    if (b.record.isVideo()) {
+                        std::vector<FrameVector> frames{{b.frameTimesMs[0], v}};
+                        for (size_t f = 1; f < b.frameTimesMs.size(); ++f) {
+                            const std::vector<float>& later = features[row++];
+                            frames.push_back({b.frameTimesMs[f], later});
+                            ids.push_back(frameVectorId(id, static_cast<int>(f)));
+                            data.insert(data.end(), later.begin(), later.end());
+                        }
+                        catalog.putFrames(id, model_, frames);
+                    }
                     ++report_.indexed;
                 }
                 catalog.bumpGeneration();
             },
             [&] {
-                if (const auto v = lib_.vectors()) v->add(ids, data);
+                if (const auto v = lib_.vectors()) {
+                    v->remove(stale);
+                    v->add(ids, data);
+                }
             });
         for (const auto& [path, error] : failed) fail(path, error);
         report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
@@ -454,20 +429,24 @@ void LibraryIndexer::embed() {
 void LibraryIndexer::forgetDeleted() {
     // 5. Forget what was deleted (not on a cancelled run: the scan may be incomplete).
     if (!report_.cancelled) {
-        std::vector<int64_t> removed;
+        std::vector<int64_t> removed;  // vector ids: the photos' and their later video frames'
+        int64_t photos = 0;
         lib_.writer_->write(
             [&](PhotoCatalog& catalog) {
                 for (const PhotoRecord& p : missing_)
                     if (!movedIds_.count(p.id)) {
+                        const std::vector<int64_t> frames = catalog.frameVectorIds(p.id);
+                        removed.insert(removed.end(), frames.begin(), frames.end());
                         catalog.removePhoto(p.id);
                         removed.push_back(p.id);
+                        ++photos;
                     }
                 catalog.bumpGeneration();
             },
             [&] {
                 if (const auto v = lib_.vectors()) v->remove(removed);
             });
-        report_.removed = static_cast<int64_t>(removed.size());
+        report_.removed = photos;
     }
 }
 

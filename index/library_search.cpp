@@ -38,8 +38,10 @@ bool isUnderFolder(const QString& path, const QString& folder) {
 
 void LibrarySearch::refreshPaths() {
     auto paths = library_.catalog().places();
+    auto times = library_.catalog().frameTimes();
     std::lock_guard lock(pathsMutex_);
     paths_ = std::move(paths);
+    frameTimes_ = std::move(times);
 }
 
 std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchOptions& o) {
@@ -114,19 +116,42 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
     const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
     const Filter filter = filterFor(o);
     // Exact search is cheap enough to score every photo when filters may drop most of the best ones.
-    // (A limit of INT_MAX asks for every photo: the window pages through them.)
-    const int64_t k = filter.any ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
+    // (A limit of INT_MAX asks for every photo: the window pages through them.) A video's frames are
+    // vectors of their own: it is returned once, at its best frame, so more are fetched while frames of
+    // videos already found take places.
+    int64_t k = filter.any ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
     std::vector<SearchResult> out;
     std::lock_guard lock(pathsMutex_);
-    for (const ScoredId& hit : vectors->search(query.data(), k)) {
-        if (static_cast<int>(out.size()) >= o.limit) break;
-        if (hit.id == excludeId) continue;
-        if (o.minScore && hit.score < *o.minScore) break;
-        const auto it = paths_.find(hit.id);
-        if (it == paths_.end() || !filter.passes(hit.id, it->second)) continue;
-        out.push_back({hit.id, it->second.path, hit.score, it->second.takenAt});
+    for (bool belowMinimum = false;;) {
+        out.clear();
+        std::set<int64_t> seen;
+        const std::vector<ScoredId> hits = vectors->search(query.data(), k);
+        for (const ScoredId& hit : hits) {
+            if (static_cast<int>(out.size()) >= o.limit) break;
+            const int64_t id = photoOfVector(hit.id);
+            if (id == excludeId || !seen.insert(id).second) continue;
+            if (o.minScore && hit.score < *o.minScore) {
+                belowMinimum = true;
+                break;
+            }
+            const auto it = paths_.find(id);
+            if (it == paths_.end() || !filter.passes(id, it->second)) continue;
+            SearchResult r{id, it->second.path, hit.score, it->second.takenAt};
+            if (it->second.video) r.timeS = posterTime(id, frameOfVector(hit.id));
+            out.push_back(std::move(r));
+        }
+        if (belowMinimum || static_cast<int>(out.size()) >= o.limit || k >= vectors->size() ||
+            static_cast<int64_t>(hits.size()) < k)
+            break;
+        k = std::min<int64_t>(vectors->size(), k * 4);
     }
     return out;
+}
+
+double LibrarySearch::posterTime(int64_t id, int frame) const {
+    const auto times = frameTimes_.find(id);
+    const size_t f = static_cast<size_t>(frame);
+    return times != frameTimes_.end() && f < times->second.size() ? double(times->second[f]) / 1000.0 : 0.0;
 }
 
 std::vector<SearchResult> LibrarySearch::browse(const SearchOptions& o) {
@@ -135,7 +160,10 @@ std::vector<SearchResult> LibrarySearch::browse(const SearchOptions& o) {
     {
         std::lock_guard lock(pathsMutex_);
         for (const auto& [id, place] : paths_)
-            if (place.indexed && filter.passes(id, place)) out.push_back({id, place.path, 0, place.takenAt});
+            if (place.indexed && filter.passes(id, place)) {
+                out.push_back({id, place.path, 0, place.takenAt});
+                if (place.video) out.back().timeS = posterTime(id);  // its first sampled frame
+            }
     }
     // Newest first; photos taken in the same second in the order they were added.
     const auto newer = [](const SearchResult& a, const SearchResult& b) {
@@ -194,8 +222,9 @@ std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold
     for (int64_t id : ids) {
         if (!vectors->reconstruct(id, v)) continue;
         for (const ScoredId& hit : vectors->search(v.data(), 32)) {
-            if (hit.id == id || hit.score < threshold) continue;
-            const int64_t a = find(id), b = find(hit.id);
+            const int64_t other = photoOfVector(hit.id);  // a video's frame stands for the video
+            if (other == id || hit.score < threshold) continue;
+            const int64_t a = find(id), b = find(other);
             if (a != b) parent[std::max(a, b)] = std::min(a, b);
         }
     }

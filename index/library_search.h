@@ -37,6 +37,8 @@ struct SearchResult {
     QString path;
     float score = 0;      // cosine to the query; 0 when browsing
     int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
+    double timeS = -1;    // a video: the time of its best-matching frame (seconds); -1 for a photo
+    bool isVideo() const { return timeS >= 0; }
 };
 
 // Search over a library's published vector snapshot and its committed catalog: a text (with an image, a
@@ -71,9 +73,12 @@ class LibrarySearch {
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
     std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options,
                                    int64_t excludeId);
+    // A video's frame time in seconds (pathsMutex_ held).
+    double posterTime(int64_t id, int frame = 0) const;
     PhotoLibrary& library_;
     std::mutex pathsMutex_;
     std::unordered_map<int64_t, Place> paths_;
+    std::unordered_map<int64_t, std::vector<int64_t>> frameTimes_;  // videos: each frame's time (ms)
 };
 
 // The folder a person named, as the catalog stores folders: canonical when it exists, else cleaned.

@@ -56,6 +56,17 @@ const char* const kMigrations[] = {
     R"(
     ALTER TABLE photos ADD COLUMN decoded_from TEXT NOT NULL DEFAULT '';
     )",
+    // 2 -> 3: a video's sampled frames, each with its time and vector (frame 0 is also its photos vector)
+    R"(
+    CREATE TABLE video_frames(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        frame INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY(photo_id, frame));
+    )",
 };
 
 const char* kPhotoColumns =
@@ -306,6 +317,7 @@ int64_t PhotoCatalog::putFailed(const PhotoRecord& photo) {
     const int64_t id = upsertPhoto(*db_, photo, "failed");
     SqliteStatement s(*db_, "DELETE FROM vectors WHERE photo_id = ?");
     s.bind(1, id).run();
+    SqliteStatement(*db_, "DELETE FROM video_frames WHERE photo_id = ?").bind(1, id).run();
     return id;
 }
 
@@ -352,10 +364,9 @@ void PhotoCatalog::forEachVector(const QString& model,
     }
 }
 
-int64_t PhotoCatalog::vectorCount() const { return db_->scalar("SELECT count(*) FROM vectors"); }
-
 void PhotoCatalog::deleteAllVectors() {
     db_->exec("DELETE FROM vectors");
+    db_->exec("DELETE FROM video_frames");
     db_->exec("DELETE FROM tags");
     // size -1 never matches the file on disk, so the next index run embeds every photo again.
     db_->exec(
@@ -478,13 +489,6 @@ std::vector<std::pair<QString, int64_t>> PhotoCatalog::directoryCounts() const {
         "SELECT substr(path, 1, length(rtrim(path, replace(path, '/', ''))) - 1) AS dir, count(*) "
         "FROM photos GROUP BY dir ORDER BY dir");
     while (s.step()) out.emplace_back(s.text(0), s.integer(1));
-    return out;
-}
-
-std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
-    std::unordered_map<int64_t, Place> out;
-    SqliteStatement s(*db_, "SELECT id, path, taken_at, status = 'indexed' FROM photos");
-    while (s.step()) out.emplace(s.integer(0), Place{s.text(1), s.integer(2), s.integer(3) != 0});
     return out;
 }
 

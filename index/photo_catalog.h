@@ -36,7 +36,23 @@ struct PhotoRecord {
     int orientation = 1;
     PhotoStatus status = PhotoStatus::Indexed;
     QString error;
-    QString decodedFrom;  // a camera RAW file: "preview" (its embedded JPEG) or "developed"; else empty
+    // A camera RAW file: "preview" (its embedded JPEG) or "developed"; a video: "video"; else empty.
+    QString decodedFrom;
+    bool isVideo() const { return decodedFrom == QLatin1String("video"); }
+};
+
+// A video is searched by several frames. Frame 0's vector is the video's own (keyed by the photo id, as any
+// photo's); frame n > 0 is keyed in the vector index by frameVectorId(photo, n).
+constexpr int kFrameIdShift = 40;
+constexpr int64_t frameVectorId(int64_t photoId, int frame) {
+    return photoId | (static_cast<int64_t>(frame) << kFrameIdShift);
+}
+constexpr int64_t photoOfVector(int64_t vectorId) { return vectorId & ((int64_t(1) << kFrameIdShift) - 1); }
+constexpr int frameOfVector(int64_t vectorId) { return static_cast<int>(vectorId >> kFrameIdShift); }
+
+struct FrameVector {
+    int64_t timeMs = 0;
+    std::vector<float> vector;
 };
 
 struct TagRecord {
@@ -49,7 +65,7 @@ struct TagRecord {
 // keys on, schema versioned by PRAGMA user_version with forward migrations.
 class PhotoCatalog {
   public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // ReadOnly never writes: no schema, no journal mode; a catalog in a folder that cannot be written (a
     // read-only mount, permissions) is opened as immutable. It must already be a PhotoSearch catalog.
@@ -82,8 +98,19 @@ class PhotoCatalog {
     // Every stored vector of `model`, ordered by photo id.
     void forEachVector(const QString& model,
                        const std::function<void(int64_t, const float*, int)>& visit) const;
-    int64_t vectorCount() const;
+    int64_t vectorCount() const;  // photos' vectors, and videos' frames after the first
     void deleteAllVectors();
+
+    // A video's sampled frames (the first one's vector is also given to putIndexed). Call inside a
+    // transaction, after putIndexed.
+    void putFrames(int64_t photoId, const QString& model, const std::vector<FrameVector>& frames);
+    // The vector index ids of a video's frames after the first (empty for a photo).
+    std::vector<int64_t> frameVectorIds(int64_t photoId) const;
+    // Every video frame after the first of `model`: visit(frameVectorId, values, dim).
+    void forEachFrameVector(const QString& model,
+                            const std::function<void(int64_t, const float*, int)>& visit) const;
+    // Each video's frame times in milliseconds, by frame number.
+    std::unordered_map<int64_t, std::vector<int64_t>> frameTimes() const;
 
     // Bumped by every change to the set of vectors; the FAISS cache records the value it was built at.
     int64_t generation() const;
@@ -121,6 +148,7 @@ class PhotoCatalog {
         QString path;
         int64_t takenAt = 0;
         bool indexed = false;
+        bool video = false;
     };
     std::unordered_map<int64_t, Place> places() const;
 

@@ -213,12 +213,14 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
     const QString dbPath = catalog.db().path();
     std::shared_ptr<VectorIndex> index =
         VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
-            catalog.forEachVector(id, [&](int64_t photoId, const float* v, int d) {
+            const auto checked = [&](int64_t vectorId, const float* v, int d) {
                 if (d != dim)
                     throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) +
                                      " values, the model " + std::to_string(dim));
-                visit(photoId, v);
-            });
+                visit(vectorId, v);
+            };
+            catalog.forEachVector(id, checked);
+            catalog.forEachFrameVector(id, checked);  // a video's later frames
         });
     if (built) *built = true;
     std::lock_guard swap(vectorsMutex_);

@@ -2,6 +2,7 @@
 
 #include "native_path.h"
 #include "raw_decoder.h"
+#include "video_decoder.h"
 
 #include <QSet>
 
@@ -28,7 +29,8 @@ bool PhotoScanner::isPhotoName(const QString& fileName) {
                                         QStringLiteral("heic"), QStringLiteral("heif"), QStringLiteral("hif"),
                                         QStringLiteral("avif"), QStringLiteral("jxl")};
     const qsizetype dot = fileName.lastIndexOf(QLatin1Char('.'));
-    return (dot > 0 && suffixes.contains(fileName.mid(dot + 1).toLower())) || RawDecoder::isRawName(fileName);
+    return (dot > 0 && suffixes.contains(fileName.mid(dot + 1).toLower())) ||
+           RawDecoder::isRawName(fileName) || VideoDecoder::isVideoName(fileName);
 }
 
 void PhotoScanner::scan(const QString& root, int64_t folderId, std::vector<ScannedFile>& out,
@@ -66,12 +68,17 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
     std::sort(names.begin(), names.end());
     // RAW+JPEG shooting: a RAW file beside a JPEG of the same name is one photo, the JPEG (what the camera
     // made of it), not two near-duplicates.
-    QSet<QString> jpegBases;
+    // A Live Photo (an iPhone's HEIC or JPEG with a MOV of the same name) is one item, the still; the
+    // viewer plays its video (livePhotoVideo()).
+    QSet<QString> jpegBases, stillBases;
     for (const auto& entry : names) {
         const QString lower = entry.first.toLower();
-        for (const char* suffix : {".jpg", ".jpeg", ".jpe"})
-            if (lower.endsWith(QLatin1String(suffix)))
-                jpegBases.insert(lower.left(lower.size() - qsizetype(std::strlen(suffix))));
+        for (const char* suffix : {".jpg", ".jpeg", ".jpe", ".heic", ".heif"})
+            if (lower.endsWith(QLatin1String(suffix))) {
+                const QString base = lower.left(lower.size() - qsizetype(std::strlen(suffix)));
+                stillBases.insert(base);
+                if (suffix[1] == 'j') jpegBases.insert(base);
+            }
     }
     const int fd = ::dirfd(d);
     const QString prefix = dir.endsWith(QLatin1Char('/')) ? dir : dir + QLatin1Char('/');
@@ -87,6 +94,9 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
         if (!isPhotoName(name)) continue;
         if (RawDecoder::isRawName(name) &&
             jpegBases.contains(name.toLower().section(QLatin1Char('.'), 0, -2)))
+            continue;
+        if (name.endsWith(QLatin1String(".mov"), Qt::CaseInsensitive) &&
+            stillBases.contains(name.toLower().section(QLatin1Char('.'), 0, -2)))
             continue;
         ScannedFile f{prefix + name, folderId, 0, 0, {}};
         if (!reached) {
@@ -110,6 +120,20 @@ void PhotoScanner::visit(const QString& dir, int64_t folderId, std::vector<Scann
         out.push_back(std::move(f));
     }
     ::closedir(d);
+}
+
+QString livePhotoVideo(const QString& stillPath) {
+    const QString lower = stillPath.toLower();
+    if (!(lower.endsWith(QLatin1String(".heic")) || lower.endsWith(QLatin1String(".heif")) ||
+          lower.endsWith(QLatin1String(".jpg")) || lower.endsWith(QLatin1String(".jpeg")) ||
+          lower.endsWith(QLatin1String(".jpe"))))
+        return {};
+    const QString base = stillPath.section(QLatin1Char('.'), 0, -2);
+    for (const char* suffix : {".MOV", ".mov", ".Mov"}) {
+        const QString candidate = base + QLatin1String(suffix);
+        if (const auto st = native_path::status(candidate); st && !st->isDir) return candidate;
+    }
+    return {};
 }
 
 }  // namespace photosearch

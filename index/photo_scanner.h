@@ -22,7 +22,8 @@ struct ScannedFile {
     QString problem;
 };
 
-// Finds the photos under library folders: JPEG, PNG, WebP, TIFF, BMP, GIF by extension (any case),
+// Finds the photos under library folders: JPEG, PNG, WebP, TIFF, BMP, GIF, HEIF/AVIF, JPEG XL, camera RAW and
+// videos (MP4, MOV, M4V, MKV, WebM, AVI, 3GP) by extension (any case),
 // recursively, skipping hidden files and folders and the library's own folder, following symbolic
 // links to folders but never into a loop or twice into the same folder. Names are kept as the file system
 // has them, UTF-8 or not (native_path).
@@ -41,5 +42,8 @@ class PhotoScanner {
     std::optional<std::pair<dev_t, ino_t>> excluded_;  // the library's own folder
     std::set<std::pair<dev_t, ino_t>> visited_;        // folders read in this scan
 };
+
+// The video of a Live Photo: a MOV beside the HEIC/JPEG `stillPath` with the same name; empty when none.
+QString livePhotoVideo(const QString& stillPath);
 
 }  // namespace photosearch

@@ -137,7 +137,7 @@ class TestPhotoViewer : public QObject {
         PhotoViewer viewer(content, 0, nullptr);
         viewer.show();
         QVERIFY(QTest::qWaitForWindowExposed(&viewer));
-        QTRY_VERIFY(!viewer.imageView()->image().isNull());
+        QTRY_VERIFY(!viewer.imageView()->image().isNull());  // the facts are read before the pixels
         const QString info = viewer.infoText();
         QVERIFY2(info.contains(QStringLiteral("Canon EOS 5D")), qPrintable(info));
         QVERIFY2(info.contains(QStringLiteral("300 × 200")), qPrintable(info));

@@ -1,11 +1,15 @@
 #include "library_session.h"
 
+#include "photo_image.h"
+
 #include "align_error.h"
 #include "library_error.h"
 
 #include <QElapsedTimer>
 
 namespace photosearch {
+
+QString SearchHit::thumbnailKey() const { return isVideo() ? videoMomentKey(path, timeS) : path; }
 
 LibrarySession::LibrarySession(QObject* parent) : QObject(parent) {
     qRegisterMetaType<QVector<SearchHit>>();
@@ -62,7 +66,7 @@ int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
             QVector<SearchHit> hits;
             const std::vector<SearchResult> results = query();
             hits.reserve(static_cast<qsizetype>(results.size()));
-            for (const SearchResult& r : results) hits.push_back({r.path, r.score, r.takenAt});
+            for (const SearchResult& r : results) hits.push_back({r.path, r.score, r.takenAt, r.timeS});
             emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
         } catch (const LibraryError& e) {
             emit searchFailed(id, QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);

@@ -17,6 +17,10 @@ struct SearchHit {
     QString path;
     float score = 0;     // cosine to the query; 0 when browsing
     qint64 takenAt = 0;  // seconds since the epoch
+    double timeS = -1;   // a video: the moment shown (its best match, or its first sampled frame); else -1
+    bool isVideo() const { return timeS >= 0; }
+    // What its thumbnail is made of: the photo, or the video at that moment (photo_image.h).
+    QString thumbnailKey() const;
 };
 
 // The window's one door into index/: owns the PhotoLibrary, runs searches on a search thread and

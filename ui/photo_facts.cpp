@@ -4,6 +4,8 @@
 #include "image_decoder.h"
 #include "native_path.h"
 #include "photo_image.h"
+#include "photo_scanner.h"
+#include "video_decoder.h"
 
 #include <QCoreApplication>
 #include <QDesktopServices>
@@ -36,6 +38,17 @@ PhotoFacts readPhotoFacts(const QString& path) {
     QFile file;
     if (!native_path::openForReading(file, path).isEmpty()) return facts;
     ExifInfo exif;
+    if (VideoDecoder::isVideoName(path)) {
+        try {
+            const VideoInfo info = VideoDecoder::probe(path);
+            facts.dimensions = QSize(info.width, info.height);
+            facts.format =
+                tr("Video (%1, %2), %3 long").arg(info.container, info.codec, clockTime(info.durationS));
+        } catch (const std::exception&) {
+            facts.format = tr("Video (cannot be read)");
+        }
+        return facts;
+    }
     if (isOwnDecodedFormat(file.peek(4096), path)) {  // HEIF, AVIF, JPEG XL, RAW: what Qt cannot describe
         int width = 0, height = 0;
         const QByteArray bytes = file.size() <= ImageDecoder::kMaxFileBytes ? file.readAll() : QByteArray();
@@ -54,6 +67,8 @@ PhotoFacts readPhotoFacts(const QString& path) {
         if (size.isValid() && exif.orientation >= 5) size.transpose();  // stored sideways, shown upright
         facts.dimensions = size;
     }
+    if (!livePhotoVideo(path).isEmpty())
+        facts.format = tr("%1, Live Photo (with its video)").arg(facts.format);
     // "Canon" + "Canon EOS 5D" is said once; "Apple" + "iPhone 12" as both.
     facts.camera = exif.model.startsWith(exif.make, Qt::CaseInsensitive) || exif.make.isEmpty()
                        ? exif.model
@@ -90,6 +105,43 @@ QString openWithDesktop(const QString& path) {
         return tr("The desktop could not open %1: xdg-open is missing or failed. Install xdg-utils.")
             .arg(native_path::display(path));
     return {};
+}
+
+QString clockTime(double seconds) {
+    const int whole = static_cast<int>(std::max(0.0, seconds));
+    return QStringLiteral("%1:%2").arg(whole / 60).arg(whole % 60, 2, 10, QLatin1Char('0'));
+}
+
+QString playVideoAt(const QString& path, double timeS) {
+    if (path.isEmpty() || !native_path::status(path))
+        return tr("The video is not there any more (moved or deleted?).");
+    // The person's default player for the type; the ones known to take a start time get it.
+    const QMimeType type = QMimeDatabase().mimeTypeForFile(path);
+    QProcess query;
+    query.start(QStringLiteral("xdg-mime"),
+                {QStringLiteral("query"), QStringLiteral("default"), type.name()});
+    const QString app =
+        query.waitForFinished(3000) ? QString::fromUtf8(query.readAllStandardOutput()).trimmed() : QString();
+    const QString start = QString::number(std::max(0.0, timeS), 'f', 2);
+    const QString file = native_path::display(path);
+    struct Player {
+        const char* desktopId;
+        const char* program;
+        QStringList arguments;
+    };
+    const Player players[] = {
+        {"mpv.desktop", "mpv", {QStringLiteral("--start=") + start, file}},
+        {"vlc.desktop", "vlc", {QStringLiteral("--start-time=") + start, file}},
+        {"io.github.celluloid_player.Celluloid.desktop",
+         "celluloid",
+         {QStringLiteral("--mpv-start=") + start, file}},
+        {"smplayer.desktop", "smplayer", {QStringLiteral("-ss"), start, file}},
+    };
+    for (const Player& p : players)
+        if (app == QLatin1String(p.desktopId) &&
+            QProcess::startDetached(QLatin1String(p.program), p.arguments))
+            return {};
+    return openWithDesktop(path);
 }
 
 }  // namespace photosearch

@@ -26,4 +26,11 @@ QUrl fileUrl(const QString& path);
 // QDesktopServices). Returns what went wrong in words a person can act on, or empty.
 QString openWithDesktop(const QString& path);
 
+// Plays a video in the desktop's default video player, from `timeS` when that player takes a start time on
+// its command line (mpv, VLC, Celluloid, SMPlayer), else from the start. Returns what went wrong, or empty.
+QString playVideoAt(const QString& path, double timeS);
+
+// 75.4 s as "1:15", the way players show a position.
+QString clockTime(double seconds);
+
 }  // namespace photosearch

@@ -4,6 +4,7 @@
 #include "native_path.h"
 #include "photo_facts.h"
 #include "photo_image.h"
+#include "photo_scanner.h"
 #include "results_model.h"
 #include "thumbnail_cache.h"
 
@@ -38,11 +39,10 @@ class FilmstripModel : public QAbstractListModel {
     FilmstripModel(const QVector<SearchHit>* hits, ThumbnailCache* thumbnails, QObject* parent)
         : QAbstractListModel(parent), hits_(hits), thumbnails_(thumbnails) {
         connect(thumbnails_, &ThumbnailCache::ready, this, [this](const QString& path) {
-            const auto row = rowOfPath_.constFind(path);
-            if (row != rowOfPath_.constEnd())
-                emit dataChanged(index(*row), index(*row), {Qt::DecorationRole});
+            const auto row = rowOfKey_.constFind(path);
+            if (row != rowOfKey_.constEnd()) emit dataChanged(index(*row), index(*row), {Qt::DecorationRole});
         });
-        for (int i = 0; i < hits_->size(); ++i) rowOfPath_.insert((*hits_)[i].path, i);
+        for (int i = 0; i < hits_->size(); ++i) rowOfKey_.insert((*hits_)[i].thumbnailKey(), i);
     }
     int rowCount(const QModelIndex& parent = {}) const override {
         return parent.isValid() ? 0 : static_cast<int>(hits_->size());
@@ -52,7 +52,7 @@ class FilmstripModel : public QAbstractListModel {
         const QString& path = (*hits_)[index.row()].path;
         switch (role) {
             case Qt::DecorationRole: {
-                const QImage image = thumbnails_->get(path);
+                const QImage image = thumbnails_->get((*hits_)[index.row()].thumbnailKey());
                 if (!image.isNull()) return image;
                 QImage blank(kFilmstripThumbnail, kFilmstripThumbnail, QImage::Format_ARGB32);
                 blank.fill(Qt::transparent);  // keeps every item the same size while thumbnails load
@@ -69,7 +69,7 @@ class FilmstripModel : public QAbstractListModel {
   private:
     const QVector<SearchHit>* hits_;
     ThumbnailCache* thumbnails_;
-    QHash<QString, int> rowOfPath_;
+    QHash<QString, int> rowOfKey_;
 };
 
 QLabel* valueLabel(QWidget* parent) {
@@ -101,6 +101,8 @@ PhotoViewer::PhotoViewer(ViewerContent content, int current, LibrarySession* ses
     };
     action(tr("Previous"), QKeySequence(Qt::Key_Left), [this] { showPhoto(current_ - 1); });
     action(tr("Next"), QKeySequence(Qt::Key_Right), [this] { showPhoto(current_ + 1); });
+    // A video, from the moment shown; a Live Photo's video. Up front: for a video it is what a person wants.
+    playAction_ = action(tr("Play video"), QKeySequence(Qt::Key_P), [this] { playVideo(); });
     toolbar_->addSeparator();
     action(tr("Fit"), QKeySequence(Qt::Key_0), [this] { view_->fit(); });
     action(tr("Actual size"), QKeySequence(Qt::Key_1), [this] { view_->zoomTo(1); });
@@ -240,15 +242,27 @@ void PhotoViewer::showPhoto(int index) {
     filmstrip_->scrollTo(filmstrip_->currentIndex(), QAbstractItemView::PositionAtCenter);
     fillInfo();
     // The thumbnail at once (when there is one), the photo itself when decoded in the background.
-    const QImage preview = thumbnails_->get(path);
+    const SearchHit& hit = content_.hits[current_];
+    const QImage preview = thumbnails_->get(hit.thumbnailKey());
     view_->setImage(preview, tr("Loading..."));
+    const bool video = hit.isVideo();
+    playAction_->setVisible(video || !livePhotoVideo(path).isEmpty());
+    playAction_->setText(video ? tr("Play from %1").arg(clockTime(hit.timeS)) : tr("Play Live Photo"));
     const int request = ++loading_;
     QPointer<PhotoViewer> self(this);
-    QThreadPool::globalInstance()->start([self, path, request] {
+    const double moment = hit.timeS;
+    QThreadPool::globalInstance()->start([self, path, request, video, moment] {
+        // The facts first (headers only), then the pixels: both read here, never on the GUI thread.
+        const PhotoFacts facts = readPhotoFacts(path);
+        QMetaObject::invokeMethod(qApp, [self, facts, request] {
+            if (self && request == self->loading_) self->showFacts(facts);
+        });
         QFile file;
         const QString openError = native_path::openForReading(file, path);  // by the name's exact bytes
         QString error = openError;
-        const QImage image = openError.isEmpty() ? readPhotoImage(file, path, {}, &error) : QImage();
+        const QImage image = !openError.isEmpty() ? QImage()
+                             : video              ? readVideoFrame(path, moment, {}, &error)
+                                                  : readPhotoImage(file, path, {}, &error);
         QMetaObject::invokeMethod(qApp, [self, image, error, request] {
             if (!self || request != self->loading_) return;  // the person has moved on
             self->view_->setImage(image, tr("This photo cannot be shown: %1").arg(error));
@@ -262,15 +276,30 @@ void PhotoViewer::fillInfo() {
     const SearchHit& hit = content_.hits[current_];
     const QString path = hit.path;
     name_->setText(native_path::display(path.section(QLatin1Char('/'), -1)));
-    why_->setText(content_.ranked
-                      ? tr("%1 for %2 (similarity %3)")
-                            .arg(ResultsModel::levelWords(content_.relevance, hit.score), content_.query)
-                            .arg(hit.score, 0, 'f', 3)
-                      : content_.scope);
+    why_->setText(
+        content_.ranked
+            ? tr("%1 for %2 (similarity %3)")
+                      .arg(ResultsModel::levelWords(content_.relevance, hit.score), content_.query)
+                      .arg(hit.score, 0, 'f', 3) +
+                  (hit.isVideo() ? tr(", best at %1 into the video").arg(clockTime(hit.timeS)) : QString())
+            : content_.scope);
     const QDateTime taken = QDateTime::fromSecsSinceEpoch(hit.takenAt);
     taken_->setText(tr("%1, %2").arg(QLocale().toString(taken.date(), QLocale::LongFormat),
                                      QLocale().toString(taken.time(), QLocale::ShortFormat)));
-    const PhotoFacts facts = readPhotoFacts(path);
+    showFacts(std::nullopt);
+    folder_->setText(native_path::display(path.section(QLatin1Char('/'), 0, -2)));
+    const QStringList tags = session_ ? session_->tagsOf(path) : QStringList();
+    tags_->setText(tags.isEmpty() ? tr("None") : tags.join(QStringLiteral(", ")));
+}
+
+void PhotoViewer::showFacts(const std::optional<PhotoFacts>& read) {
+    if (!read) {  // while they are read in the background
+        for (QLabel* l : {camera_, cameraLabel_, exposure_, exposureLabel_}) l->setVisible(false);
+        dimensions_->setText(tr("Reading..."));
+        file_->setText(tr("Reading..."));
+        return;
+    }
+    const PhotoFacts& facts = *read;
     camera_->setText(facts.camera);
     camera_->setVisible(!facts.camera.isEmpty());
     cameraLabel_->setVisible(!facts.camera.isEmpty());
@@ -288,9 +317,6 @@ void PhotoViewer::fillInfo() {
     file_->setText(facts.bytes < 0 ? tr("Not found")
                                    : QStringLiteral("%1, %2").arg(QLocale().formattedDataSize(facts.bytes),
                                                                   facts.format));
-    folder_->setText(native_path::display(path.section(QLatin1Char('/'), 0, -2)));
-    const QStringList tags = session_ ? session_->tagsOf(path) : QStringList();
-    tags_->setText(tags.isEmpty() ? tr("None") : tags.join(QStringLiteral(", ")));
 }
 
 QString PhotoViewer::infoText() const {
@@ -316,6 +342,12 @@ void PhotoViewer::showError(const QString& message) {
 }
 
 void PhotoViewer::openWithDefaultApp() { showError(openWithDesktop(currentPath())); }
+
+void PhotoViewer::playVideo() {
+    if (current_ < 0 || !playAction_->isVisible()) return;
+    const SearchHit& hit = content_.hits[current_];
+    showError(hit.isVideo() ? playVideoAt(hit.path, hit.timeS) : playVideoAt(livePhotoVideo(hit.path), 0));
+}
 
 void PhotoViewer::toggleFullScreen() {
     const bool full = !isFullScreen();
@@ -363,6 +395,8 @@ void PhotoViewer::keyPressEvent(QKeyEvent* event) {
         case Qt::Key_O:
             if (ctrl) return openWithDefaultApp();
             break;
+        case Qt::Key_P:
+            return playVideo();
         case Qt::Key_Escape:
             if (isFullScreen()) return toggleFullScreen();  // Esc leaves full screen first, as viewers do
             break;

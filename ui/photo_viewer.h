@@ -1,10 +1,13 @@
 #pragma once
 
 #include "library_session.h"
+#include "photo_facts.h"
 #include "search_relevance.h"
 
 #include <QDialog>
 #include <QPointer>
+
+#include <optional>
 
 class QAction;
 class QLabel;
@@ -51,6 +54,7 @@ class PhotoViewer : public QDialog {
     void toggleFullScreen();
     // Opens the photo with the desktop's default application for its type.
     void openWithDefaultApp();
+    void playVideo();  // a video from the moment shown, a Live Photo's video: in the desktop's player
 
   signals:
     void currentChanged(int index);
@@ -63,6 +67,7 @@ class PhotoViewer : public QDialog {
   private:
     void buildInfo();
     void fillInfo();
+    void showFacts(const std::optional<PhotoFacts>& facts);  // nullopt: being read
     void showError(const QString& message);
     QString currentPath() const;
 
@@ -79,6 +84,7 @@ class PhotoViewer : public QDialog {
     QLabel* zoomLabel_;
     QAction* infoAction_;
     QAction* similarAction_;
+    QAction* playAction_;
     QLabel* error_;
     QLabel *name_, *why_, *taken_, *camera_, *exposure_, *dimensions_, *file_, *folder_, *tags_;
     QLabel *cameraLabel_, *exposureLabel_;

@@ -132,7 +132,7 @@ void ResultsModel::appendRows(int results) {
     const int end = std::min(static_cast<int>(hits_.size()), shown_ + results);
     for (int i = shown_; i < end; ++i) {
         if (opensMonth(i)) rows_.push_back({i, true});
-        rowOfPath_.insert(hits_[i].path, static_cast<int>(rows_.size()));
+        rowOfPath_.insert(hits_[i].thumbnailKey(), static_cast<int>(rows_.size()));
         rows_.push_back({i, false});
     }
     shown_ = end;
@@ -200,14 +200,21 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
             QString tip = native_path::display(h.path) + QLatin1Char('\n') +
                           QLocale().toString(QDateTime::fromSecsSinceEpoch(h.takenAt), QLocale::LongFormat);
             if (ranked_) tip += QLatin1Char('\n') + matchWords(row.result);
+            if (ranked_ && h.isVideo())
+                tip += QLatin1Char('\n') + tr("Best at %1:%2 into the video")
+                                               .arg(static_cast<int>(h.timeS) / 60)
+                                               .arg(static_cast<int>(h.timeS) % 60, 2, 10, QLatin1Char('0'));
             return tip;
         }
         case Qt::DecorationRole:
-            return thumbnails_->get(h.path);  // null while it loads: the delegate paints a placeholder
+            return thumbnails_->get(
+                h.thumbnailKey());  // null while it loads: the delegate paints a placeholder
         case PathRole:
             return h.path;
         case ScoreRole:
             return h.score;
+        case VideoTimeRole:
+            return h.isVideo() ? QVariant(h.timeS) : QVariant();
         case TakenAtRole:
             return QDateTime::fromSecsSinceEpoch(h.takenAt);
         case FolderRole:

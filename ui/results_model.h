@@ -24,6 +24,7 @@ class ResultsModel : public QAbstractListModel {
         RelevanceRole,  // 0..1: the bar (search results only, else invalid)
         LevelRole,      // RelevanceScale::Level as int (search results only, else invalid)
         HeaderRole,     // true on a month's header row
+        VideoTimeRole,  // a video: the moment shown, in seconds (else invalid)
     };
     enum class Order { BestMatch, NewestFirst, OldestFirst, Name };
 

@@ -106,9 +106,21 @@ void ThumbnailCache::setDevicePixelRatio(qreal ratio) {
     reset();
 }
 
-QImage ThumbnailCache::make(const QString& path, int pixels, Source* source) {
+QImage ThumbnailCache::make(const QString& key, int pixels, Source* source) {
     Source dummy;
     Source& from = source ? *source : dummy;
+    QString path;
+    double timeS = 0;
+    if (splitVideoMoment(key, &path, &timeS)) {
+        // A moment of a video: not in the desktop's cache (its thumbnails are of the whole file).
+        QString error;
+        QImage frame = readVideoFrame(path, timeS, QSize(pixels, pixels), &error);
+        from = frame.isNull() ? Source::Failed : Source::Decoded;
+        if (frame.isNull())
+            qCInfo(lcThumbnails, "no thumbnail for %s: %s", qUtf8Printable(native_path::display(path)),
+                   qUtf8Printable(error));
+        return frame;
+    }
     const auto status = native_path::status(path);  // by the name's exact bytes
     const int64_t mtime = status ? status->mtimeMs / 1000 : 0;
     QImage image = shared_thumbnails::read(path, mtime, pixels);

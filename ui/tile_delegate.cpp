@@ -60,6 +60,23 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
         const QSize s = thumbnail.size().scaled(square.size(), Qt::KeepAspectRatio);
         painter->drawImage(QRect(square.center() - QPoint(s.width() / 2, s.height() / 2), s), thumbnail);
     }
+    if (const QVariant moment = index.data(ResultsModel::VideoTimeRole); moment.isValid()) {
+        // A video: a play mark, and in search results the moment that matched best (its thumbnail shows it).
+        const int seconds = static_cast<int>(moment.toDouble());
+        const QString label = index.data(ResultsModel::RelevanceRole).isValid()
+                                  ? TileDelegate::tr("\u25B6 at %1:%2")
+                                        .arg(seconds / 60)
+                                        .arg(seconds % 60, 2, 10, QLatin1Char('0'))
+                                  : QStringLiteral("\u25B6");
+        const QFontMetrics fm(option.font);
+        const QRect badge(square.left() + 4, square.bottom() - fm.height() - 6,
+                          fm.horizontalAdvance(label) + 8, fm.height() + 2);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0, 0, 0, 160));
+        painter->drawRoundedRect(badge, 3, 3);
+        painter->setPen(Qt::white);
+        painter->drawText(badge, Qt::AlignCenter, label);
+    }
     int y = square.bottom() + 2;
     const QVariant relevance = index.data(ResultsModel::RelevanceRole);
     if (relevance.isValid()) {  // how well it matches: a bar a person reads at a glance

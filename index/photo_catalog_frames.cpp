@@ -1,0 +1,74 @@
+// The catalog's video frames and the per-photo places searches read.
+#include "photo_catalog.h"
+
+#include "align_error.h"
+
+#include <cstring>
+
+namespace photosearch {
+
+int64_t PhotoCatalog::vectorCount() const {
+    return db_->scalar(
+        "SELECT (SELECT count(*) FROM vectors) + (SELECT count(*) FROM video_frames WHERE frame > 0)");
+}
+
+void PhotoCatalog::putFrames(int64_t photoId, const QString& model, const std::vector<FrameVector>& frames) {
+    SqliteStatement(*db_, "DELETE FROM video_frames WHERE photo_id = ?").bind(1, photoId).run();
+    SqliteStatement s(
+        *db_, "INSERT INTO video_frames(photo_id, frame, time_ms, model, dim, data) VALUES (?,?,?,?,?,?)");
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const std::vector<float>& v = frames[i].vector;
+        s.bind(1, photoId).bind(2, static_cast<int64_t>(i)).bind(3, frames[i].timeMs).bind(4, model);
+        s.bind(5, static_cast<int64_t>(v.size()));
+        s.bind(6, QByteArray(reinterpret_cast<const char*>(v.data()), static_cast<qsizetype>(v.size() * 4)));
+        s.run();
+    }
+}
+
+std::vector<int64_t> PhotoCatalog::frameVectorIds(int64_t photoId) const {
+    std::vector<int64_t> out;
+    SqliteStatement s(*db_, "SELECT frame FROM video_frames WHERE photo_id = ? AND frame > 0 ORDER BY frame");
+    s.bind(1, photoId);
+    while (s.step()) out.push_back(frameVectorId(photoId, static_cast<int>(s.integer(0))));
+    return out;
+}
+
+void PhotoCatalog::forEachFrameVector(const QString& model,
+                                      const std::function<void(int64_t, const float*, int)>& visit) const {
+    SqliteStatement s(*db_,
+                      "SELECT photo_id, frame, dim, data FROM video_frames WHERE model = ? AND frame > 0 "
+                      "ORDER BY photo_id, frame");
+    s.bind(1, model);
+    while (s.step()) {
+        const int dim = static_cast<int>(s.integer(2));
+        const QByteArray b = s.blob(3);
+        if (b.size() != static_cast<qsizetype>(dim * sizeof(float)))
+            throw AlignError(db_->path().toStdString() + ": frame " + std::to_string(s.integer(1)) +
+                             " of video " + std::to_string(s.integer(0)) + " has " +
+                             std::to_string(b.size()) + " bytes, expected " + std::to_string(dim * 4));
+        visit(frameVectorId(s.integer(0), static_cast<int>(s.integer(1))),
+              reinterpret_cast<const float*>(b.constData()), dim);
+    }
+}
+
+std::unordered_map<int64_t, std::vector<int64_t>> PhotoCatalog::frameTimes() const {
+    std::unordered_map<int64_t, std::vector<int64_t>> out;
+    SqliteStatement s(*db_, "SELECT photo_id, frame, time_ms FROM video_frames ORDER BY photo_id, frame");
+    while (s.step()) {
+        std::vector<int64_t>& times = out[s.integer(0)];
+        times.resize(static_cast<size_t>(s.integer(1)) + 1);
+        times.back() = s.integer(2);
+    }
+    return out;
+}
+
+std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
+    std::unordered_map<int64_t, Place> out;
+    SqliteStatement s(*db_,
+                      "SELECT id, path, taken_at, status = 'indexed', decoded_from = 'video' FROM photos");
+    while (s.step())
+        out.emplace(s.integer(0), Place{s.text(1), s.integer(2), s.integer(3) != 0, s.integer(4) != 0});
+    return out;
+}
+
+}  // namespace photosearch
