@@ -160,7 +160,13 @@ int benchCommand(const QStringList& arguments) {
     p.addOption({QStringLiteral("vectors"),
                  QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"),
                  QStringLiteral("100000")});
+    p.addOption({QStringLiteral("decode"),
+                 QStringLiteral("Only time decoding FILE as indexing decodes it (repeatable: photos of any "
+                                "format, videos by their sampled frames), and stop."),
+                 QStringLiteral("FILE")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
+    if (p.isSet(QStringLiteral("decode")))
+        return benchDecode(p.values(QStringLiteral("decode")), 5, cl.json());
     for (const char* required : {"config", "vocab", "images"})
         if (!p.isSet(QLatin1String(required))) {
             QTextStream(stderr) << "error: bench needs --" << required << '\n';

@@ -72,5 +72,7 @@ int foldersCommand(const QStringList& arguments);
 int repairCommand(const QStringList& arguments);
 int modelCommand(const QStringList& arguments);
 int benchCommand(const QStringList& arguments);
+// bench --decode: decoding time of each file as indexing decodes it (median of `repeats` runs).
+int benchDecode(const QStringList& files, int repeats, bool json);
 
 }  // namespace photosearch::cli
