@@ -1,0 +1,20 @@
+// What the library commands of photosearch-cli share (cli_library_commands.cpp, cli_library_admin.cpp).
+#pragma once
+
+#include "cli_commands.h"
+#include "photo_library.h"
+
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <memory>
+
+namespace photosearch::cli {
+
+QJsonValue n(int64_t v);  // a count as JSON
+void addLibraryOption(CommandLine& cl);
+// The library the options name (or the default), with a note on stderr when a stale lock was removed.
+std::unique_ptr<PhotoLibrary> openLibrary(const CommandLine& cl, bool writable, bool verifyCatalog = false);
+void print(const QJsonObject& o);  // one compact JSON line on stdout
+
+}  // namespace photosearch::cli
