@@ -1,6 +1,7 @@
 #include "results_model.h"
 
 #include "native_path.h"
+#include "photo_facts.h"
 #include "thumbnail_cache.h"
 
 #include <QDateTime>
@@ -201,9 +202,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
                           QLocale().toString(QDateTime::fromSecsSinceEpoch(h.takenAt), QLocale::LongFormat);
             if (ranked_) tip += QLatin1Char('\n') + matchWords(row.result);
             if (ranked_ && h.isVideo())
-                tip += QLatin1Char('\n') + tr("Best at %1:%2 into the video")
-                                               .arg(static_cast<int>(h.timeS) / 60)
-                                               .arg(static_cast<int>(h.timeS) % 60, 2, 10, QLatin1Char('0'));
+                tip += QLatin1Char('\n') + tr("Best at %1 into the video").arg(clockTime(h.timeS));
             return tip;
         }
         case Qt::DecorationRole:

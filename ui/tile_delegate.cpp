@@ -1,5 +1,6 @@
 #include "tile_delegate.h"
 
+#include "photo_facts.h"
 #include "results_model.h"
 
 #include <QApplication>
@@ -62,11 +63,8 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
     }
     if (const QVariant moment = index.data(ResultsModel::VideoTimeRole); moment.isValid()) {
         // A video: a play mark, and in search results the moment that matched best (its thumbnail shows it).
-        const int seconds = static_cast<int>(moment.toDouble());
         const QString label = index.data(ResultsModel::RelevanceRole).isValid()
-                                  ? TileDelegate::tr("\u25B6 at %1:%2")
-                                        .arg(seconds / 60)
-                                        .arg(seconds % 60, 2, 10, QLatin1Char('0'))
+                                  ? TileDelegate::tr("\u25B6 at %1").arg(clockTime(moment.toDouble()))
                                   : QStringLiteral("\u25B6");
         const QFontMetrics fm(option.font);
         const QRect badge(square.left() + 4, square.bottom() - fm.height() - 6,
