@@ -3,6 +3,7 @@
 #include "align_error.h"
 #include "cli_commands.h"
 #include "cli_library_support.h"
+#include "cpu_sharing.h"
 #include "library_paths.h"
 #include "library_repair.h"
 #include "native_path.h"
@@ -164,7 +165,16 @@ int indexCommand(const QStringList& arguments) {
     cl.parser().addOption(
         {QStringLiteral("reindex"),
          QStringLiteral("Drop every vector and embed everything again (after changing the model).")});
+    cl.parser().addOption(
+        {QStringLiteral("background"),
+         QStringLiteral("Run at the lowest CPU and disk priority: use only what other programs leave idle "
+                        "(as the window's indexing does by default).")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
+    if (cl.parser().isSet(QStringLiteral("background"))) {
+        QString why;
+        if (!cpu_sharing::moveThisThreadToBackground(&why))
+            QTextStream(stderr) << "warning: " << why << "; indexing at normal priority\n";
+    }
     auto library = openLibrary(cl, true, /*verifyCatalog=*/true);
     for (const QString& folder : cl.parser().positionalArguments()) library->addFolder(folder);
     if (library->folders().empty()) {
@@ -216,6 +226,8 @@ int indexCommand(const QStringList& arguments) {
                {QStringLiteral("failed"), failed},
                {QStringLiteral("total"), n(r.total)},
                {QStringLiteral("elapsed_s"), r.elapsedSeconds},
+               {QStringLiteral("model_threads"), r.modelThreadsMost},
+               {QStringLiteral("model_threads_fewest"), r.modelThreadsFewest},
                {QStringLiteral("cancelled"), r.cancelled}});
     } else {
         QTextStream(stdout)

@@ -1,11 +1,17 @@
 #include "cli_commands.h"
+#include "cpu_sharing.h"
 #include "memory_tuning.h"
 #include "native_path.h"
 #include "qt_image_fallback.h"
 
 #include <QCoreApplication>
 
+#include <cstring>
+
 int main(int argc, char** argv) {
+    // Indexing and the benchmark keep the model busy for long: its threads wait passively (may run again).
+    if (argc > 1 && (std::strcmp(argv[1], "index") == 0 || std::strcmp(argv[1], "bench") == 0))
+        photosearch::cpu_sharing::runAgainWithPassiveWaits(argv);
     photosearch::memory::tuneAllocator();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("photosearch-cli"));

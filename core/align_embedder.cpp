@@ -1,6 +1,7 @@
 #include "align_embedder.h"
 
 #include "blas_threads.h"
+#include "cpu_sharing.h"
 
 #include "align_error.h"
 #include "model_weights.h"
@@ -79,6 +80,25 @@ int AlignEmbedder::applyThreads(int threads) {
     return n;
 }
 
+int AlignEmbedder::shareCpusWithOtherPrograms() {
+    if (!threadsAutomatic_ || !device_.is_cpu()) return threads_;
+    // Decided at most twice a second, on the best of three looks a millisecond apart: a busy program is
+    // runnable at every look, a passing one (a daemon waking up) is not, and one wrong look would cost the
+    // batches that follow half their threads.
+    if (sharingTimer_.isValid() && sharingTimer_.elapsed() < 500) return imageThreads_;
+    sharingTimer_.start();
+    int free = 0;
+    for (int look = 0; look < 3 && free < threads_; ++look) {
+        if (look) QThread::usleep(1000);
+        free = std::max(free, cpu_sharing::cpusFreeFromOtherPrograms());
+    }
+    const int n = std::min(threads_, free);
+    // OpenMP's thread count is per calling thread; the pool keeps its threads, asleep when not needed.
+    if (n != torch::get_num_threads()) torch::set_num_threads(n);
+    imageThreads_ = n;
+    return n;
+}
+
 std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& options) {
     const QDir dir(options.modelDir);
     if (options.modelDir.isEmpty() || !QFileInfo(options.modelDir).isDir())
@@ -88,6 +108,8 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     auto e = std::unique_ptr<AlignEmbedder>(new AlignEmbedder);
     e->device_ = resolveDevice(options.device);
     e->threads_ = applyThreads(options.threads);
+    e->threadsAutomatic_ = options.threads == 0;
+    e->imageThreads_ = e->threads_;
     e->config_ = AlignConfig::fromFile(dir.filePath(QStringLiteral("config.json")));
     e->tokenizer_ = std::make_unique<BertTokenizer>(BertTokenizer::fromFolder(options.modelDir));
     if (e->tokenizer_->vocabSize() != e->config_.text.vocabSize)
@@ -163,7 +185,7 @@ torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& image
     {
         std::lock_guard lock(blasMutex_);
         ++imageCalls_;
-        blas::setThreads(threads_);
+        blas::setThreads(imageThreads_);
     }
     struct Done {
         AlignEmbedder* e;

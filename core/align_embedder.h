@@ -5,10 +5,12 @@
 #include "bert_tokenizer.h"
 #include "image_processor.h"
 
+#include <QElapsedTimer>
 #include <QString>
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -81,6 +83,10 @@ class AlignEmbedder {
     static torch::Device resolveDevice(const QString& name);
     // 0 means one per core. LibTorch starts with one thread on some builds: always set it explicitly.
     static int applyThreads(int threads);
+    // For the image batches that follow on the calling thread: the threads it was loaded with, or fewer
+    // while other programs keep CPUs busy (one per CPU they leave free, at least one). Only when the count
+    // was chosen automatically (threads 0); a count set explicitly stays. Returns the count now in use.
+    int shareCpusWithOtherPrograms();
 
     static constexpr size_t kTextCacheSize = 256;
 
@@ -97,6 +103,9 @@ class AlignEmbedder {
     float temperature_ = 1.0f;
     QString weightsPath_;
     int threads_ = 1;
+    bool threadsAutomatic_ = true;
+    std::atomic<int> imageThreads_{1};  // what shareCpusWithOtherPrograms() last chose
+    QElapsedTimer sharingTimer_;        // since it last looked (it is called from one thread)
 
     std::mutex blasMutex_;
     int imageCalls_ = 0;  // image batches running now (they want every BLAS thread)

@@ -342,6 +342,10 @@ void LibraryIndexer::embed() {
                 pixels.push_back(b.pixels);
                 pixels.insert(pixels.end(), b.laterFrames.begin(), b.laterFrames.end());
             }
+        const int threads = e.shareCpusWithOtherPrograms();
+        report_.modelThreadsMost = std::max(report_.modelThreadsMost, threads);
+        report_.modelThreadsFewest =
+            report_.modelThreadsFewest ? std::min(report_.modelThreadsFewest, threads) : threads;
         QElapsedTimer t;
         t.start();
         // A video's frames in the batches the model prefers (one at a time on a CPU).

@@ -63,6 +63,7 @@ std::unique_ptr<PhotoLibrary> PhotoLibrary::open(const LibraryOptions& options) 
     auto lib = std::unique_ptr<PhotoLibrary>(new PhotoLibrary);
     lib->options_ = options;
     lib->dir_ = QDir::cleanPath(QFileInfo(options.libraryDir).absoluteFilePath());
+    lib->exactUpTo_ = VectorIndex::exactUpToFor(options.indexKind);
     const std::string dir = lib->dir_.toStdString();
     const QString catalogPath = lib->dir_ + QStringLiteral("/catalog.sqlite");
     if (!options.writable) {
@@ -197,11 +198,7 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
             auto loaded = VectorIndex::load(file, dim, sha, VectorIndex::maxFileBytes(count, dim));
             // The kind follows the library's size; an exact index that grew well past the limit, or an
             // approximate one that shrank well below it, is rebuilt as the other kind.
-            const bool grew =
-                loaded->kind() == VectorIndex::Kind::Exact && count > VectorIndex::kExactUpTo * 3 / 2;
-            const bool shrank =
-                loaded->kind() == VectorIndex::Kind::Approximate && count < VectorIndex::kExactUpTo / 2;
-            if (loaded->size() == count && !grew && !shrank) {
+            if (loaded->size() == count && !VectorIndex::wantsOtherKind(loaded->kind(), count, exactUpTo_)) {
                 std::lock_guard swap(vectorsMutex_);
                 vectors_ = std::move(loaded);
                 return vectors_;
@@ -211,8 +208,9 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
         }
     }
     const QString dbPath = catalog.db().path();
-    std::shared_ptr<VectorIndex> index =
-        VectorIndex::build(dim, count, [&](const std::function<void(int64_t, const float*)>& visit) {
+    std::shared_ptr<VectorIndex> index = VectorIndex::build(
+        dim, count,
+        [&](const std::function<void(int64_t, const float*)>& visit) {
             const auto checked = [&](int64_t vectorId, const float* v, int d) {
                 if (d != dim)
                     throw AlignError(dbPath.toStdString() + ": a stored vector has " + std::to_string(d) +
@@ -221,7 +219,8 @@ std::shared_ptr<VectorIndex> PhotoLibrary::loadOrBuildVectors(PhotoCatalog& cata
             };
             catalog.forEachVector(id, checked);
             catalog.forEachFrameVector(id, checked);  // a video's later frames
-        });
+        },
+        exactUpTo_);
     if (built) *built = true;
     std::lock_guard swap(vectorsMutex_);
     vectors_ = index;

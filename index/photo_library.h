@@ -34,6 +34,9 @@ struct LibraryOptions {
     // builds on it. About a second for 100,000 photos, so the command line's index run asks for it and the
     // window does not (damage it reads later is reported then).
     bool verifyCatalog = false;
+    // The search index: "auto" (exact up to VectorIndex::kExactUpTo photos, approximate past it), "exact" or
+    // "approximate". Empty: $PHOTOSEARCH_INDEX, else auto.
+    QString indexKind;
 };
 
 struct IndexProgress {
@@ -55,6 +58,10 @@ struct IndexReport {
     int64_t total = 0;                                // photos searchable now
     double elapsedSeconds = 0;
     bool cancelled = false;
+    // The image model's threads: the most and the fewest a batch ran with (fewer while other programs kept
+    // CPUs busy, when the count is automatic). 0 when nothing was embedded.
+    int modelThreadsMost = 0;
+    int modelThreadsFewest = 0;
     // Where the time went, in seconds. decode and preprocess are summed over the worker threads, which
     // overlap with embedding; the others are wall time on the indexing thread.
     struct Stages {
@@ -180,6 +187,7 @@ class PhotoLibrary {
     friend class LibraryIndexer;
 
     LibraryOptions options_;
+    int64_t exactUpTo_ = VectorIndex::kExactUpTo;  // from options_.indexKind
     QString dir_;
     std::unique_ptr<QLockFile> lock_;
     std::unique_ptr<LibraryWriter> writer_;  // owns the write connection; null when read-only

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <unordered_set>
@@ -61,6 +62,23 @@ std::vector<float> unitVector(const float* values, int dim) {
     return v;
 }
 
+int64_t VectorIndex::exactUpToFor(QString kind) {
+    if (kind.isEmpty()) kind = qEnvironmentVariable("PHOTOSEARCH_INDEX");
+    kind = kind.trimmed().toLower();
+    if (kind.isEmpty() || kind == QLatin1String("auto")) return kExactUpTo;
+    if (kind == QLatin1String("exact")) return std::numeric_limits<int64_t>::max();
+    if (kind == QLatin1String("approximate")) return 0;
+    throw AlignError("the search index kind must be exact, approximate or auto (PHOTOSEARCH_INDEX), not \"" +
+                     kind.toStdString() + "\"");
+}
+
+bool VectorIndex::wantsOtherKind(Kind kind, int64_t count, int64_t exactUpTo) {
+    if (exactUpTo == kExactUpTo)  // automatic
+        return kind == Kind::Exact ? count > exactUpTo * 3 / 2 : count < exactUpTo / 2;
+    const bool exact = count <= std::max<int64_t>(exactUpTo, 1);  // as build() decides
+    return (kind == Kind::Exact) != exact;
+}
+
 VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeExact(dim)) {}
 VectorIndex::~VectorIndex() = default;
 
@@ -70,7 +88,8 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
     constexpr size_t kChunk = 8192;
     std::vector<int64_t> ids;
     std::vector<float> data;
-    if (count <= exactUpTo) {
+    // The approximate kind needs two vectors at least: its 8-bit codes learn each value's range from them.
+    if (count <= std::max<int64_t>(exactUpTo, 1)) {
         source([&](int64_t id, const float* v) {
             ids.push_back(id);
             data.insert(data.end(), v, v + dim);
@@ -88,8 +107,8 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
     //    calibration queries: photos' vectors moved to cosine 0.5 from them, a text query's distance from
     //    the photos it finds. (At cosine 0.3 the synthetic benchmark data needs nearly every cell, and
     //    the index is then slower than exact search.)
-    const int64_t nlist =
-        std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 64, 8192);
+    const int64_t nlist = std::min<int64_t>(
+        count, std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 1, 8192));
     const int64_t sampleSize = std::min<int64_t>(count, 64 * nlist);
     std::vector<float> sample(static_cast<size_t>(sampleSize * dim));
     std::mt19937_64 random(20261124);
@@ -129,6 +148,7 @@ std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const Ve
     ivf->cp.spherical = true;
     ivf->cp.seed = 20261124;
     ivf->cp.max_points_per_centroid = 64;
+    ivf->cp.min_points_per_centroid = 1;  // a small library chosen to be approximate trains on what it has
     ivf->train(n, sample.data());
     sample = {};
     ivf->set_direct_map_type(faiss::DirectMap::Hashtable);

@@ -41,6 +41,14 @@ class VectorIndex {
     static constexpr int64_t kExactUpTo = 20000;
     static constexpr double kTargetRecall = 0.97;  // the issue asks 0.95; a margin for unseen queries
 
+    // The size up to which build() makes the exact kind, for a library's choice of kind: "auto" (by size:
+    // kExactUpTo), "exact" (any size) or "approximate" (any size but empty; tests use it on small
+    // libraries). Empty: $PHOTOSEARCH_INDEX, else auto. Throws AlignError on any other name.
+    static int64_t exactUpToFor(QString kind);
+    // Whether an index of `kind` holding `count` vectors should be rebuilt as the other kind for
+    // `exactUpTo` (with some room either way under "auto", so a library near the limit does not flip).
+    static bool wantsOtherKind(Kind kind, int64_t count, int64_t exactUpTo);
+
     explicit VectorIndex(int dim);  // an empty exact index
     ~VectorIndex();
 

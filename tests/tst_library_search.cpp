@@ -142,6 +142,50 @@ class TestLibrarySearch : public QObject {
         QVERIFY(fromOutside.front().score > 0.9999f);
     }
 
+    void approximateIndexOnRequest() {
+        // A person's setting (or PHOTOSEARCH_INDEX) makes even a small library use the approximate index:
+        // built when the library opens, kept across a restart, and giving the exact index's results with
+        // scores within the 8-bit codes' error. That error, worst case: each stored value is off by at most
+        // half a step of 1/255 of its range, a range at most 2 for unit vectors, so |error| <= sum |q_j| /
+        // 255
+        // <= sqrt(80) / 255 = 0.035 for the fixture's 80 values. (The fixture model's photos lie within
+        // cosine 0.99999 of each other, closer than that error: their order may change, their set may not.)
+        const QStringList photos = makePhotos(path(QStringLiteral("photos")));
+        const QString outside = path(QStringLiteral("outside.png"));
+        QVERIFY(QFile::copy(photos[5], outside));
+        LibraryOptions options{path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 2, true, {}};
+        options.indexKind = QStringLiteral("exact");
+        SearchOptions o;
+        o.limit = 100;
+        std::map<QString, float> exact;
+        {
+            auto lib = PhotoLibrary::open(options);
+            lib->addFolder(path(QStringLiteral("photos")));
+            QCOMPARE(lib->index().indexed, int64_t(photos.size()));
+            for (const auto& r : lib->similar(outside, o)) exact[r.path] = r.score;
+            QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Exact);
+        }
+        QCOMPARE(exact.size(), size_t(photos.size()));
+        options.indexKind = QStringLiteral("approximate");
+        for (int run = 0; run < 2; ++run) {  // the first opening builds it, the second loads it
+            auto lib = PhotoLibrary::open(options);
+            const auto results = lib->similar(outside, o);
+            QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Approximate);
+            QCOMPARE(results.size(), exact.size());
+            for (const auto& r : results) {
+                QVERIFY2(exact.count(r.path), qPrintable(r.path));
+                QVERIFY2(std::fabs(r.score - exact[r.path]) <= 0.035f,
+                         qPrintable(
+                             QStringLiteral("%1: %2, exact %3").arg(r.path).arg(r.score).arg(exact[r.path])));
+            }
+        }
+        // Back to automatic: a library this small gets the exact index again.
+        options.indexKind = QStringLiteral("auto");
+        auto lib = PhotoLibrary::open(options);
+        QCOMPARE(lib->similar(outside, o).size(), exact.size());
+        QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Exact);
+    }
+
     void tagsAreZeroShotAndFilterSearches() {
         const QString dir = path(QStringLiteral("photos"));
         const QStringList photos = makePhotos(dir);

@@ -1,6 +1,7 @@
 // The window's non-widget units on their own, with real files, a real library, the tiny model and the real
 // Qt event loop: the thumbnail cache (orientation, reduced size, disk cache, broken files, size changes) and
 // the library session (not open yet, read-only beside another writer, indexing reported through signals).
+#include "cpu_sharing.h"
 #include "library_session.h"
 #include "model_dialog.h"
 #include "native_path.h"
@@ -18,6 +19,7 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +27,7 @@
 #include <opencv2/core.hpp>
 
 #include <unistd.h>
+#include <atomic>
 #include <cstdio>
 
 using namespace photosearch;
@@ -314,9 +317,18 @@ class TestUiUnits : public QObject {
                  QStringList{QFileInfo(path(QStringLiteral("photos"))).canonicalFilePath()});
         QSignalSpy started(&session, &LibrarySession::indexingStarted);
         QSignalSpy finished(&session, &LibrarySession::indexingFinished);
+        // Seen from the indexing thread itself (a direct connection runs there): by default it indexes in
+        // the background, at the idle CPU priority; this thread, the window's, is untouched.
+        QSettings().remove(QStringLiteral("indexing/background"));
+        std::atomic<int> background{-1};
+        connect(
+            &session, &LibrarySession::indexingFinished, this,
+            [&] { background = cpu_sharing::isThisThreadInBackground() ? 1 : 0; }, Qt::DirectConnection);
         session.startIndexing();
         QCOMPARE(started.count(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+        QCOMPARE(background.load(), 1);
+        QVERIFY(!cpu_sharing::isThisThreadInBackground());
         QVERIFY2(finished.front().at(0).toString().startsWith(QStringLiteral("12 photo")),
                  qPrintable(finished.front().at(0).toString()));
         QCOMPARE(finished.front().at(1).toBool(), false);
@@ -328,6 +340,26 @@ class TestUiUnits : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!results.isEmpty(), 10000);
         QCOMPARE(results.front().at(0).toInt(), id);
         QCOMPARE(results.front().at(1).value<QVector<SearchHit>>().size(), 12);
+    }
+
+    // Settings > Indexing turned off: the next session indexes at normal priority.
+    void sessionIndexesAtNormalPriorityWhenAsked() {
+        test::makePhotos(path(QStringLiteral("photos")));
+        QSettings().setValue(QStringLiteral("indexing/background"), false);
+        LibrarySession session;
+        QCOMPARE(
+            session.open({path(QStringLiteral("library")), model(), QStringLiteral("cpu"), 1, false, {}}),
+            QString());
+        QCOMPARE(session.addFolder(path(QStringLiteral("photos"))), QString());
+        std::atomic<int> background{-1};
+        connect(
+            &session, &LibrarySession::indexingFinished, this,
+            [&] { background = cpu_sharing::isThisThreadInBackground() ? 1 : 0; }, Qt::DirectConnection);
+        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
+        session.startIndexing();
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+        QSettings().remove(QStringLiteral("indexing/background"));
+        QCOMPARE(background.load(), 0);
     }
 
     // Beside another PhotoSearch that writes the library, the session opens it read-only and says so:

@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <limits>
 #include <random>
 #include <set>
 
@@ -152,6 +153,61 @@ class TestVectorIndex : public QObject {
             for (size_t i = 0; i < a.size(); ++i) QCOMPARE(a[i].id, b[i].id);
         }
         QVERIFY_THROWS_EXCEPTION(AlignError, VectorIndex::load(path, kDim + 1));
+    }
+
+    void kindIsChosenBySettingOrEnvironment() {
+        // "auto" (or nothing) follows the size; "exact" and "approximate" hold at any size; the environment
+        // decides only when the setting is empty; a misspelling is an error that names the choices.
+        qunsetenv("PHOTOSEARCH_INDEX");
+        QCOMPARE(VectorIndex::exactUpToFor(QString()), VectorIndex::kExactUpTo);
+        QCOMPARE(VectorIndex::exactUpToFor(QStringLiteral("auto")), VectorIndex::kExactUpTo);
+        QCOMPARE(VectorIndex::exactUpToFor(QStringLiteral("approximate")), int64_t{0});
+        QCOMPARE(VectorIndex::exactUpToFor(QStringLiteral(" Exact ")), std::numeric_limits<int64_t>::max());
+        qputenv("PHOTOSEARCH_INDEX", "approximate");
+        QCOMPARE(VectorIndex::exactUpToFor(QString()), int64_t{0});
+        QCOMPARE(VectorIndex::exactUpToFor(QStringLiteral("exact")), std::numeric_limits<int64_t>::max());
+        qputenv("PHOTOSEARCH_INDEX", "fast");
+        try {
+            VectorIndex::exactUpToFor(QString());
+            QFAIL("no error for PHOTOSEARCH_INDEX=fast");
+        } catch (const AlignError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QLatin1String("exact, approximate or auto")),
+                     e.what());
+        }
+        qunsetenv("PHOTOSEARCH_INDEX");
+
+        // A loaded index of the other kind is rebuilt; under "auto" only well past the limit either way.
+        using K = VectorIndex::Kind;
+        const int64_t limit = VectorIndex::kExactUpTo, exact = std::numeric_limits<int64_t>::max();
+        QVERIFY(!VectorIndex::wantsOtherKind(K::Exact, limit + 1, limit));
+        QVERIFY(VectorIndex::wantsOtherKind(K::Exact, limit * 2, limit));
+        QVERIFY(!VectorIndex::wantsOtherKind(K::Approximate, limit - 1, limit));
+        QVERIFY(VectorIndex::wantsOtherKind(K::Approximate, limit / 4, limit));
+        QVERIFY(VectorIndex::wantsOtherKind(K::Exact, 12, 0));
+        QVERIFY(!VectorIndex::wantsOtherKind(K::Exact, 1, 0));  // too little to train an approximate index on
+        QVERIFY(!VectorIndex::wantsOtherKind(K::Approximate, 12, 0));
+        QVERIFY(VectorIndex::wantsOtherKind(K::Approximate, 1, 0));
+        QVERIFY(VectorIndex::wantsOtherKind(K::Approximate, 12, exact));
+        QVERIFY(!VectorIndex::wantsOtherKind(K::Exact, 5 * limit, exact));
+    }
+
+    void approximateKindWorksOnASmallLibrary() {
+        // Chosen for a library of any size (as tests and a person's setting may): 2, 12 and 300 vectors
+        // build, and every vector finds itself first (8-bit codes keep a vector nearest to itself). One
+        // vector stays exact: 8-bit codes learn each value's range from at least two.
+        const auto one = clustered(1, 11);
+        QCOMPARE(VectorIndex::build(kDim, 1, sourceOf(one), 0)->kind(), VectorIndex::Kind::Exact);
+        for (const int64_t n : {int64_t{2}, int64_t{12}, int64_t{300}}) {
+            const auto data = clustered(n, 11);
+            auto index = VectorIndex::build(kDim, n, sourceOf(data), /*exactUpTo=*/0);
+            QCOMPARE(index->kind(), VectorIndex::Kind::Approximate);
+            QCOMPARE(index->size(), n);
+            for (int64_t i = 0; i < n; i += std::max<int64_t>(1, n / 12)) {
+                const auto hits = index->search(data.data() + i * kDim, 3);
+                QVERIFY(!hits.empty());
+                QCOMPARE(hits[0].id, i + 1);
+            }
+        }
     }
 };
 

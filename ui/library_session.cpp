@@ -3,9 +3,11 @@
 #include "photo_image.h"
 
 #include "align_error.h"
+#include "cpu_sharing.h"
 #include "library_error.h"
 
 #include <QElapsedTimer>
+#include <QSettings>
 
 namespace photosearch {
 
@@ -146,7 +148,15 @@ void LibrarySession::startIndexing() {
     if (!library_ || !writable_ || indexing_.exchange(true)) return;
     control_.reset();
     emit indexingStarted();
-    QMetaObject::invokeMethod(indexContext_, [this] {
+    const bool background = QSettings().value(QStringLiteral("indexing/background"), true).toBool();
+    QMetaObject::invokeMethod(indexContext_, [this, background] {
+        // The lowest CPU and disk priority for this thread and the model's threads it starts: the person's
+        // other programs come first. (Linux lets it go only one way: turned off, it applies at the next
+        // start.)
+        QString why;
+        if (background && !cpu_sharing::isThisThreadInBackground() &&
+            !cpu_sharing::moveThisThreadToBackground(&why))
+            qWarning("indexing at normal priority: %s", qUtf8Printable(why));
         IndexCallbacks callbacks;
         callbacks.progress = [this](const IndexProgress& p) {
             emit indexProgress(p.done, p.total, p.photosPerSecond, p.etaSeconds);

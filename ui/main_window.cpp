@@ -180,8 +180,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     fileMenu->addAction(tr("Settings..."), this, [this] {
         SettingsDialog d(this);
         if (d.exec() == QDialog::Accepted)
-            statusText_->setText(
-                tr("Settings saved; a new model, device or precision applies at the next start."));
+            statusText_->setText(tr(
+                "Settings saved; a new model, device, precision or search index applies at the next start."));
     });
     fileMenu->addSeparator();
     fileMenu->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -311,6 +311,7 @@ void MainWindow::start() {
     o.device = settings.value(QStringLiteral("model/device"), QStringLiteral("auto")).toString();
     o.threads = settings.value(QStringLiteral("model/threads"), 0).toInt();
     o.precision = settings.value(QStringLiteral("model/precision")).toString();
+    o.indexKind = settings.value(QStringLiteral("search/index")).toString();
     const QString error = session_.open(o);
     if (!session_.isOpen()) return showError(error);
     if (!error.isEmpty()) showError(tr("Read-only: %1").arg(error));

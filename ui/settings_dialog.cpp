@@ -1,5 +1,6 @@
 #include "settings_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -49,6 +50,21 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     precision_->setCurrentIndex(std::max(
         0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
     form->addRow(tr("Precision:"), precision_);
+    index_ = new QComboBox(this);
+    index_->addItem(tr("Automatic (exact up to 20,000 photos)"), QString());
+    index_->addItem(tr("Exact (every photo compared; slower past 100,000)"), QStringLiteral("exact"));
+    index_->addItem(tr("Approximate (compressed; fastest for very large libraries)"),
+                    QStringLiteral("approximate"));
+    index_->setCurrentIndex(
+        std::max(0, index_->findData(s.value(QStringLiteral("search/index")).toString())));
+    form->addRow(tr("Search index:"), index_);
+    background_ = new QCheckBox(tr("In the background: your other programs come first"), this);
+    background_->setToolTip(
+        tr("Indexing uses only the processor time and disk access other programs leave idle, so the "
+           "computer stays responsive; it takes longer while you work. Turning this off applies at the "
+           "next start."));
+    background_->setChecked(s.value(QStringLiteral("indexing/background"), true).toBool());
+    form->addRow(tr("Indexing:"), background_);
     thumbnail_ = new QSlider(Qt::Horizontal, this);
     thumbnail_->setRange(96, 320);
     thumbnail_->setValue(s.value(QStringLiteral("view/thumbnail"), 160).toInt());
@@ -72,6 +88,8 @@ void SettingsDialog::save() const {
     s.setValue(QStringLiteral("model/device"), device_->currentData());
     s.setValue(QStringLiteral("model/threads"), threads_->value());
     s.setValue(QStringLiteral("model/precision"), precision_->currentData());
+    s.setValue(QStringLiteral("search/index"), index_->currentData());
+    s.setValue(QStringLiteral("indexing/background"), background_->isChecked());
     s.setValue(QStringLiteral("view/thumbnail"), thumbnail_->value());
 }
 

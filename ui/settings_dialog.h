@@ -2,6 +2,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QSpinBox;
@@ -9,7 +10,8 @@ class QSlider;
 
 namespace photosearch {
 
-// Model folder, device, threads and thumbnail size, stored in QSettings.
+// Model folder, device, threads, search index kind, indexing priority and thumbnail size, stored in
+// QSettings.
 class SettingsDialog : public QDialog {
     Q_OBJECT
   public:
@@ -21,6 +23,8 @@ class SettingsDialog : public QDialog {
     QComboBox* device_;
     QSpinBox* threads_;
     QComboBox* precision_;
+    QComboBox* index_;
+    QCheckBox* background_;
     QSlider* thumbnail_;
 };
 

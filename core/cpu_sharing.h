@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QString>
+
+// Sharing the machine with the programs a person is using while their library indexes.
+namespace photosearch::cpu_sharing {
+
+// For a command that keeps the model busy for long (indexing, the benchmark), first thing in main(): the
+// model's OpenMP threads wait for work by sleeping, not by spinning. LibTorch's OpenMP (libgomp) spins up to
+// 300,000 rounds between parallel regions by default; beside another busy program the spinning threads take
+// the CPU from it and from each other (measured here: indexing beside one busy program took twice as long
+// with two threads as with one). libgomp reads OMP_WAIT_POLICY once, as it is loaded, before main() runs
+// (and the C library resets the environment after any earlier hook), so when the variable is not set this
+// sets it to PASSIVE and runs the program again in place (execv of /proc/self/exe, same arguments): a second
+// start of the libraries, about 0.1-0.3 s, which a short command (a search) should not pay. A value the
+// person set is kept. Returns only when no re-run happened (it was set, or execv failed).
+void runAgainWithPassiveWaits(char** argv);
+
+// Puts the calling thread, and the threads it starts from now on, in the background: the CPU only when no
+// other program wants it (SCHED_IDLE) and the disk only when it is idle (I/O class idle). Linux does not let
+// an unprivileged thread come back from it, so call it on a thread that only does background work.
+// Returns false, with the reason in `error`, when the system refused.
+bool moveThisThreadToBackground(QString* error = nullptr);
+bool isThisThreadInBackground();
+
+// How many of this machine's CPUs (those this process may run on) are not busy with other programs right
+// now: CPUs minus the runnable threads of other processes (from /proc/loadavg and this process's own
+// threads' states), at least 1. Without /proc: the CPU count.
+int cpusFreeFromOtherPrograms();
+
+}  // namespace photosearch::cpu_sharing
