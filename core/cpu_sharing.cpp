@@ -62,15 +62,18 @@ bool isThisThreadInBackground() {
 #endif
 }
 
-namespace {
-
-#if defined(__linux__)
 int allowedCpus() {
+#if defined(__linux__)
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+#endif
     return std::max(1, QThread::idealThreadCount());
 }
+
+namespace {
+
+#if defined(__linux__)
 
 // The state letter of a /proc/.../stat line: the first character after the ") " that ends the name (a
 // thread's name may itself hold spaces and parentheses).

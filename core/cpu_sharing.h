@@ -23,6 +23,9 @@ void runAgainWithPassiveWaits(char** argv);
 bool moveThisThreadToBackground(QString* error = nullptr);
 bool isThisThreadInBackground();
 
+// The CPUs this process may run on (its affinity mask), at least 1.
+int allowedCpus();
+
 // How many of this machine's CPUs (those this process may run on) are not busy with other programs right
 // now: CPUs minus the runnable threads of other processes (from /proc/loadavg and this process's own
 // threads' states), at least 1. Without /proc: the CPU count.
