@@ -1,6 +1,7 @@
 // photosearch-cli bench: speed of the real pipeline on this machine, with the full-size architecture.
 #include "align_embedder.h"
 #include "align_error.h"
+#include "cli_bench_support.h"
 #include "cli_commands.h"
 #include "image_decoder.h"
 #include "model_weights.h"
@@ -29,7 +30,7 @@
 
 namespace photosearch::cli {
 
-namespace {
+namespace bench {
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -50,6 +51,24 @@ double peakRssMb() {
     getrusage(RUSAGE_SELF, &u);
     return u.ru_maxrss / 1024.0;
 }
+
+QString query(int i) {
+    static const char* subjects[] = {"kids playing",   "a dog running",     "two people hiking",
+                                     "a red car",      "an old lighthouse", "a birthday cake",
+                                     "a cat sleeping", "a wedding dance"};
+    static const char* places[] = {
+        "on the beach at sunset", "in the snow",    "in a city street at night", "under a cloudy sky",
+        "by a mountain lake",     "in the kitchen", "in a green park",           "at the airport"};
+    static const char* extras[] = {"", " in summer", " in winter", " in black and white"};
+    return QStringLiteral("%1 %2%3").arg(QLatin1String(subjects[i % 8]), QLatin1String(places[(i / 8) % 8]),
+                                         QLatin1String(extras[(i / 64) % 4]));
+}
+
+}  // namespace bench
+
+using namespace bench;
+
+namespace {
 
 // A model folder with the given architecture and random weights (speed does not depend on the values).
 void writeRandomModel(const QString& configDir, const QString& vocabDir, const QString& out) {
@@ -114,19 +133,6 @@ QStringList writeCorpus(const QString& imagesDir, const QString& out, int count)
         paths << path;
     }
     return paths;
-}
-
-// Distinct queries, so the text cache does not answer them.
-QString query(int i) {
-    static const char* subjects[] = {"kids playing",   "a dog running",     "two people hiking",
-                                     "a red car",      "an old lighthouse", "a birthday cake",
-                                     "a cat sleeping", "a wedding dance"};
-    static const char* places[] = {
-        "on the beach at sunset", "in the snow",    "in a city street at night", "under a cloudy sky",
-        "by a mountain lake",     "in the kitchen", "in a green park",           "at the airport"};
-    static const char* extras[] = {"", " in summer", " in winter", " in black and white"};
-    return QStringLiteral("%1 %2%3").arg(QLatin1String(subjects[i % 8]), QLatin1String(places[(i / 8) % 8]),
-                                         QLatin1String(extras[(i / 64) % 4]));
 }
 
 }  // namespace
@@ -324,131 +330,9 @@ int benchCommand(const QStringList& arguments) {
     out << QStringLiteral("text embedding (tokenize + BERT, one query): %1 ms median\n")
                .arg(median(bert), 0, 'f', 1);
     QJsonObject queries;
-    const int dim = embedder->config().projectionDim;
     for (const QString& n : p.value(QStringLiteral("vectors")).split(QLatin1Char(','))) {
-        const int64_t count = n.toLongLong();
-        // Synthetic photo vectors, clustered as real ones are: 5000 random centres, each vector a centre
-        // plus noise of the same length (cosine about 0.7 to its centre). Generated in chunks from fixed
-        // seeds, so the collection can be read again without holding it (1M x 640 floats are 2.56 GB).
-        const torch::Tensor centres = [&] {
-            auto c = torch::randn({5000, dim}, at::detail::createCPUGenerator(7));
-            return c / c.norm(2, 1, true);
-        }();
-        const VectorSource source = [&](const std::function<void(int64_t, const float*)>& visit) {
-            constexpr int64_t kChunk = 16384;
-            for (int64_t start = 0; start < count; start += kChunk) {
-                const int64_t m = std::min(kChunk, count - start);
-                auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(1000 + start));
-                auto noise = torch::randn({m, dim}, gen);
-                auto v = centres.index_select(0, torch::randint(0, 5000, {m}, gen)) +
-                         noise / noise.norm(2, 1, true);
-                v = (v / v.norm(2, 1, true)).contiguous();
-                for (int64_t i = 0; i < m; ++i) visit(start + i + 1, v[i].data_ptr<float>());
-            }
-        };
-        QElapsedTimer buildTimer;
-        buildTimer.start();
-        auto index = VectorIndex::build(dim, count, source);
-        const double buildSeconds = buildTimer.elapsed() / 1000.0;
-        std::vector<double> total;
-        std::vector<torch::Tensor> textQueries;
-        for (int i = 0; i < 30; ++i) {
-            QElapsedTimer t;
-            t.start();
-            auto q = embedder->textFeatures({query(20 + 30 * static_cast<int>(queries.size()) + i)})[0];
-            q = q / q.norm();
-            index->search(q.data_ptr<float>(), 20);
-            total.push_back(t.nsecsElapsed() / 1e6);
-            textQueries.push_back(q);
-        }
-        QJsonObject r{{QStringLiteral("p50_ms"), percentile(total, 0.5)},
-                      {QStringLiteral("p90_ms"), percentile(total, 0.9)},
-                      {QStringLiteral("p99_ms"), percentile(total, 0.99)},
-                      {QStringLiteral("build_seconds"), buildSeconds},
-                      {QStringLiteral("approximate"), index->kind() == VectorIndex::Kind::Approximate},
-                      {QStringLiteral("rss_mb"), peakRssMb()}};
-        out << QStringLiteral(
-                   "query over %1 photos (text to ranked results, %2 index built in %3 s): p50 %4 ms, p90 %5 "
-                   "ms, p99 %6 ms\n")
-                   .arg(count)
-                   .arg(index->kind() == VectorIndex::Kind::Approximate ? QStringLiteral("approximate")
-                                                                        : QStringLiteral("exact"))
-                   .arg(buildSeconds, 0, 'f', 1)
-                   .arg(percentile(total, 0.5), 0, 'f', 1)
-                   .arg(percentile(total, 0.9), 0, 'f', 1)
-                   .arg(percentile(total, 0.99), 0, 'f', 1);
-        if (index->kind() == VectorIndex::Kind::Approximate) {
-            // Recall@10 against exact search (a streamed scan) for 100 photo-like queries (a stored vector
-            // moved to cosine 0.5) and for the 30 text queries (random weights: directions unrelated to the
-            // data).
-            auto gen = at::detail::createCPUGenerator(99);
-            std::map<int64_t, size_t> picks;
-            std::mt19937_64 random(99);
-            while (picks.size() < 100)
-                picks.emplace(static_cast<int64_t>(random() % static_cast<uint64_t>(count)) + 1,
-                              picks.size());
-            std::vector<torch::Tensor> photoQueries(100);
-            source([&](int64_t id, const float* v) {
-                if (const auto it = picks.find(id); it != picks.end()) {
-                    auto noise = torch::randn({dim}, gen);
-                    auto q = torch::from_blob(const_cast<float*>(v), {dim}).clone() +
-                             noise / noise.norm() * std::sqrt(3.0);
-                    photoQueries[it->second] = q / q.norm();
-                }
-            });
-            auto recallOf = [&](const std::vector<torch::Tensor>& qs) {
-                const auto Q = torch::stack(qs);
-                torch::Tensor bestScores = torch::full({Q.size(0), 10}, -2.0f),
-                              bestIds = torch::zeros({Q.size(0), 10}, torch::kLong);
-                std::vector<int64_t> ids;
-                std::vector<float> rows;
-                auto flush = [&] {
-                    if (ids.empty()) return;
-                    auto block = torch::from_blob(rows.data(), {static_cast<int64_t>(ids.size()), dim});
-                    auto scores = torch::cat({bestScores, Q.matmul(block.t())}, 1);
-                    auto idt =
-                        torch::cat({bestIds, torch::tensor(ids).unsqueeze(0).expand({Q.size(0), -1})}, 1);
-                    auto top = scores.topk(10, 1);
-                    bestScores = std::get<0>(top);
-                    bestIds = idt.gather(1, std::get<1>(top));
-                    ids.clear();
-                    rows.clear();
-                };
-                source([&](int64_t id, const float* v) {
-                    ids.push_back(id);
-                    rows.insert(rows.end(), v, v + dim);
-                    if (ids.size() == 16384) flush();
-                });
-                flush();
-                int64_t hits = 0;
-                for (int64_t i = 0; i < Q.size(0); ++i) {
-                    auto q = Q[i].contiguous();
-                    std::set<int64_t> truth;
-                    for (int64_t j = 0; j < 10; ++j) truth.insert(bestIds[i][j].item<int64_t>());
-                    for (const ScoredId& hit : index->search(q.data_ptr<float>(), 10))
-                        hits += truth.count(hit.id);
-                }
-                return static_cast<double>(hits) / (10.0 * Q.size(0));
-            };
-            const double photoRecall = recallOf(photoQueries), textRecall = recallOf(textQueries);
-            r[QStringLiteral("nprobe")] = index->nprobe();
-            r[QStringLiteral("recall_at_10_calibration")] = index->measuredRecall();
-            r[QStringLiteral("recall_at_10_photo_like_queries")] = photoRecall;
-            r[QStringLiteral("recall_at_10_random_text_queries")] = textRecall;
-            out << QStringLiteral(
-                       "  nprobe %1; recall@10 against exact: %2 at calibration, %3 on 100 fresh photo-like "
-                       "queries, %4 on the 30 text queries\n")
-                       .arg(index->nprobe())
-                       .arg(index->measuredRecall(), 0, 'f', 3)
-                       .arg(photoRecall, 0, 'f', 3)
-                       .arg(textRecall, 0, 'f', 3);
-        }
-        r[QStringLiteral("resident_mb_while_searching")] = currentRssMb();
-        out << QStringLiteral(
-                   "  resident memory while searching (the whole model loaded too): %1 MB; peak so far %2 "
-                   "MB\n")
-                   .arg(currentRssMb(), 0, 'f', 0)
-                   .arg(peakRssMb(), 0, 'f', 0);
+        const QJsonObject r =
+            searchLatency(*embedder, n.toLongLong(), 20 + 30 * static_cast<int>(queries.size()), out);
         queries[n] = r;
     }
     report[QStringLiteral("query_latency")] = queries;

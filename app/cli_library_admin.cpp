@@ -32,6 +32,10 @@ int statusCommand(const QStringList& arguments) {
                {QStringLiteral("failed"), n(s.failed)},
                {QStringLiteral("offline"), n(s.offline)},
                {QStringLiteral("folders"), folders},
+               {QStringLiteral("search_index"),
+                QJsonObject{{QStringLiteral("kind"),
+                             s.approximateIndex ? QStringLiteral("approximate") : QStringLiteral("exact")},
+                            {QStringLiteral("vectors"), n(s.vectors)}}},
                {QStringLiteral("model"), QJsonObject{{QStringLiteral("id"), s.modelId},
                                                      {QStringLiteral("name"), s.modelName},
                                                      {QStringLiteral("dim"), s.dim}}}});
@@ -45,7 +49,13 @@ int statusCommand(const QStringList& arguments) {
     out << "model "
         << (s.modelName.isEmpty() ? QStringLiteral("(none yet)")
                                   : s.modelName + QStringLiteral(" [") + s.modelId + QLatin1Char(']'))
-        << '\n';
+        << '\n'
+        << "search index "
+        << (s.approximateIndex
+                ? QStringLiteral("approximate (4-bit codes of every vector, the best re-ranked "
+                                 "exactly)")
+                : QStringLiteral("exact"))
+        << ", " << s.vectors << (s.vectors == 1 ? " vector" : " vectors") << '\n';
     return Ok;
 }
 

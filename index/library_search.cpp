@@ -125,7 +125,7 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
     for (bool belowMinimum = false;;) {
         out.clear();
         std::set<int64_t> seen;
-        const std::vector<ScoredId> hits = vectors->search(query.data(), k);
+        const std::vector<ScoredId> hits = vectors->search(query.data(), k, exactVectors());
         for (const ScoredId& hit : hits) {
             if (static_cast<int>(out.size()) >= o.limit) break;
             const int64_t id = photoOfVector(hit.id);
@@ -146,6 +146,10 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
         k = std::min<int64_t>(vectors->size(), k * 4);
     }
     return out;
+}
+
+ExactVectors LibrarySearch::exactVectors() const {
+    return [this](const std::vector<int64_t>& ids) { return library_.catalog().vectorsOf(ids); };
 }
 
 double LibrarySearch::posterTime(int64_t id, int frame) const {
@@ -218,10 +222,19 @@ std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold
         if (it == parent.end() || it->second == x) return x;
         return it->second = find(it->second);
     };
+    // The approximate kind gives its vectors back from 4-bit codes: the catalog's are the exact ones.
+    const bool approximate = vectors->kind() == VectorIndex::Kind::Approximate;
+    const auto vectorOf = [&](int64_t id, std::vector<float>& out) {
+        if (!approximate) return vectors->reconstruct(id, out);
+        std::vector<std::vector<float>> found = library_.catalog().vectorsOf({id});
+        if (found[0].empty() || !vectors->reconstruct(id, out)) return false;
+        out = std::move(found[0]);
+        return true;
+    };
     std::vector<float> v;
     for (int64_t id : ids) {
-        if (!vectors->reconstruct(id, v)) continue;
-        for (const ScoredId& hit : vectors->search(v.data(), 32)) {
+        if (!vectorOf(id, v)) continue;
+        for (const ScoredId& hit : vectors->search(v.data(), 32, exactVectors())) {
             const int64_t other = photoOfVector(hit.id);  // a video's frame stands for the video
             if (other == id || hit.score < threshold) continue;
             const int64_t a = find(id), b = find(other);
@@ -234,7 +247,7 @@ std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold
     std::vector<float> rootVector;
     for (int64_t id : ids) {
         const int64_t root = find(id);
-        if (!vectors->reconstruct(root, rootVector) || !vectors->reconstruct(id, v)) continue;
+        if (!vectorOf(root, rootVector) || !vectorOf(id, v)) continue;
         const float score =
             static_cast<float>(std::inner_product(v.begin(), v.end(), rootVector.begin(), 0.0));
         groups[root].push_back({id, paths_[id].path, score, paths_[id].takenAt});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "photo_catalog.h"
+#include "vector_index.h"
 
 #include <QString>
 
@@ -16,7 +17,6 @@
 namespace photosearch {
 
 class PhotoLibrary;
-class VectorIndex;
 
 struct SearchOptions {
     int limit = 20;
@@ -73,6 +73,8 @@ class LibrarySearch {
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
     std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options,
                                    int64_t excludeId);
+    // The catalog's float32 vectors, for the approximate index's re-rank.
+    ExactVectors exactVectors() const;
     // A video's frame time in seconds (pathsMutex_ held).
     double posterTime(int64_t id, int frame = 0) const;
     PhotoLibrary& library_;

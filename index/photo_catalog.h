@@ -95,6 +95,9 @@ class PhotoCatalog {
     void removePhoto(int64_t id);
 
     std::optional<std::vector<float>> vector(int64_t photoId) const;
+    // The vectors of vector index ids (a photo's, or a video frame's: frameVectorId), in order; empty where
+    // the catalog has none.
+    std::vector<std::vector<float>> vectorsOf(const std::vector<int64_t>& vectorIds) const;
     // Every stored vector of `model`, ordered by photo id.
     void forEachVector(const QString& model,
                        const std::function<void(int64_t, const float*, int)>& visit) const;

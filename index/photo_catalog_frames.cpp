@@ -25,6 +25,25 @@ void PhotoCatalog::putFrames(int64_t photoId, const QString& model, const std::v
     }
 }
 
+std::vector<std::vector<float>> PhotoCatalog::vectorsOf(const std::vector<int64_t>& vectorIds) const {
+    std::vector<std::vector<float>> out(vectorIds.size());
+    SqliteStatement photo(*db_, "SELECT data FROM vectors WHERE photo_id = ?");
+    SqliteStatement frame(*db_, "SELECT data FROM video_frames WHERE photo_id = ? AND frame = ?");
+    for (size_t i = 0; i < vectorIds.size(); ++i) {
+        const int f = frameOfVector(vectorIds[i]);
+        SqliteStatement& s = f == 0 ? photo : frame;
+        s.bind(1, photoOfVector(vectorIds[i]));
+        if (f != 0) s.bind(2, int64_t{f});
+        if (s.step()) {
+            const QByteArray b = s.blob(0);
+            out[i].resize(static_cast<size_t>(b.size()) / sizeof(float));
+            if (!out[i].empty()) std::memcpy(out[i].data(), b.constData(), out[i].size() * sizeof(float));
+        }
+        s.reset();
+    }
+    return out;
+}
+
 std::vector<int64_t> PhotoCatalog::frameVectorIds(int64_t photoId) const {
     std::vector<int64_t> out;
     SqliteStatement s(*db_, "SELECT frame FROM video_frames WHERE photo_id = ? AND frame > 0 ORDER BY frame");

@@ -376,6 +376,11 @@ LibraryStatus PhotoLibrary::status() {
     s.modelId = catalog.meta(QStringLiteral("model_id"));
     s.modelName = catalog.meta(QStringLiteral("model_name"));
     s.dim = catalog.meta(QStringLiteral("model_dim")).toInt();
+    s.vectors = catalog.vectorCount();
+    const auto loaded = vectors();
+    s.approximateIndex = loaded
+                             ? loaded->kind() == VectorIndex::Kind::Approximate
+                             : s.vectors > std::max<int64_t>(exactUpTo_, 1);  // as VectorIndex::build decides
     return s;
 }
 

@@ -109,6 +109,8 @@ struct LibraryStatus {
     std::vector<std::pair<QString, int64_t>> folders;  // path, photos under it
     QString modelId, modelName;
     int dim = 0;
+    int64_t vectors = 0;            // photos' vectors and videos' later frames
+    bool approximateIndex = false;  // the search index kind for them (the loaded one, else by the setting)
 };
 
 // The photo library: a folder holding the SQLite catalog (the source of truth) and the FAISS vector

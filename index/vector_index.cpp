@@ -1,5 +1,7 @@
 #include "vector_index.h"
 
+#include "compressed_vectors.h"
+#include "cpu_sharing.h"
 #include "file_hash.h"
 
 #include "align_error.h"
@@ -9,8 +11,6 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
-#include <faiss/IndexScalarQuantizer.h>
-#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
@@ -22,7 +22,6 @@
 #include <limits>
 #include <mutex>
 #include <random>
-#include <unordered_set>
 
 namespace photosearch {
 
@@ -36,20 +35,6 @@ std::unique_ptr<faiss::IndexIDMap2> makeExact(int dim) {
 }
 
 faiss::IndexIDMap2* asExact(faiss::Index* index) { return dynamic_cast<faiss::IndexIDMap2*>(index); }
-faiss::IndexIVFScalarQuantizer* asApproximate(faiss::Index* index) {
-    return dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index);
-}
-
-// The best k (score, id) pairs, best first.
-using TopK = std::vector<std::pair<float, int64_t>>;
-void keepBest(TopK& top, float score, int64_t id, size_t k) {
-    if (top.size() == k && score <= top.back().first) return;
-    top.insert(std::upper_bound(top.begin(), top.end(), std::make_pair(score, id),
-                                [](const auto& a, const auto& b) { return a.first > b.first; }),
-               {score, id});
-    if (top.size() > k) top.pop_back();
-}
-
 }  // namespace
 
 std::vector<float> unitVector(const float* values, int dim) {
@@ -79,155 +64,53 @@ bool VectorIndex::wantsOtherKind(Kind kind, int64_t count, int64_t exactUpTo) {
     return (kind == Kind::Exact) != exact;
 }
 
-VectorIndex::VectorIndex(int dim) : dim_(dim), index_(makeExact(dim)) {}
+VectorIndex::VectorIndex(int dim) : dim_(dim), exact_(makeExact(dim)) {}
 VectorIndex::~VectorIndex() = default;
+
+VectorIndex::Kind VectorIndex::kind() const {
+    std::shared_lock lock(mutex_);
+    return approximate_ ? Kind::Approximate : Kind::Exact;
+}
 
 std::unique_ptr<VectorIndex> VectorIndex::build(int dim, int64_t count, const VectorSource& source,
                                                 int64_t exactUpTo) {
     auto out = std::make_unique<VectorIndex>(dim);
+    if (count > std::max<int64_t>(exactUpTo, 1)) {
+        // The codes' ranges from a sample (reservoir sampling, fixed seed: the same library builds the same
+        // index). The approximate kind needs two vectors at least to learn a range from.
+        const int64_t sampleSize = std::min<int64_t>(count, 65536);
+        std::vector<float> sample(static_cast<size_t>(sampleSize * dim));
+        std::mt19937_64 random(20261124);
+        int64_t seen = 0;
+        source([&](int64_t, const float* v) {
+            const int64_t slot =
+                seen < sampleSize ? seen : std::uniform_int_distribution<int64_t>(0, seen)(random);
+            if (slot < sampleSize) std::copy(v, v + dim, sample.begin() + slot * dim);
+            ++seen;
+        });
+        out->approximate_ =
+            std::make_unique<CompressedVectors>(dim, sample.data(), std::min(seen, sampleSize));
+        out->exact_.reset();
+    }
     constexpr size_t kChunk = 8192;
     std::vector<int64_t> ids;
     std::vector<float> data;
-    // The approximate kind needs two vectors at least: its 8-bit codes learn each value's range from them.
-    if (count <= std::max<int64_t>(exactUpTo, 1)) {
-        source([&](int64_t id, const float* v) {
-            ids.push_back(id);
-            data.insert(data.end(), v, v + dim);
-            if (ids.size() == kChunk) {
-                out->add(ids, data);
-                ids.clear();
-                data.clear();
-            }
-        });
-        out->add(ids, data);
-        return out;
-    }
-
-    // 1. A training sample (reservoir sampling, fixed seed: the same library builds the same index) and
-    //    calibration queries: photos' vectors moved to cosine 0.5 from them, a text query's distance from
-    //    the photos it finds. (At cosine 0.3 the synthetic benchmark data needs nearly every cell, and
-    //    the index is then slower than exact search.)
-    const int64_t nlist = std::min<int64_t>(
-        count, std::clamp<int64_t>(static_cast<int64_t>(2 * std::sqrt(static_cast<double>(count))), 1, 8192));
-    const int64_t sampleSize = std::min<int64_t>(count, 64 * nlist);
-    std::vector<float> sample(static_cast<size_t>(sampleSize * dim));
-    std::mt19937_64 random(20261124);
-    int64_t seen = 0;
-    source([&](int64_t, const float* v) {
-        int64_t slot = seen < sampleSize ? seen : std::uniform_int_distribution<int64_t>(0, seen)(random);
-        if (slot < sampleSize) std::copy(v, v + dim, sample.begin() + slot * dim);
-        ++seen;
-    });
-    const int64_t n = std::min(seen, sampleSize);
-    constexpr int kQueries = 200, kTop = 10;
-    const int queries = static_cast<int>(std::min<int64_t>(kQueries, n));
-    std::vector<float> query(static_cast<size_t>(queries) * dim);
-    std::normal_distribution<float> gauss(0.0f, 1.0f);
-    for (int q = 0; q < queries; ++q) {
-        std::vector<float> noise(static_cast<size_t>(dim));
-        double norm = 0;
-        for (float& x : noise) {
-            x = gauss(random);
-            norm += double(x) * x;
-        }
-        const float scale = static_cast<float>(std::sqrt(1 / 0.25 - 1) / std::sqrt(norm));  // cosine 0.5
-        const float* v = sample.data() + static_cast<size_t>(q) * (n / queries) * dim;
-        for (int j = 0; j < dim; ++j)
-            noise[static_cast<size_t>(j)] = v[j] + noise[static_cast<size_t>(j)] * scale;
-        const std::vector<float> unit = unitVector(noise.data(), dim);
-        std::copy(unit.begin(), unit.end(), query.begin() + static_cast<size_t>(q) * dim);
-    }
-
-    // 2. Train the cells and the 8-bit quantizer on the sample.
-    auto* quantizer = new faiss::IndexFlatIP(dim);
-    auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(quantizer, dim, static_cast<size_t>(nlist),
-                                                                faiss::ScalarQuantizer::QT_8bit,
-                                                                faiss::METRIC_INNER_PRODUCT);
-    ivf->own_fields = true;
-    ivf->cp.niter = 10;
-    ivf->cp.spherical = true;
-    ivf->cp.seed = 20261124;
-    ivf->cp.max_points_per_centroid = 64;
-    ivf->cp.min_points_per_centroid = 1;  // a small library chosen to be approximate trains on what it has
-    ivf->train(n, sample.data());
-    sample = {};
-    ivf->set_direct_map_type(faiss::DirectMap::Hashtable);
-
-    // 3. Add everything in chunks, and find the exact top 10 of each calibration query on the way.
-    std::vector<TopK> truth(static_cast<size_t>(queries));
-    faiss::IndexFlatIP exactChunk(dim);
-    auto flush = [&] {
-        if (ids.empty()) return;
-        ivf->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), data.data(), ids.data());
-        exactChunk.reset();
-        exactChunk.add(static_cast<faiss::Index::idx_t>(ids.size()), data.data());
-        const int64_t k = std::min<int64_t>(kTop, static_cast<int64_t>(ids.size()));
-        std::vector<float> scores(static_cast<size_t>(queries * k));
-        std::vector<faiss::Index::idx_t> rows(static_cast<size_t>(queries * k));
-        exactChunk.search(queries, query.data(), k, scores.data(), rows.data());
-        for (int q = 0; q < queries; ++q)
-            for (int64_t j = 0; j < k; ++j)
-                if (const faiss::Index::idx_t r = rows[static_cast<size_t>(q * k + j)]; r >= 0)
-                    keepBest(truth[static_cast<size_t>(q)], scores[static_cast<size_t>(q * k + j)],
-                             ids[static_cast<size_t>(r)], kTop);
-        ids.clear();
-        data.clear();
-    };
     source([&](int64_t id, const float* v) {
         ids.push_back(id);
         data.insert(data.end(), v, v + dim);
-        if (ids.size() == kChunk) flush();
-    });
-    flush();
-
-    // 4. The fewest cells that find kTargetRecall of the exact top 10, and never fewer than 1/16 of them:
-    //    scanning 1/16 of a million 8-bit vectors takes a few milliseconds, and queries unlike the
-    //    calibration ones (text far from every photo) need the margin.
-    double recall = 0;
-    for (int64_t probe = std::max<int64_t>(1, nlist / 16);; probe *= 2) {
-        ivf->nprobe = static_cast<size_t>(std::min(probe, nlist));
-        std::vector<float> scores(static_cast<size_t>(queries * kTop));
-        std::vector<faiss::Index::idx_t> found(static_cast<size_t>(queries * kTop));
-        ivf->search(queries, query.data(), kTop, scores.data(), found.data());
-        int64_t hits = 0, total = 0;
-        for (int q = 0; q < queries; ++q) {
-            const std::unordered_set<int64_t> got(found.begin() + q * kTop, found.begin() + (q + 1) * kTop);
-            for (const auto& [score, id] : truth[static_cast<size_t>(q)]) hits += got.count(id), ++total;
+        if (ids.size() == kChunk) {
+            out->add(ids, data);
+            ids.clear();
+            data.clear();
         }
-        recall = total ? static_cast<double>(hits) / total : 1.0;
-        if (recall >= kTargetRecall || probe >= nlist) break;
-    }
-    ivf->parallel_mode = 1;  // one query's cells are scanned on all threads
-    out->kind_ = Kind::Approximate;
-    out->recall_ = recall;
-    out->index_ = std::move(ivf);
+    });
+    out->add(ids, data);
     return out;
-}
-
-int VectorIndex::nprobe() const {
-    std::shared_lock lock(mutex_);
-    const auto* ivf = asApproximate(index_.get());
-    return ivf ? static_cast<int>(ivf->nprobe) : 0;
 }
 
 int64_t VectorIndex::size() const {
     std::shared_lock lock(mutex_);
-    return index_->ntotal;
-}
-
-void VectorIndex::removeLocked(const std::vector<int64_t>& ids) {
-    if (auto* ivf = asApproximate(index_.get())) {
-        // The hash table direct map removes by explicit ids, and only ids it has.
-        std::vector<faiss::Index::idx_t> present;
-        for (int64_t id : ids)
-            if (ivf->direct_map.hashtable.count(id)) present.push_back(id);
-        if (present.empty()) return;
-        faiss::IDSelectorArray selector(present.size(), present.data());
-        ivf->remove_ids(selector);
-        return;
-    }
-    faiss::IDSelectorBatch selector(ids.size(), ids.data());
-    index_->remove_ids(selector);
+    return approximate_ ? approximate_->size() : exact_->ntotal;
 }
 
 void VectorIndex::add(const std::vector<int64_t>& ids, const std::vector<float>& vectors) {
@@ -235,39 +118,78 @@ void VectorIndex::add(const std::vector<int64_t>& ids, const std::vector<float>&
         throw AlignError("vector batch of the wrong size");
     if (ids.empty()) return;
     std::unique_lock lock(mutex_);
-    removeLocked(ids);  // one entry per id: replace, never duplicate
-    index_->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vectors.data(), ids.data());
+    if (approximate_) {
+        approximate_->add(ids, vectors.data());  // replaces an id it has
+        return;
+    }
+    faiss::IDSelectorBatch selector(ids.size(), ids.data());
+    exact_->remove_ids(selector);  // one entry per id: replace, never duplicate
+    exact_->add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vectors.data(), ids.data());
 }
 
 void VectorIndex::remove(const std::vector<int64_t>& ids) {
     if (ids.empty()) return;
     std::unique_lock lock(mutex_);
-    removeLocked(ids);
+    if (approximate_) {
+        approximate_->remove(ids);
+        return;
+    }
+    faiss::IDSelectorBatch selector(ids.size(), ids.data());
+    exact_->remove_ids(selector);
 }
 
-std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k) const {
-    std::shared_lock lock(mutex_);
-    k = std::min<int64_t>(k, index_->ntotal);
-    if (k <= 0) return {};
-    std::vector<float> scores(static_cast<size_t>(k));
-    std::vector<faiss::Index::idx_t> ids(static_cast<size_t>(k));
-    index_->search(1, query, k, scores.data(), ids.data());
+std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k, const ExactVectors& exact) const {
     std::vector<ScoredId> out;
-    out.reserve(static_cast<size_t>(k));
-    for (int64_t i = 0; i < k; ++i)
-        if (ids[i] >= 0) out.push_back({ids[i], scores[i]});
+    {
+        std::shared_lock lock(mutex_);
+        if (!approximate_) {
+            k = std::min<int64_t>(k, exact_->ntotal);
+            if (k <= 0) return {};
+            std::vector<float> scores(static_cast<size_t>(k));
+            std::vector<faiss::Index::idx_t> ids(static_cast<size_t>(k));
+            exact_->search(1, query, k, scores.data(), ids.data());
+            for (int64_t i = 0; i < k; ++i)
+                if (ids[i] >= 0) out.push_back({ids[i], scores[i]});
+            return out;
+        }
+        k = std::min<int64_t>(k, approximate_->size());
+        if (k <= 0) return {};
+        for (const auto& c : approximate_->best(query, std::max(k, kRerank), cpu_sharing::allowedCpus()))
+            out.push_back({c.id, c.score});
+    }
+    if (exact) {
+        // The best candidates scored again with their exact vectors (read without holding the lock), as the
+        // exact kind scores them: the inner product with the vector as stored.
+        const size_t rerank = static_cast<size_t>(
+            std::min<int64_t>(static_cast<int64_t>(out.size()), std::max(kRerank, std::min(k, kMaxRerank))));
+        std::vector<int64_t> ids;
+        for (size_t i = 0; i < rerank; ++i) ids.push_back(out[i].id);
+        const std::vector<std::vector<float>> vectors = exact(ids);
+        std::vector<ScoredId> rescored;
+        for (size_t i = 0; i < rerank && i < vectors.size(); ++i) {
+            if (vectors[i].size() != static_cast<size_t>(dim_)) continue;  // no longer in the catalog
+            double score = 0;
+            for (int j = 0; j < dim_; ++j) score += double(query[j]) * vectors[i][static_cast<size_t>(j)];
+            rescored.push_back({ids[i], static_cast<float>(score)});
+        }
+        std::sort(rescored.begin(), rescored.end(), [](const ScoredId& a, const ScoredId& b) {
+            return a.score != b.score ? a.score > b.score : a.id < b.id;
+        });
+        // Past the re-ranked ones (a browse of everything), the codes' order and scores.
+        rescored.insert(rescored.end(), out.begin() + static_cast<std::ptrdiff_t>(rerank), out.end());
+        out = std::move(rescored);
+    }
+    if (static_cast<int64_t>(out.size()) > k) out.resize(static_cast<size_t>(k));
     return out;
 }
 
 bool VectorIndex::reconstruct(int64_t id, std::vector<float>& out) const {
     std::shared_lock lock(mutex_);
-    if (auto* map = asExact(index_.get())) {
-        if (map->rev_map.find(id) == map->rev_map.end()) return false;
-    } else if (auto* ivf = asApproximate(index_.get())) {
-        if (!ivf->direct_map.hashtable.count(id)) return false;
-    }
+    if (approximate_) return approximate_->decode(id, out);
+    auto* map = asExact(exact_.get());
+    if (map->rev_map.find(id) == map->rev_map.end()) return false;
     out.resize(static_cast<size_t>(dim_));
-    index_->reconstruct(id, out.data());
+    exact_->reconstruct(id, out.data());
     return true;
 }
 
@@ -285,7 +207,11 @@ QString VectorIndex::save(const QString& path) const {
     if (!f) throw AlignError(temp.toStdString() + ": cannot write the vector index");
     try {
         std::shared_lock lock(mutex_);
-        faiss::write_index(index_.get(), f);
+        if (approximate_) {
+            if (!approximate_->writeTo(f)) throw faiss::FaissException("a write failed (disk full?)");
+        } else {
+            faiss::write_index(exact_.get(), f);
+        }
     } catch (const faiss::FaissException& e) {
         std::fclose(f);
         QFile::remove(temp);
@@ -327,27 +253,26 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const QString& path, int dim, con
                                   : std::string(": its checksum is not the one recorded when it was saved "
                                                 "(damaged, or another library's cache)")));
     }
+    auto out = std::make_unique<VectorIndex>(dim);
+    QFile head(path);
+    if (head.open(QIODevice::ReadOnly) && CompressedVectors::isOurs(head.read(16))) {
+        out->approximate_ = CompressedVectors::readFrom(path, dim);
+        out->exact_.reset();
+        return out;
+    }
     std::unique_ptr<faiss::Index> raw;
     try {
         raw.reset(faiss::read_index(QFile::encodeName(path).constData()));
     } catch (const faiss::FaissException& e) {
         throw AlignError(path.toStdString() + ": unreadable vector index: " + e.what());
     }
-    auto out = std::make_unique<VectorIndex>(dim);
-    if (auto* map = asExact(raw.get());
-        map && dynamic_cast<faiss::IndexFlatIP*>(map->index) && map->d == dim) {
-        map->own_fields = true;
-    } else if (auto* ivf = asApproximate(raw.get()); ivf && ivf->d == dim &&
-                                                     ivf->metric_type == faiss::METRIC_INNER_PRODUCT &&
-                                                     ivf->direct_map.type == faiss::DirectMap::Hashtable) {
-        out->kind_ = Kind::Approximate;
-        out->recall_ = std::nan("");  // measured when built, not stored
-        ivf->parallel_mode = 1;
-    } else {
+    // (An approximate index of an earlier PhotoSearch, FAISS's IVF, is not taken: the library rebuilds it.)
+    auto* map = asExact(raw.get());
+    if (!map || !dynamic_cast<faiss::IndexFlatIP*>(map->index) || map->d != dim)
         throw AlignError(path.toStdString() + ": not a PhotoSearch vector index of dimension " +
                          std::to_string(dim));
-    }
-    out->index_ = std::move(raw);
+    map->own_fields = true;
+    out->exact_ = std::move(raw);
     return out;
 }
 

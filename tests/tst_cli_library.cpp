@@ -152,6 +152,8 @@ class TestCliLibrary : public QObject {
         QCOMPARE(s["failed"].toInt(), 0);
         QCOMPARE(s["folders"].toArray().size(), 1);
         QCOMPARE(s["model"].toObject()["dim"].toInt(), 80);
+        QCOMPARE(s["search_index"].toObject()["kind"].toString(), QStringLiteral("exact"));  // 12 photos
+        QCOMPARE(s["search_index"].toObject()["vectors"].toInt(), 12);
 
         r = cli(QStringList{"search", "x", "--tag", "cat", "--json", "--limit", "100"} + common_);
         int cats = 0;

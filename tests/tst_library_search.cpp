@@ -144,12 +144,11 @@ class TestLibrarySearch : public QObject {
 
     void approximateIndexOnRequest() {
         // A person's setting (or PHOTOSEARCH_INDEX) makes even a small library use the approximate index:
-        // built when the library opens, kept across a restart, and giving the exact index's results with
-        // scores within the 8-bit codes' error. That error, worst case: each stored value is off by at most
-        // half a step of 1/255 of its range, a range at most 2 for unit vectors, so |error| <= sum |q_j| /
-        // 255
-        // <= sqrt(80) / 255 = 0.035 for the fixture's 80 values. (The fixture model's photos lie within
-        // cosine 0.99999 of each other, closer than that error: their order may change, their set may not.)
+        // built when the library opens, kept across a restart, and giving the exact index's results with the
+        // exact index's scores (its candidates are re-ranked with the catalog's vectors): the same float32
+        // inner products summed in another order, within 80 x 2^-24 (the fixture's 80 values) of each other.
+        // (The fixture model's photos lie within cosine 0.99999 of each other: their order may change in the
+        // last bits, their set and scores may not.)
         const QStringList photos = makePhotos(path(QStringLiteral("photos")));
         const QString outside = path(QStringLiteral("outside.png"));
         QVERIFY(QFile::copy(photos[5], outside));
@@ -158,30 +157,49 @@ class TestLibrarySearch : public QObject {
         SearchOptions o;
         o.limit = 100;
         std::map<QString, float> exact;
+        std::map<QString, std::map<QString, float>> exactGroups;  // first photo -> members' scores
         {
             auto lib = PhotoLibrary::open(options);
             lib->addFolder(path(QStringLiteral("photos")));
             QCOMPARE(lib->index().indexed, int64_t(photos.size()));
             for (const auto& r : lib->similar(outside, o)) exact[r.path] = r.score;
             QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Exact);
+            for (const auto& group : lib->duplicates(0.9f))
+                for (const auto& r : group) exactGroups[group.front().path][r.path] = r.score;
         }
         QCOMPARE(exact.size(), size_t(photos.size()));
         options.indexKind = QStringLiteral("approximate");
         for (int run = 0; run < 2; ++run) {  // the first opening builds it, the second loads it
             auto lib = PhotoLibrary::open(options);
+            QVERIFY(lib->status().approximateIndex);  // before the index is loaded: by the setting
             const auto results = lib->similar(outside, o);
             QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Approximate);
+            QVERIFY(lib->status().approximateIndex);
             QCOMPARE(results.size(), exact.size());
             for (const auto& r : results) {
                 QVERIFY2(exact.count(r.path), qPrintable(r.path));
-                QVERIFY2(std::fabs(r.score - exact[r.path]) <= 0.035f,
+                QVERIFY2(std::fabs(r.score - exact[r.path]) <= kScoreTolerance,
                          qPrintable(
                              QStringLiteral("%1: %2, exact %3").arg(r.path).arg(r.score).arg(exact[r.path])));
+            }
+            // Near-duplicates compare the catalog's exact vectors, not the codes: the same groups, the same
+            // scores.
+            std::map<QString, std::map<QString, float>> groups;
+            for (const auto& group : lib->duplicates(0.9f))
+                for (const auto& r : group) groups[group.front().path][r.path] = r.score;
+            QVERIFY(!exactGroups.empty());
+            QCOMPARE(groups.size(), exactGroups.size());
+            for (const auto& [first, members] : exactGroups) {
+                QVERIFY2(groups.count(first), qPrintable(first));
+                QCOMPARE(groups[first].size(), members.size());
+                for (const auto& [member, score] : members)
+                    QVERIFY2(std::fabs(groups[first][member] - score) <= kScoreTolerance, qPrintable(member));
             }
         }
         // Back to automatic: a library this small gets the exact index again.
         options.indexKind = QStringLiteral("auto");
         auto lib = PhotoLibrary::open(options);
+        QVERIFY(!lib->status().approximateIndex);
         QCOMPARE(lib->similar(outside, o).size(), exact.size());
         QCOMPARE(lib->vectors()->kind(), VectorIndex::Kind::Exact);
     }

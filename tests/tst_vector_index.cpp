@@ -1,11 +1,16 @@
 // VectorIndex: the exact and the approximate kind, chosen by size, with recall measured against exact search.
 #include "align_error.h"
+#include "compressed_vectors.h"
 #include "vector_index.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <QFile>
+
 #include <limits>
+#include <map>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -49,6 +54,42 @@ VectorSource sourceOf(const std::vector<float>& data) {
     };
 }
 
+// The exact vectors by id, as the catalog gives them to the approximate kind's re-rank.
+ExactVectors lookupIn(const std::map<int64_t, std::vector<float>>& byId) {
+    return [&byId](const std::vector<int64_t>& ids) {
+        std::vector<std::vector<float>> out;
+        for (int64_t id : ids) {
+            const auto it = byId.find(id);
+            out.push_back(it == byId.end() ? std::vector<float>() : it->second);
+        }
+        return out;
+    };
+}
+std::map<int64_t, std::vector<float>> byIdOf(const std::vector<float>& data) {
+    std::map<int64_t, std::vector<float>> out;
+    for (size_t i = 0; i < data.size() / kDim; ++i)
+        out[static_cast<int64_t>(i) + 1] =
+            std::vector<float>(data.begin() + i * kDim, data.begin() + (i + 1) * kDim);
+    return out;
+}
+
+// A unit query at cosine `cosine` from `v` (a random direction orthogonal to it mixed in), or, with
+// cosine 0, a random direction.
+std::vector<float> queryNear(const float* v, double cosine, std::mt19937_64& random) {
+    std::normal_distribution<float> gauss;
+    std::vector<float> u(kDim);
+    for (float& x : u) x = gauss(random);
+    if (cosine == 0) return unitVector(u.data(), kDim);
+    double along = 0;
+    for (int j = 0; j < kDim; ++j) along += double(u[j]) * v[j];
+    for (int j = 0; j < kDim; ++j) u[j] -= static_cast<float>(along * v[j]);
+    u = unitVector(u.data(), kDim);
+    std::vector<float> q(kDim);
+    for (int j = 0; j < kDim; ++j)
+        q[j] = static_cast<float>(cosine * v[j] + std::sqrt(1 - cosine * cosine) * u[j]);
+    return unitVector(q.data(), kDim);
+}
+
 std::set<int64_t> exactTop(const std::vector<float>& data, const float* q, int k) {
     std::vector<std::pair<float, int64_t>> all;
     for (size_t i = 0; i < data.size() / kDim; ++i) {
@@ -81,63 +122,108 @@ class TestVectorIndex : public QObject {
         }
     }
 
-    // A library past the limit gets the approximate index; its recall@10 against exact search, on fresh
-    // queries that were not used to calibrate it, must be at least the 0.95 the issue asks.
-    void largeLibrariesAreApproximateWithMeasuredRecall() {
+    // A library past the limit gets the approximate index. Its recall@10 against exact search, for queries
+    // as far from the photos as text queries are (cosine 0.3 from one photo) and for random directions, is
+    // what the issue asks (0.99 and 0.97), and re-ranked scores are the exact ones: an inner product of the
+    // same float32 values summed in another order, within 64 x 2^-24 of it.
+    void largeLibrariesAreApproximateAndRecallTheExactBest() {
         const int64_t n = 40000;
         const auto data = clustered(n, 2);
+        const auto byId = byIdOf(data);
         auto index = VectorIndex::build(kDim, n, sourceOf(data), /*exactUpTo=*/10000);
         QCOMPARE(index->kind(), VectorIndex::Kind::Approximate);
         QCOMPARE(index->size(), n);
-        QVERIFY2(index->measuredRecall() >= VectorIndex::kTargetRecall,
-                 qPrintable(QString::number(index->measuredRecall())));
-        QVERIFY(index->nprobe() >= 1);
 
         std::mt19937_64 random(3);
-        std::normal_distribution<float> gauss;
-        int hits = 0, total = 0;
-        for (int q = 0; q < 100; ++q) {
-            // A photo's vector moved to cosine ~0.5, as far as text queries are from what they find.
-            const float* v = data.data() + (random() % n) * kDim;
-            std::vector<float> noise(kDim);
-            double nn = 0;
-            for (float& x : noise) {
-                x = gauss(random);
-                nn += double(x) * x;
+        for (const double cosine : {0.3, 0.0}) {
+            int hits = 0, total = 0;
+            for (int q = 0; q < 100; ++q) {
+                const auto query = queryNear(data.data() + (random() % n) * kDim, cosine, random);
+                const std::set<int64_t> truth = exactTop(data, query.data(), 10);
+                for (const ScoredId& hit : index->search(query.data(), 10, lookupIn(byId))) {
+                    hits += truth.count(hit.id);
+                    float exact = 0;
+                    for (int j = 0; j < kDim; ++j) exact += query[j] * byId.at(hit.id)[j];
+                    QVERIFY2(std::fabs(hit.score - exact) <= 1e-5f,
+                             qPrintable(QString::number(hit.score - exact)));
+                }
+                total += 10;
             }
-            std::vector<float> query(kDim);
-            for (int j = 0; j < kDim; ++j)
-                query[j] = v[j] + static_cast<float>(noise[j] * std::sqrt((1 / 0.25 - 1) / nn));
-            query = unitVector(query.data(), kDim);
-            const std::set<int64_t> truth = exactTop(data, query.data(), 10);
-            for (const ScoredId& hit : index->search(query.data(), 10)) hits += truth.count(hit.id);
-            total += 10;
+            const double recall = double(hits) / total;
+            qInfo("recall@10 at cosine %.1f (0: random directions): %.3f", cosine, recall);
+            QVERIFY2(recall >= (cosine > 0 ? 0.99 : 0.97), qPrintable(QString::number(recall)));
         }
-        const double recall = double(hits) / total;
-        qInfo("recall@10 on 100 fresh queries: %.3f (nprobe %d)", recall, index->nprobe());
-        QVERIFY2(recall >= 0.95, qPrintable(QString::number(recall)));
+    }
+
+    // The AVX2 kernel computes the portable kernel's integers, so every CPU finds the same candidates with
+    // the same scores from the codes (80 values: the fixture model's, 32 bytes at a time and a tail of 8).
+    void everyCpuFindsTheSameCandidates() {
+        if (!CompressedVectors::hasVectorKernel())
+            QSKIP("this CPU has no AVX2: only the portable kernel runs here, there is nothing to compare");
+        constexpr int dim = 80;
+        std::mt19937_64 random(5);
+        std::normal_distribution<float> gauss;
+        std::vector<float> data(3000 * dim);
+        for (size_t i = 0; i < 3000; ++i) {
+            std::vector<float> v(dim);
+            for (float& x : v) x = gauss(random);
+            const auto u = unitVector(v.data(), dim);
+            std::copy(u.begin(), u.end(), data.begin() + static_cast<std::ptrdiff_t>(i * dim));
+        }
+        CompressedVectors codes(dim, data.data(), 3000);
+        std::vector<int64_t> ids(3000);
+        std::iota(ids.begin(), ids.end(), 1);
+        codes.add(ids, data.data());
+        for (int q = 0; q < 20; ++q) {
+            std::vector<float> query(dim);
+            for (float& x : query) x = gauss(random);
+            const auto fast = codes.best(query.data(), 50, 2);
+            CompressedVectors::usePortableKernelOnly(true);
+            const auto portable = codes.best(query.data(), 50, 2);
+            CompressedVectors::usePortableKernelOnly(false);
+            QCOMPARE(fast.size(), portable.size());
+            for (size_t i = 0; i < fast.size(); ++i) {
+                QCOMPARE(fast[i].id, portable[i].id);
+                QCOMPARE(fast[i].score, portable[i].score);
+            }
+        }
     }
 
     void approximateIndexAddsReplacesRemovesAndSurvivesSaveLoad() {
         const int64_t n = 12000;
         const auto data = clustered(n, 4);
+        auto byId = byIdOf(data);
         auto index = VectorIndex::build(kDim, n, sourceOf(data), 5000);
         QCOMPARE(index->kind(), VectorIndex::Kind::Approximate);
 
         // Replacing id 1 with photo 2's vector: still one entry for id 1, now found where photo 2 is.
-        index->add({1}, std::vector<float>(data.begin() + kDim, data.begin() + 2 * kDim));
+        byId[1] = byId[2];
+        index->add({1}, byId[1]);
         QCOMPARE(index->size(), n);
-        const auto hits = index->search(data.data() + kDim, 2);
+        const auto hits = index->search(data.data() + kDim, 2, lookupIn(byId));
         QCOMPARE(std::set<int64_t>({hits[0].id, hits[1].id}), std::set<int64_t>({1, 2}));
+        // Given back from its codes: each value within half a step of 1/15 of its range, a range no wider
+        // than twice the largest value (or 4 standard deviations of a random unit vector's, 4/8 here).
         std::vector<float> back;
         QVERIFY(index->reconstruct(2, back));
-        double dot = 0;
-        for (int j = 0; j < kDim; ++j) dot += back[j] * data[kDim + j];
-        QVERIFY2(dot > 0.999, qPrintable(QString::number(dot)));  // 8-bit codes: close, not equal
+        float largest = 0.5f;
+        for (float x : data) largest = std::max(largest, std::fabs(x));
+        for (int j = 0; j < kDim; ++j)
+            QVERIFY2(std::fabs(back[j] - data[kDim + j]) <= 2 * largest / 15 / 2 * 1.0001f,
+                     qPrintable(
+                         QStringLiteral("value %1: %2, stored %3").arg(j).arg(back[j]).arg(data[kDim + j])));
 
         index->remove({2, 999999});  // an unknown id is ignored
+        byId.erase(2);
         QCOMPARE(index->size(), n - 1);
         QVERIFY(!index->reconstruct(2, back));
+        // A vector the catalog no longer has (removed since the index was saved) is left out.
+        const auto withoutOne = index->search(data.data() + 2 * kDim, 5, lookupIn(byId));
+        QCOMPARE(withoutOne.front().id, int64_t{3});
+        byId.erase(3);
+        for (const ScoredId& hit : index->search(data.data() + 2 * kDim, 5, lookupIn(byId)))
+            QVERIFY(hit.id != 3);
+        byId[3] = std::vector<float>(data.begin() + 2 * kDim, data.begin() + 3 * kDim);
 
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("vectors.faiss"));
@@ -145,14 +231,28 @@ class TestVectorIndex : public QObject {
         auto loaded = VectorIndex::load(path, kDim);
         QCOMPARE(loaded->kind(), VectorIndex::Kind::Approximate);
         QCOMPARE(loaded->size(), n - 1);
-        QCOMPARE(loaded->nprobe(), index->nprobe());
         for (int q = 0; q < 10; ++q) {
             const float* query = data.data() + (100 + q) * kDim;
             const auto a = index->search(query, 10), b = loaded->search(query, 10);
             QCOMPARE(a.size(), b.size());
-            for (size_t i = 0; i < a.size(); ++i) QCOMPARE(a[i].id, b[i].id);
+            for (size_t i = 0; i < a.size(); ++i) {
+                QCOMPARE(a[i].id, b[i].id);
+                QCOMPARE(a[i].score, b[i].score);
+            }
         }
         QVERIFY_THROWS_EXCEPTION(AlignError, VectorIndex::load(path, kDim + 1));
+        // Cut short, or a count larger than the file: refused before anything is allocated.
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        const qint64 full = file.size();
+        QVERIFY(file.resize(full - 1));
+        QVERIFY_THROWS_EXCEPTION(AlignError, VectorIndex::load(path, kDim));
+        QVERIFY(file.resize(full));
+        QVERIFY(file.seek(16));
+        const int64_t huge = int64_t{1} << 50;
+        file.write(reinterpret_cast<const char*>(&huge), sizeof huge);
+        file.close();
+        QVERIFY_THROWS_EXCEPTION(AlignError, VectorIndex::load(path, kDim));
     }
 
     void kindIsChosenBySettingOrEnvironment() {
@@ -193,17 +293,18 @@ class TestVectorIndex : public QObject {
 
     void approximateKindWorksOnASmallLibrary() {
         // Chosen for a library of any size (as tests and a person's setting may): 2, 12 and 300 vectors
-        // build, and every vector finds itself first (8-bit codes keep a vector nearest to itself). One
-        // vector stays exact: 8-bit codes learn each value's range from at least two.
+        // build, and every vector finds itself first (re-ranked exactly: its cosine to itself is 1). One
+        // vector stays exact: the codes learn each value's range from at least two.
         const auto one = clustered(1, 11);
         QCOMPARE(VectorIndex::build(kDim, 1, sourceOf(one), 0)->kind(), VectorIndex::Kind::Exact);
         for (const int64_t n : {int64_t{2}, int64_t{12}, int64_t{300}}) {
             const auto data = clustered(n, 11);
+            const auto byId = byIdOf(data);
             auto index = VectorIndex::build(kDim, n, sourceOf(data), /*exactUpTo=*/0);
             QCOMPARE(index->kind(), VectorIndex::Kind::Approximate);
             QCOMPARE(index->size(), n);
             for (int64_t i = 0; i < n; i += std::max<int64_t>(1, n / 12)) {
-                const auto hits = index->search(data.data() + i * kDim, 3);
+                const auto hits = index->search(data.data() + i * kDim, 3, lookupIn(byId));
                 QVERIFY(!hits.empty());
                 QCOMPARE(hits[0].id, i + 1);
             }

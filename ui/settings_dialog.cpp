@@ -1,5 +1,7 @@
 #include "settings_dialog.h"
 
+#include "vector_index.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -7,6 +9,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
@@ -51,9 +54,10 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
         0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
     form->addRow(tr("Precision:"), precision_);
     index_ = new QComboBox(this);
-    index_->addItem(tr("Automatic (exact up to 20,000 photos)"), QString());
+    index_->addItem(tr("Automatic (exact up to %1 photos)").arg(QLocale().toString(VectorIndex::kExactUpTo)),
+                    QString());
     index_->addItem(tr("Exact (every photo compared; slower past 100,000)"), QStringLiteral("exact"));
-    index_->addItem(tr("Approximate (compressed; fastest for very large libraries)"),
+    index_->addItem(tr("Approximate (compressed, exact scores for the best; for very large libraries)"),
                     QStringLiteral("approximate"));
     index_->setCurrentIndex(
         std::max(0, index_->findData(s.value(QStringLiteral("search/index")).toString())));

@@ -105,3 +105,19 @@ for name in ["tiny.png", "palette.png", "rgba.png", "gray.png"]:
     put("image", name, open(os.path.join(DATA, "align-tiny/expected/images", name), "rb").read())
 # Small JPEG (with EXIF orientation 6), progressive JPEG, CMYK JPEG, WebP, TIFF, BMP and GIF seeds were made
 # once from tiny.png by OpenCV and libjpeg (tests/fuzz/corpus/image/small.*); they are kept as they are.
+
+
+# The approximate search index (CompressedVectors::writeTo): magic, dim and count, each value's low end and
+# step, ids, then half a byte a value (values [0, 4) in the low nibbles, [4, 8) in the high ones).
+def compressed_vectors(dim, ids, codes):
+    half = (dim + 1) // 2
+    out = b"PSCV4\x01\x00\x00" + struct.pack("<qq", dim, len(ids))
+    out += struct.pack("<%df" % dim, *([-0.5] * dim)) + struct.pack("<%df" % dim, *([1 / 15] * dim))
+    out += struct.pack("<%dq" % len(ids), *ids)
+    for row in codes:
+        out += bytes((row[j] | (row[half + j] << 4)) if half + j < dim else row[j] for j in range(half))
+    return out
+
+
+put("vectors", "three", compressed_vectors(8, [1, 2, 3], [[0, 15, 7, 8, 1, 2, 3, 4], [15] * 8, [0] * 8]))
+put("vectors", "empty", compressed_vectors(8, [], []))
