@@ -189,6 +189,40 @@ class TestVectorIndex : public QObject {
         }
     }
 
+    // Past 65,536 vectors the scan is split across threads, each keeping its own best; merged, they are the
+    // best of one whole scan (equal scores ordered by id), whatever the number of parts.
+    void aScanSplitAcrossThreadsFindsWhatOneScanFinds() {
+        constexpr int dim = 16;
+        constexpr int64_t n = 140000;  // 4 parts of 35,000 with 4 threads
+        std::mt19937_64 random(9);
+        std::normal_distribution<float> gauss;
+        std::vector<float> data(static_cast<size_t>(n) * dim);
+        for (int64_t i = 0; i < n; ++i) {
+            std::vector<float> v(dim);
+            for (float& x : v) x = gauss(random);
+            const auto u = unitVector(v.data(), dim);
+            std::copy(u.begin(), u.end(), data.begin() + i * dim);
+        }
+        CompressedVectors codes(dim, data.data(), 65536);
+        std::vector<int64_t> ids(static_cast<size_t>(n));
+        std::iota(ids.begin(), ids.end(), 1);
+        codes.add(ids, data.data());
+        for (int q = 0; q < 10; ++q) {
+            std::vector<float> query(dim);
+            for (float& x : query) x = gauss(random);
+            const auto one = codes.best(query.data(), 300, 1);
+            QCOMPARE(one.size(), size_t{300});
+            for (const int threads : {2, 4}) {
+                const auto split = codes.best(query.data(), 300, threads);
+                QCOMPARE(split.size(), one.size());
+                for (size_t i = 0; i < one.size(); ++i) {
+                    QCOMPARE(split[i].id, one[i].id);
+                    QCOMPARE(split[i].score, one[i].score);
+                }
+            }
+        }
+    }
+
     void approximateIndexAddsReplacesRemovesAndSurvivesSaveLoad() {
         const int64_t n = 12000;
         const auto data = clustered(n, 4);
