@@ -226,8 +226,9 @@ std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold
     const bool approximate = vectors->kind() == VectorIndex::Kind::Approximate;
     const auto vectorOf = [&](int64_t id, std::vector<float>& out) {
         if (!approximate) return vectors->reconstruct(id, out);
+        if (!vectors->contains(id)) return false;  // not in this snapshot
         std::vector<std::vector<float>> found = library_.catalog().vectorsOf({id});
-        if (found[0].empty() || !vectors->reconstruct(id, out)) return false;
+        if (found[0].empty()) return false;
         out = std::move(found[0]);
         return true;
     };

@@ -183,6 +183,13 @@ std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k, const E
     return out;
 }
 
+bool VectorIndex::contains(int64_t id) const {
+    std::shared_lock lock(mutex_);
+    if (approximate_) return approximate_->contains(id);
+    const auto* map = asExact(exact_.get());
+    return map->rev_map.find(id) != map->rev_map.end();
+}
+
 bool VectorIndex::reconstruct(int64_t id, std::vector<float>& out) const {
     std::shared_lock lock(mutex_);
     if (approximate_) return approximate_->decode(id, out);

@@ -54,6 +54,25 @@ VectorSource sourceOf(const std::vector<float>& data) {
     };
 }
 
+// `count` unit vectors of `dim` values in random directions, one after another.
+std::vector<float> randomUnitVectors(int64_t count, int dim, std::mt19937_64& random) {
+    std::normal_distribution<float> gauss;
+    std::vector<float> out;
+    out.reserve(static_cast<size_t>(count) * static_cast<size_t>(dim));
+    std::vector<float> v(static_cast<size_t>(dim));
+    for (int64_t i = 0; i < count; ++i) {
+        for (float& x : v) x = gauss(random);
+        const auto u = unitVector(v.data(), dim);
+        out.insert(out.end(), u.begin(), u.end());
+    }
+    return out;
+}
+std::vector<int64_t> idsUpTo(int64_t count) {  // 1..count
+    std::vector<int64_t> ids(static_cast<size_t>(count));
+    std::iota(ids.begin(), ids.end(), 1);
+    return ids;
+}
+
 // The exact vectors by id, as the catalog gives them to the approximate kind's re-rank.
 ExactVectors lookupIn(const std::map<int64_t, std::vector<float>>& byId) {
     return [&byId](const std::vector<int64_t>& ids) {
@@ -163,17 +182,9 @@ class TestVectorIndex : public QObject {
         constexpr int dim = 80;
         std::mt19937_64 random(5);
         std::normal_distribution<float> gauss;
-        std::vector<float> data(3000 * dim);
-        for (size_t i = 0; i < 3000; ++i) {
-            std::vector<float> v(dim);
-            for (float& x : v) x = gauss(random);
-            const auto u = unitVector(v.data(), dim);
-            std::copy(u.begin(), u.end(), data.begin() + static_cast<std::ptrdiff_t>(i * dim));
-        }
+        const auto data = randomUnitVectors(3000, dim, random);
         CompressedVectors codes(dim, data.data(), 3000);
-        std::vector<int64_t> ids(3000);
-        std::iota(ids.begin(), ids.end(), 1);
-        codes.add(ids, data.data());
+        codes.add(idsUpTo(3000), data.data());
         for (int q = 0; q < 20; ++q) {
             std::vector<float> query(dim);
             for (float& x : query) x = gauss(random);
@@ -196,17 +207,9 @@ class TestVectorIndex : public QObject {
         constexpr int64_t n = 140000;  // 4 parts of 35,000 with 4 threads
         std::mt19937_64 random(9);
         std::normal_distribution<float> gauss;
-        std::vector<float> data(static_cast<size_t>(n) * dim);
-        for (int64_t i = 0; i < n; ++i) {
-            std::vector<float> v(dim);
-            for (float& x : v) x = gauss(random);
-            const auto u = unitVector(v.data(), dim);
-            std::copy(u.begin(), u.end(), data.begin() + i * dim);
-        }
+        const auto data = randomUnitVectors(n, dim, random);
         CompressedVectors codes(dim, data.data(), 65536);
-        std::vector<int64_t> ids(static_cast<size_t>(n));
-        std::iota(ids.begin(), ids.end(), 1);
-        codes.add(ids, data.data());
+        codes.add(idsUpTo(n), data.data());
         for (int q = 0; q < 10; ++q) {
             std::vector<float> query(dim);
             for (float& x : query) x = gauss(random);
