@@ -156,6 +156,12 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
             "allow AVX512_CORE or more");
     e->model_->to(e->device_, e->dtype_);
     e->textWeightType_ = e->dtype_;
+    if (!cuda && e->dtype_ == torch::kFloat32 && DnnlVisionTower::supports(*e->model_->visionModel) &&
+        qEnvironmentVariable("PHOTOSEARCH_IMAGE_ENGINE").trimmed().toLower() != QLatin1String("libtorch")) {
+        // The tower shares the weights' storage; the module's tensors are emptied so they are not kept twice.
+        e->visionTower_ = std::make_unique<DnnlVisionTower>(*e->model_->visionModel);
+        e->model_->visionModel->releaseWeights();
+    }
     if (bf16TextWeights) {
         // Replaces the float32 weights: 170 MB less memory for BERT-base.
         e->model_->storeTextDenseWeightsAs(torch::kBFloat16);
@@ -163,10 +169,10 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     }
     // QT_LOGGING_RULES="photosearch.core.info=true" shows which kernels a run used on this CPU.
     qCInfo(lcCore,
-           "model %s on %s, %d threads, precision %s: image model %s, text weights %s (oneDNN cap %s)",
+           "model %s on %s, %d threads, precision %s: image model %s%s, text weights %s (oneDNN cap %s)",
            qUtf8Printable(options.modelDir), e->device_.str().c_str(), e->threads_, qUtf8Printable(precision),
-           c10::toString(e->dtype_), c10::toString(e->textWeightType_),
-           oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData());
+           c10::toString(e->dtype_), e->visionTower_ ? " on oneDNN" : " on LibTorch",
+           c10::toString(e->textWeightType_), oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData());
     return e;
 }
 
@@ -195,6 +201,7 @@ torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& image
         }
     } done{this};
     torch::InferenceMode guard;
+    if (visionTower_) return visionTower_->pooled(batch);
     // One transfer for the whole batch (pinned memory on CUDA makes it asynchronous).
     if (device_.is_cuda()) batch = batch.pin_memory();
     return model_->getImageFeatures(batch.to(device_, dtype_, /*non_blocking=*/true))

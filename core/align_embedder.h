@@ -3,6 +3,7 @@
 #include "align_config.h"
 #include "align_model.h"
 #include "bert_tokenizer.h"
+#include "dnnl_vision_tower.h"
 #include "image_processor.h"
 
 #include <QElapsedTimer>
@@ -78,6 +79,9 @@ class AlignEmbedder {
     static bool cpuCanRunBFloat16();
     float temperature() const { return temperature_; }
     const QString& weightsPath() const { return weightsPath_; }
+    // Whether images run through the oneDNN tower (CPU, float32; PHOTOSEARCH_IMAGE_ENGINE=libtorch turns it
+    // off) rather than the LibTorch module.
+    bool imageTowerOnOneDnn() const { return visionTower_ != nullptr; }
 
     // "auto" picks CUDA when this LibTorch build and machine have it, else the CPU.
     static torch::Device resolveDevice(const QString& name);
@@ -97,6 +101,7 @@ class AlignEmbedder {
     std::unique_ptr<BertTokenizer> tokenizer_;
     std::unique_ptr<ImageProcessor> processor_;
     AlignModel model_{nullptr};
+    std::unique_ptr<DnnlVisionTower> visionTower_;  // the image model on oneDNN directly, where it runs
     torch::Device device_{torch::kCPU};
     torch::ScalarType dtype_ = torch::kFloat32;
     torch::ScalarType textWeightType_ = torch::kFloat32;

@@ -1,6 +1,7 @@
 #include "align_vision_model.h"
 
 #include "activation.h"
+#include "align_error.h"
 
 #include <algorithm>
 
@@ -143,7 +144,25 @@ void AlignVisionModelImpl::foldBatchNorms() {
     folded_ = true;
 }
 
+void AlignVisionModelImpl::releaseWeights() {
+    torch::NoGradGuard noGrad;
+    for (auto& t : parameters()) t.set_data(torch::empty({0}, t.options()));
+    for (auto& t : buffers()) t.set_data(torch::empty({0}, t.options()));
+    auto release = [](torch::Tensor& t) {
+        if (t.defined()) t = torch::Tensor();
+    };
+    release(embeddings->fusedBias);
+    for (const auto& module : *blocks) {
+        auto* b = module->as<AlignVisionBlock>();
+        release(b->expandBias);
+        release(b->depthwiseBias);
+        release(b->projectBias);
+    }
+    released_ = true;
+}
+
 VisionOutput AlignVisionModelImpl::forward(const torch::Tensor& pixelValues, bool outputHiddenStates) {
+    if (released_) throw AlignError("the image model's weights were handed to the oneDNN image tower");
     VisionOutput out;
     torch::Tensor x = embeddings(pixelValues);
     if (outputHiddenStates) out.hiddenStates.push_back(x);

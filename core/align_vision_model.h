@@ -60,9 +60,14 @@ struct AlignVisionModelImpl : torch::nn::Module {
     // within float rounding; the batch norm modules are kept (state dict unchanged) but no longer used.
     void foldBatchNorms();
     bool batchNormsFolded() const { return folded_; }
+    // Empties every parameter and buffer, once another engine holds the weights (DnnlVisionTower shares
+    // their storage): the model's memory is not kept twice. forward() throws afterwards.
+    void releaseWeights();
+    bool weightsReleased() const { return released_; }
 
   private:
     bool folded_ = false;
+    bool released_ = false;
 
   public:
     AlignVisionConfig config;

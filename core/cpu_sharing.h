@@ -11,7 +11,8 @@ namespace photosearch::cpu_sharing {
 // the CPU from it and from each other (measured here: indexing beside one busy program took twice as long
 // with two threads as with one). libgomp reads OMP_WAIT_POLICY once, as it is loaded, before main() runs
 // (and the C library resets the environment after any earlier hook), so when the variable is not set this
-// sets it to PASSIVE and runs the program again in place (execv of /proc/self/exe, same arguments): a second
+// sets it to PASSIVE (with GOMP_SPINCOUNT=3000, a ~30 us spin before sleeping, unless set) and runs the
+// program again in place (execv of /proc/self/exe, same arguments): a second
 // start of the libraries, about 0.1-0.3 s, which a short command (a search) should not pay. A value the
 // person set is kept. Returns only when no re-run happened (it was set, or execv failed).
 void runAgainWithPassiveWaits(char** argv);

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-l10n-tools qt6-tools-dev
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libdnnl-dev libopenblas0-pthread
   libfaiss-dev libopencv-dev libjpeg-dev libpng-dev libssl-dev libsqlite3-dev
   xvfb xauth
   libheif-dev libheif-examples libraw-dev libraw-bin libjxl-dev libjxl-tools libavif-bin
