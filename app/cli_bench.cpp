@@ -110,31 +110,6 @@ void writeRandomModel(const QString& configDir, const QString& vocabDir, const Q
     for (const auto& t : tensors) f.write(reinterpret_cast<const char*>(t.data_ptr<float>()), t.numel() * 4);
 }
 
-// Phone-sized photos (4032x3024, JPEG quality 90) made from the given images.
-QStringList writeCorpus(const QString& imagesDir, const QString& out, int count) {
-    QDir().mkpath(out);
-    std::vector<cv::Mat> sources;
-    for (const QString& name :
-         QDir(imagesDir).entryList({QStringLiteral("*.png"), QStringLiteral("*.jpg")}, QDir::Files)) {
-        cv::Mat m = cv::imread((imagesDir + QLatin1Char('/') + name).toStdString(), cv::IMREAD_COLOR);
-        if (!m.empty() && m.cols >= 64 && m.rows >= 64) sources.push_back(m);
-    }
-    if (sources.empty())
-        throw AlignError(imagesDir.toStdString() + ": no images to make the benchmark photos from");
-    QStringList paths;
-    cv::Mat noise(3024, 4032, CV_8UC3);
-    for (int i = 0; i < count; ++i) {
-        cv::Mat big;
-        cv::resize(sources[i % sources.size()], big, cv::Size(4032, 3024), 0, 0, cv::INTER_CUBIC);
-        cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(6));  // sensor-like noise: realistic JPEG sizes
-        cv::add(big, noise, big, cv::noArray(), CV_8UC3);
-        const QString path = QStringLiteral("%1/IMG_%2.jpg").arg(out).arg(i, 4, 10, QLatin1Char('0'));
-        cv::imwrite(path.toStdString(), big, {cv::IMWRITE_JPEG_QUALITY, 90});
-        paths << path;
-    }
-    return paths;
-}
-
 }  // namespace
 
 int benchCommand(const QStringList& arguments) {
@@ -156,6 +131,10 @@ int benchCommand(const QStringList& arguments) {
                  QStringLiteral("DIR")});
     p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."),
                  QStringLiteral("N"), QStringLiteral("48")});
+    p.addOption({QStringLiteral("mixed"),
+                 QStringLiteral("With --write-model: the photos in the sizes of a phone-era library (12 MP "
+                                "landscape and portrait, 24 MP, screenshots, 2-3 MP pictures) in year/album "
+                                "folders, for end-to-end runs of `index` and the window.")});
     p.addOption({QStringLiteral("batch"),
                  QStringLiteral("Batch sizes to time the image model at (default 1,4,8)."),
                  QStringLiteral("LIST"), QStringLiteral("1,4,8")});
@@ -191,13 +170,14 @@ int benchCommand(const QStringList& arguments) {
     writeRandomModel(p.value(QStringLiteral("config")), p.value(QStringLiteral("vocab")), modelDir);
     err << "writing " << p.value(QStringLiteral("photos")) << " photos...\n";
     if (p.isSet(QStringLiteral("write-model"))) {
-        writeCorpus(p.value(QStringLiteral("images")), modelDir + QStringLiteral("/photos"),
-                    p.value(QStringLiteral("photos")).toInt());
+        const auto write = p.isSet(QStringLiteral("mixed")) ? bench::writeMixedCorpus : bench::writeCorpus;
+        write(p.value(QStringLiteral("images")), modelDir + QStringLiteral("/photos"),
+              p.value(QStringLiteral("photos")).toInt());
         return Ok;
     }
     const QStringList photos =
-        writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")),
-                    p.value(QStringLiteral("photos")).toInt());
+        bench::writeCorpus(p.value(QStringLiteral("images")), tmp.filePath(QStringLiteral("photos")),
+                           p.value(QStringLiteral("photos")).toInt());
 
     // 1. The whole process, as a person runs it: a fresh library, model loading included.
     {
@@ -205,7 +185,7 @@ int benchCommand(const QStringList& arguments) {
         t.start();
         auto lib = PhotoLibrary::open({tmp.filePath(QStringLiteral("library")), modelDir,
                                        p.value(QStringLiteral("device")), threads, true,
-                                       p.value(QStringLiteral("precision"))});
+                                       p.value(QStringLiteral("precision")), false, QString()});
         lib->addFolder(tmp.filePath(QStringLiteral("photos")));
         const IndexReport r = lib->index();
         const double seconds = t.elapsed() / 1000.0;
