@@ -18,9 +18,10 @@ trap 'rm -rf "$library" "$library".*' EXIT
 count=$(find "$photos" -type f | wc -l)
 echo "photos: $count files, $(du -sh "$photos" | cut -f1)"
 
-indexed() {  # photos searchable now (the catalog's count; no model loaded)
-    "$cli" status --library "$library" --json 2>/dev/null |
-        python3 -c 'import json,sys; print(json.load(sys.stdin).get("indexed", 0))' 2>/dev/null || echo 0
+indexed() {  # photos searchable now (the catalog's count; no model loaded); 0 before the library exists
+    local status
+    status=$("$cli" status --library "$library" --json 2>/dev/null) || { echo 0; return; }
+    python3 -c 'import json,sys; print(json.load(sys.stdin).get("indexed", 0))' <<<"$status" 2>/dev/null || echo 0
 }
 
 start=$(date +%s.%N)
