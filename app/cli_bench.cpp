@@ -129,8 +129,11 @@ int benchCommand(const QStringList& arguments) {
                  QStringLiteral("DIR")});
     p.addOption({QStringLiteral("images"), QStringLiteral("Folder of images to make the photos from."),
                  QStringLiteral("DIR")});
-    p.addOption({QStringLiteral("photos"), QStringLiteral("How many 4032x3024 photos (default 48)."),
-                 QStringLiteral("N"), QStringLiteral("48")});
+    p.addOption(
+        {QStringLiteral("photos"),
+         QStringLiteral("How many photos (default 48): 4032x3024, or with --mixed and --write-model a "
+                        "mix of sizes."),
+         QStringLiteral("N"), QStringLiteral("48")});
     p.addOption({QStringLiteral("mixed"),
                  QStringLiteral("With --write-model: the photos in the sizes of a phone-era library (12 MP "
                                 "landscape and portrait, 24 MP, screenshots, 2-3 MP pictures) in year/album "
@@ -152,6 +155,12 @@ int benchCommand(const QStringList& arguments) {
     if (const int code = cl.parse(arguments); code >= 0) return code;
     if (p.isSet(QStringLiteral("decode")))
         return benchDecode(p.values(QStringLiteral("decode")), 5, cl.json());
+    if (p.isSet(QStringLiteral("mixed")) && !p.isSet(QStringLiteral("write-model"))) {
+        QTextStream(stderr)
+            << "error: --mixed only shapes the photos --write-model writes; the timed run uses "
+               "4032x3024 photos. Add --write-model DIR, or leave out --mixed.\n";
+        return Usage;
+    }
     for (const char* required : {"config", "vocab", "images"})
         if (!p.isSet(QLatin1String(required))) {
             QTextStream(stderr) << "error: bench needs --" << required << '\n';

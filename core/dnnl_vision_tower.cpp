@@ -5,9 +5,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <array>
-#include <map>
 #include <mutex>
-#include <tuple>
+#include <optional>
 #include <unordered_map>
 
 namespace photosearch {
@@ -89,7 +88,10 @@ struct DnnlVisionTower::Impl {
         std::array<size_t, 4> bufferSize{};
         std::array<torch::Tensor, 4> buffers;
     };
-    std::map<std::tuple<int64_t, int64_t, int64_t>, Plan> plans;
+    // Only the latest shape's plan is kept: its activation buffers grow with the batch (a batch of 8
+    // full-size images holds ~0.5 GB), and a new plan costs only its primitives (the weights stay laid out).
+    std::optional<Plan> current;
+    std::array<int64_t, 3> currentShape{};
 
     Plan& planFor(int64_t n, int64_t h, int64_t w);
     memory activation(Plan& plan, const memory::desc& md, int slot);
@@ -187,11 +189,9 @@ memory DnnlVisionTower::Impl::poolWhole(Plan& plan, const memory& src, bool max)
 }
 
 DnnlVisionTower::Impl::Plan& DnnlVisionTower::Impl::planFor(int64_t n, int64_t h, int64_t w) {
-    const auto key = std::make_tuple(n, h, w);
-    if (const auto it = plans.find(key); it != plans.end()) return it->second;
-    // Only the latest shape's plan is kept: its activation buffers grow with the batch (a batch of 8
-    // full-size images holds ~0.5 GB), and a new plan costs only its primitives (the weights stay laid out).
-    plans.clear();
+    const std::array<int64_t, 3> shape{n, h, w};
+    if (current && currentShape == shape) return *current;
+    current.reset();  // the old buffers go before the new ones are made
     Plan plan;
     plan.input = memory({{n, 3, h, w}, kF32, Tag::nchw}, engine, DNNL_MEMORY_NONE);
     plan.output = memory({{n, channels, 1, 1}, kF32, Tag::nchw}, engine, DNNL_MEMORY_NONE);
@@ -229,7 +229,8 @@ DnnlVisionTower::Impl::Plan& DnnlVisionTower::Impl::planFor(int64_t n, int64_t h
                 torch::empty({static_cast<int64_t>((plan.bufferSize[s] + 63) / 64) * 16}, torch::kFloat32);
     for (auto& [m, slot] : plan.slotted)
         m.set_data_handle(plan.buffers[static_cast<size_t>(slot)].data_ptr());
-    return plans.emplace(key, std::move(plan)).first->second;
+    currentShape = shape;
+    return current.emplace(std::move(plan));
 }
 
 bool DnnlVisionTower::supports(const AlignVisionModelImpl& model) {
