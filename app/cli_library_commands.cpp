@@ -17,6 +17,7 @@
 #include <QTextStream>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -90,8 +91,10 @@ void addSearchOptions(CommandLine& cl) {
                  QStringLiteral("DATE")});
     p.addOption({QStringLiteral("before"), QStringLiteral("Only photos taken before DATE (YYYY-MM-DD)."),
                  QStringLiteral("DATE")});
-    p.addOption({QStringLiteral("tag"), QStringLiteral("Only photos with this tag."), QStringLiteral("TAG")});
-    p.addOption({QStringLiteral("not"), QStringLiteral("Push results away from this concept."),
+    p.addOption({QStringLiteral("tag"),
+                 QStringLiteral("Only photos with this tag (repeatable: all of them)."),
+                 QStringLiteral("TAG")});
+    p.addOption({QStringLiteral("not"), QStringLiteral("Push results away from this concept (repeatable)."),
                  QStringLiteral("TEXT")});
     p.addOption({QStringLiteral("not-weight"), QStringLiteral("How hard to push away (default 0.5)."),
                  QStringLiteral("W"), QStringLiteral("0.5")});
@@ -117,9 +120,43 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
         (QLatin1String(name) == QLatin1String("after") ? o.after : o.before) = secs;
     }
     o.folder = p.value(QStringLiteral("folder"));
-    o.tag = p.value(QStringLiteral("tag"));
-    o.notText = p.value(QStringLiteral("not"));
+    o.tags = p.values(QStringLiteral("tag"));
+    o.notTexts = p.values(QStringLiteral("not"));
     return {};
+}
+
+// What the query language read from a typed search, for --json.
+QJsonObject understoodJson(const ParsedQuery& q) {
+    QJsonObject o{{QStringLiteral("text"), q.text}};
+    const auto list = [](const QStringList& l) { return QJsonArray::fromStringList(l); };
+    if (q.hasDates()) {
+        QJsonObject dates;
+        if (q.fromDate) dates.insert(QStringLiteral("from"), q.fromDate->toString(Qt::ISODate));
+        if (q.toDate) dates.insert(QStringLiteral("to"), q.toDate->toString(Qt::ISODate));
+        QStringList typed;
+        for (const QueryPart& part : q.parts)
+            if (part.kind == QueryPart::Kind::Dates) typed << part.text;
+        dates.insert(QStringLiteral("typed"), list(typed));
+        o.insert(QStringLiteral("dates"), dates);
+    }
+    if (!q.negatives.isEmpty()) o.insert(QStringLiteral("not"), list(q.negatives));
+    if (!q.names.isEmpty()) o.insert(QStringLiteral("names"), list(q.names));
+    if (!q.tags.isEmpty()) o.insert(QStringLiteral("tags"), list(q.tags));
+    if (!q.folderWords.isEmpty()) o.insert(QStringLiteral("folder_words"), list(q.folderWords));
+    return o;
+}
+
+// The same for a person: dates 2019-01-01 – 2019-12-31, not: snow, name: "IMG_20", tag: #beach, ...
+QString understoodLine(const ParsedQuery& q) {
+    QStringList parts;
+    if (q.hasDates()) parts << QStringLiteral("taken ") + q.dateRangeText();
+    for (const QString& n : q.negatives) parts << QStringLiteral("not: ") + n;
+    for (const QString& n : q.names) parts << QStringLiteral("name contains \"%1\"").arg(n);
+    for (const QString& t : q.tags) parts << QStringLiteral("tag: #") + t;
+    for (const QString& w : q.folderWords) parts << QStringLiteral("folder or file names: ") + w;
+    parts << (q.text.isEmpty() ? QStringLiteral("no description: newest first")
+                               : QStringLiteral("described as \"%1\"").arg(q.text));
+    return parts.join(QStringLiteral("; "));
 }
 
 // 75.4 s as "1:15.4", the way players show a position.
@@ -129,22 +166,32 @@ QString videoTime(double seconds) {
 }
 
 int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results,
-                 double elapsedMs, bool json) {
+                 double elapsedMs, bool json, const QJsonObject& understood = {}) {
     if (json) {
         QJsonArray rows;
         for (const SearchResult& r : results) {
             QJsonObject row{{QStringLiteral("path"), native_path::display(r.path)},
                             {QStringLiteral("score"), static_cast<double>(r.score)}};
             if (r.isVideo()) row.insert(QStringLiteral("time_s"), r.timeS);  // its best-matching moment
+            if (r.nameMatches) row.insert(QStringLiteral("name_matches"), r.nameMatches);
             rows.append(row);
         }
-        print({{key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}});
+        QJsonObject top{
+            {key, query}, {QStringLiteral("elapsed_ms"), elapsedMs}, {QStringLiteral("results"), rows}};
+        if (!understood.isEmpty()) top.insert(QStringLiteral("understood"), understood);
+        print(top);
         return Ok;
     }
     QTextStream out(stdout);
+    // Browsed (a query of only dates, names, tags or negatives): when each was taken instead of a score.
+    const bool ranked =
+        std::any_of(results.begin(), results.end(), [](const SearchResult& r) { return r.score != 0; });
     for (const SearchResult& r : results) {
-        out << QString::number(r.score, 'f', 4) << "  " << printable(r.path);
+        out << (ranked ? QString::number(r.score, 'f', 4)
+                       : QDateTime::fromSecsSinceEpoch(r.takenAt).toString(QStringLiteral("yyyy-MM-dd")))
+            << "  " << printable(r.path);
         if (r.isVideo()) out << "  (at " << videoTime(r.timeS) << ')';
+        if (r.nameMatches) out << "  (name matches)";
         out << '\n';
     }
     out.flush();  // the results before the summary on stderr, when both go to one terminal
@@ -257,11 +304,29 @@ int searchCommand(const QStringList& arguments) {
     addSearchOptions(cl);
     cl.parser().addOption({QStringLiteral("image"), QStringLiteral("Combine the text with this image."),
                            QStringLiteral("PATH")});
+    cl.parser().addOption(
+        {QStringLiteral("literal"),
+         QStringLiteral(
+             "Search for TEXT as written. Without it, dates (2019, March 2023, 2019-2021, last summer, "
+             "yesterday), negatives (-snow, not snow, without people), \"quoted\" file or folder "
+             "names, #tags and words naming the library's folders are read from TEXT.")});
     cl.parser().addOption({QStringLiteral("text-weight"), QStringLiteral("Weight of the text (default 1)."),
                            QStringLiteral("W"), QStringLiteral("1")});
     cl.parser().addOption({QStringLiteral("image-weight"), QStringLiteral("Weight of the image (default 1)."),
                            QStringLiteral("W"), QStringLiteral("1")});
-    if (const int code = cl.parse(arguments); code >= 0) return code;
+    // "-snow" is a negative, not an option (options are "-h", "-v" and "--name"): such words stand in the
+    // text in their place, hidden from the option parser.
+    QStringList args, negatives;
+    for (int i = 0; i < arguments.size(); ++i) {
+        const QString& a = arguments[i];
+        if (i > 0 && a.size() >= 3 && a[0] == QLatin1Char('-') && a[1].isLetter()) {
+            args << QStringLiteral("\x01%1").arg(negatives.size());
+            negatives << a;
+        } else {
+            args << a;
+        }
+    }
+    if (const int code = cl.parse(args); code >= 0) return code;
     QCommandLineParser& p = cl.parser();
     SearchOptions o;
     QString problem = readSearchOptions(p, o);
@@ -271,19 +336,33 @@ int searchCommand(const QStringList& arguments) {
     o.imageWeight = p.value(QStringLiteral("image-weight")).toFloat(&okI);
     if (!okT || !okI || !std::isfinite(o.textWeight) || !std::isfinite(o.imageWeight))
         problem = QStringLiteral("--text-weight and --image-weight take numbers");
-    const QString text = p.positionalArguments().join(QLatin1Char(' '));
-    if (problem.isEmpty() && text.trimmed().isEmpty() && o.imagePath.isEmpty())
+    QStringList words = p.positionalArguments();
+    for (QString& w : words)
+        if (w.startsWith(QLatin1Char('\x01'))) w = negatives.value(w.mid(1).toInt());
+    const QString typed = words.join(QLatin1Char(' '));
+    if (problem.isEmpty() && typed.trimmed().isEmpty() && o.imagePath.isEmpty())
         problem = QStringLiteral("search needs a TEXT (or --image)");
     if (!problem.isEmpty()) {
         QTextStream(stderr) << "error: " << problem << '\n';
         return Usage;
     }
     auto library = openLibrary(cl, false);
+    QString text = typed;
+    QJsonObject understood;
+    if (!p.isSet(QStringLiteral("literal"))) {
+        const ParsedQuery q = parseQuery(typed, library->queryContext());
+        addParsedQuery(q, o);
+        text = q.text;
+        understood = understoodJson(q);
+        if (!cl.json() && !q.parts.empty())
+            QTextStream(stderr) << "understood: " << understoodLine(q) << '\n';
+    }
     library->modelId();  // load the model and check it is the library's before timing the query
     QElapsedTimer timer;
     timer.start();
     const auto results = library->search(text, o);
-    return printResults(QStringLiteral("query"), text, results, timer.nsecsElapsed() / 1e6, cl.json());
+    return printResults(QStringLiteral("query"), typed, results, timer.nsecsElapsed() / 1e6, cl.json(),
+                        understood);
 }
 
 int similarCommand(const QStringList& arguments) {

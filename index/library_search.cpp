@@ -5,6 +5,7 @@
 #include "library_error.h"
 #include "native_path.h"
 #include "photo_library.h"
+#include "search_relevance.h"
 #include "vector_index.h"
 
 #include <QDir>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -36,12 +38,99 @@ bool isUnderFolder(const QString& path, const QString& folder) {
             folder.endsWith(QLatin1Char('/')));
 }
 
+QString namedPart(const QString& path, const QStringList& roots) {
+    const QString* root = nullptr;
+    for (const QString& r : roots)
+        if (isUnderFolder(path, r) && (!root || r.size() > root->size())) root = &r;
+    if (!root) return path;
+    const int nameStart = static_cast<int>(root->lastIndexOf(QLatin1Char('/'))) + 1;
+    return path.mid(nameStart);
+}
+
+void addParsedQuery(const ParsedQuery& q, SearchOptions& o) {
+    if (q.fromDate) o.after = q.fromDate->startOfDay().toSecsSinceEpoch();  // local time, as EXIF dates are
+    if (q.toDate) o.before = q.toDate->addDays(1).startOfDay().toSecsSinceEpoch();
+    o.notTexts << q.negatives;
+    o.names << q.names;
+    o.tags << q.tags;
+    o.folderWords << q.folderWords;
+}
+
 void LibrarySearch::refreshPaths() {
     auto paths = library_.catalog().places();
     auto times = library_.catalog().frameTimes();
+    QStringList roots;
+    for (const FolderRecord& f : library_.catalog().folders()) roots << f.path;
     std::lock_guard lock(pathsMutex_);
     paths_ = std::move(paths);
     frameTimes_ = std::move(times);
+    roots_ = std::move(roots);
+    nameWords_.reset();
+}
+
+const std::unordered_map<QString, std::vector<int64_t>>& LibrarySearch::photosByNameWord() {
+    if (nameWords_) return *nameWords_;
+    nameWords_.emplace();
+    // Words are worked out once a folder (and once a file name); a library has far fewer folders than photos.
+    std::unordered_map<QString, QStringList> folderWords;
+    for (const auto& [id, place] : paths_) {
+        if (!place.indexed) continue;
+        const QString named = namedPart(place.path, roots_);
+        const int slash = static_cast<int>(named.lastIndexOf(QLatin1Char('/')));
+        const QString folder = named.left(std::max(slash, 0));
+        auto it = folderWords.find(folder);
+        if (it == folderWords.end()) it = folderWords.emplace(folder, nameWords(folder)).first;
+        QStringList words = it->second;
+        for (const QString& w : nameWords(named.mid(slash + 1).section(QLatin1Char('.'), 0, 0)))
+            if (!words.contains(w)) words << w;
+        for (const QString& w : words) (*nameWords_)[w].push_back(id);
+    }
+    return *nameWords_;
+}
+
+QueryContext LibrarySearch::queryContext() {
+    QueryContext c;
+    c.isFolderWord = [this](const QString& word) {
+        std::lock_guard lock(pathsMutex_);
+        return photosByNameWord().count(word) > 0;
+    };
+    return c;
+}
+
+void LibrarySearch::fuseWithNames(std::vector<SearchResult>& ranked, const QStringList& words) {
+    std::unordered_map<int64_t, int> matches;
+    {
+        std::lock_guard lock(pathsMutex_);
+        const auto& index = photosByNameWord();
+        for (const QString& w : words)
+            if (const auto it = index.find(w); it != index.end())
+                for (int64_t id : it->second) ++matches[id];
+    }
+    // Reciprocal rank fusion (Cormack et al. 2009, k = 60): 1/(60 + semantic rank) plus, for a photo whose
+    // names hold query words, 1/(60 + its rank by how many they hold), photos holding as many sharing a rank.
+    // A name match's share (at least 1/(60 + number of words)) outweighs most of the semantic ranking, so
+    // photos whose names match come first, the semantically best of them first.
+    std::vector<int> holding(static_cast<size_t>(words.size()) + 1, 0);
+    for (SearchResult& r : ranked) {
+        const auto it = matches.find(r.id);
+        r.nameMatches = it == matches.end() ? 0 : it->second;
+        ++holding[static_cast<size_t>(r.nameMatches)];
+    }
+    std::vector<double> fused(ranked.size());
+    for (size_t i = 0; i < ranked.size(); ++i) {
+        const int m = ranked[i].nameMatches;
+        int nameRank = 1;
+        for (int more = m + 1; more < static_cast<int>(holding.size()); ++more)
+            nameRank += holding[size_t(more)];
+        fused[i] = 1.0 / (60.0 + double(i + 1)) + (m > 0 ? 1.0 / (60.0 + nameRank) : 0.0);
+    }
+    std::vector<size_t> order(ranked.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return fused[a] > fused[b]; });
+    std::vector<SearchResult> out;
+    out.reserve(ranked.size());
+    for (size_t i : order) out.push_back(std::move(ranked[i]));
+    ranked = std::move(out);
 }
 
 std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchOptions& o) {
@@ -59,7 +148,8 @@ std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchO
     if (norm == 0) throw AlignError("nothing to search for: give a text or an image");
     for (float& x : q) x = static_cast<float>(x / std::sqrt(norm));
     // Scores become cos(photo, query) - w * cos(photo, not): a linear query, so one inner product.
-    if (!o.notText.trimmed().isEmpty()) addScaled(e.textEmbeddings({o.notText})[0], -o.notWeight);
+    for (const QString& n : o.notTexts)
+        if (!n.trimmed().isEmpty()) addScaled(e.textEmbeddings({n})[0], -o.notWeight);
     return q;
 }
 
@@ -89,18 +179,24 @@ LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) const {
                                                     : known.join(QStringLiteral(", ")).toStdString()) +
                                    ")");
     }
-    if (!o.tag.isEmpty()) {
-        for (int64_t id : catalog.photosTagged(o.tag)) f.tagged.insert(id);
-        if (f.tagged.empty()) {
+    for (const QString& tag : o.tags) {
+        const std::vector<int64_t> ids = catalog.photosTagged(tag);
+        std::set<int64_t> tagged;
+        for (int64_t id : ids)
+            if (!f.tagged || f.tagged->count(id)) tagged.insert(id);
+        if (ids.empty()) {
             const QStringList tags = catalog.allTags();
             throw LibraryError(LibraryErrorKind::InvalidRequest,
-                               "no photo has the tag '" + o.tag.toStdString() + "' (tags in the library: " +
+                               "no photo has the tag '" + tag.toStdString() + "' (tags in the library: " +
                                    (tags.isEmpty() ? std::string("none yet")
                                                    : tags.join(QStringLiteral(", ")).toStdString()) +
                                    ")");
         }
+        f.tagged = std::move(tagged);
     }
-    f.any = !f.folder.isEmpty() || o.after || o.before || !o.tag.isEmpty();
+    if (!o.names.isEmpty())
+        for (const FolderRecord& folder : catalog.folders()) f.roots << folder.path;
+    f.any = !f.folder.isEmpty() || o.after || o.before || f.tagged || !o.names.isEmpty();
     return f;
 }
 
@@ -108,7 +204,13 @@ bool LibrarySearch::Filter::passes(int64_t id, const Place& place) const {
     if (!folder.isEmpty() && !isUnderFolder(place.path, folder)) return false;
     if (options->after && place.takenAt < *options->after) return false;
     if (options->before && place.takenAt >= *options->before) return false;
-    return options->tag.isEmpty() || tagged.count(id);
+    if (tagged && !tagged->count(id)) return false;
+    if (!options->names.isEmpty()) {
+        const QString named = namedPart(place.path, roots);
+        for (const QString& name : options->names)
+            if (!named.contains(name, Qt::CaseInsensitive)) return false;
+    }
+    return true;
 }
 
 std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, const SearchOptions& o,
@@ -119,15 +221,18 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
     // (A limit of INT_MAX asks for every photo: the window pages through them.) A video's frames are
     // vectors of their own: it is returned once, at its best frame, so more are fetched while frames of
     // videos already found take places.
-    int64_t k = filter.any ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
+    // Fusing with name matches needs every photo's semantic rank.
+    const bool fuse = !o.folderWords.isEmpty();
+    const int limit = fuse ? std::numeric_limits<int>::max() : o.limit;
+    int64_t k = filter.any || fuse ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
     std::vector<SearchResult> out;
-    std::lock_guard lock(pathsMutex_);
+    std::unique_lock lock(pathsMutex_);
     for (bool belowMinimum = false;;) {
         out.clear();
         std::set<int64_t> seen;
         const std::vector<ScoredId> hits = vectors->search(query.data(), k, exactVectors());
         for (const ScoredId& hit : hits) {
-            if (static_cast<int>(out.size()) >= o.limit) break;
+            if (static_cast<int>(out.size()) >= limit) break;
             const int64_t id = photoOfVector(hit.id);
             if (id == excludeId || !seen.insert(id).second) continue;
             if (o.minScore && hit.score < *o.minScore) {
@@ -140,10 +245,15 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
             if (it->second.video) r.timeS = posterTime(id, frameOfVector(hit.id));
             out.push_back(std::move(r));
         }
-        if (belowMinimum || static_cast<int>(out.size()) >= o.limit || k >= vectors->size() ||
+        if (belowMinimum || static_cast<int>(out.size()) >= limit || k >= vectors->size() ||
             static_cast<int64_t>(hits.size()) < k)
             break;
         k = std::min<int64_t>(vectors->size(), k * 4);
+    }
+    lock.unlock();
+    if (fuse) {
+        fuseWithNames(out, o.folderWords);
+        if (out.size() > static_cast<size_t>(std::max(0, o.limit))) out.resize(static_cast<size_t>(o.limit));
     }
     return out;
 }
@@ -180,7 +290,50 @@ std::vector<SearchResult> LibrarySearch::browse(const SearchOptions& o) {
 }
 
 std::vector<SearchResult> LibrarySearch::search(const QString& text, const SearchOptions& options) {
+    const bool described = !text.trimmed().isEmpty() || !options.imagePath.isEmpty();
+    const bool filtered = !options.folder.isEmpty() || options.after || options.before ||
+                          !options.tags.isEmpty() || !options.names.isEmpty() || !options.notTexts.isEmpty();
+    if (!described && filtered) return browseWithout(options);
     return rank(queryVector(text, options), options, 0);
+}
+
+std::vector<SearchResult> LibrarySearch::browseWithout(const SearchOptions& options) {
+    SearchOptions all = options;
+    all.limit = std::numeric_limits<int>::max();
+    std::vector<SearchResult> out = browse(all);
+    QStringList negatives;
+    for (const QString& n : options.notTexts)
+        if (!n.trimmed().isEmpty()) negatives << n;
+    if (!negatives.isEmpty() && !out.empty()) {
+        // Only negatives ("-snow"): the photos the negatives describe at least possibly well (one standard
+        // deviation above the library's average score, see RelevanceScale) are left out.
+        AlignEmbedder& e = library_.embedder();
+        std::vector<float> q(static_cast<size_t>(e.config().projectionDim), 0.0f);
+        for (const QString& n : negatives) {
+            const std::vector<float> v = e.textEmbeddings({n})[0];
+            for (size_t i = 0; i < q.size(); ++i) q[i] += v[i];
+        }
+        const std::shared_ptr<VectorIndex> vectors = library_.ensureVectors();
+        std::unordered_map<int64_t, float> best;
+        for (const ScoredId& hit : vectors->search(q.data(), vectors->size(), exactVectors())) {
+            const int64_t id = photoOfVector(hit.id);
+            if (!best.count(id)) best[id] = hit.score;  // a video at its best frame
+        }
+        std::vector<float> scores;
+        scores.reserve(best.size());
+        for (const auto& [id, score] : best) scores.push_back(score);
+        const RelevanceScale scale(scores);
+        out.erase(std::remove_if(out.begin(), out.end(),
+                                 [&](const SearchResult& r) {
+                                     const auto it = best.find(r.id);
+                                     return it != best.end() &&
+                                            scale.level(it->second) != RelevanceScale::Level::Weak;
+                                 }),
+                  out.end());
+    }
+    if (out.size() > static_cast<size_t>(std::max(0, options.limit)))
+        out.resize(static_cast<size_t>(options.limit));
+    return out;
 }
 
 std::vector<SearchResult> LibrarySearch::similar(const QString& path, const SearchOptions& options) {
@@ -201,8 +354,9 @@ std::vector<SearchResult> LibrarySearch::similar(const QString& path, const Sear
         AlignEmbedder& e = library_.embedder();
         query = e.imageEmbeddings({e.processor().preprocessFile(absolute)})[0];
     }
-    if (!options.notText.trimmed().isEmpty()) {
-        const std::vector<float> n = library_.embedder().textEmbeddings({options.notText})[0];
+    for (const QString& negative : options.notTexts) {
+        if (negative.trimmed().isEmpty()) continue;
+        const std::vector<float> n = library_.embedder().textEmbeddings({negative})[0];
         for (size_t i = 0; i < query.size(); ++i) query[i] -= options.notWeight * n[i];
     }
     return rank(query, options, self);

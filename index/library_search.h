@@ -1,9 +1,11 @@
 #pragma once
 
 #include "photo_catalog.h"
+#include "query_parser.h"
 #include "vector_index.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <memory>
@@ -24,8 +26,14 @@ struct SearchOptions {
     QString folder;                 // only photos under this folder
     std::optional<int64_t> after;   // taken at or after (seconds since the epoch)
     std::optional<int64_t> before;  // taken before
-    QString tag;
-    QString notText;  // push results away from this concept
+    QStringList tags;               // carries every one of them
+    QStringList notTexts;           // push results away from each of these concepts
+    // The photo's file or folder names (below the library's folder, its own name included) contain each
+    // of these, in any case.
+    QStringList names;
+    // Words of folder or file names (lowercased; see nameWords()): photos whose names hold them rank higher,
+    // fused with the semantic ranking by reciprocal rank fusion.
+    QStringList folderWords;
     float notWeight = 0.5f;
     QString imagePath;  // combine the text with an image
     float textWeight = 1.0f;
@@ -38,6 +46,7 @@ struct SearchResult {
     float score = 0;      // cosine to the query; 0 when browsing
     int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
     double timeS = -1;    // a video: the time of its best-matching frame (seconds); -1 for a photo
+    int nameMatches = 0;  // how many of the query's folder words its folder or file names hold
     bool isVideo() const { return timeS >= 0; }
 };
 
@@ -58,14 +67,17 @@ class LibrarySearch {
     std::vector<SearchResult> browse(const SearchOptions& options);
     // Re-reads every photo's path and date after the catalog changed (an index run, a removed folder).
     void refreshPaths();
+    // How to read a typed query against this library: which words name its folders and files.
+    QueryContext queryContext();
 
   private:
     using Place = PhotoCatalog::Place;
     // The options' filters, checked against the library (a folder or tag it does not have is an error).
     struct Filter {
         const SearchOptions* options = nullptr;
-        QString folder;  // canonical
-        std::set<int64_t> tagged;
+        QString folder;                           // canonical
+        std::optional<std::set<int64_t>> tagged;  // carrying every tag asked for
+        QStringList roots;                        // the library's folders, for name matches
         bool any = false;
         bool passes(int64_t id, const Place& place) const;
     };
@@ -77,11 +89,25 @@ class LibrarySearch {
     ExactVectors exactVectors() const;
     // A video's frame time in seconds (pathsMutex_ held).
     double posterTime(int64_t id, int frame = 0) const;
+    // Re-orders semantically ranked results by reciprocal rank fusion with their folder/file-name matches.
+    void fuseWithNames(std::vector<SearchResult>& ranked, const QStringList& words);
+    // The photos whose names hold each name word (built on first use; pathsMutex_ held).
+    const std::unordered_map<QString, std::vector<int64_t>>& photosByNameWord();
+    // The photos that pass the filters, newest first, leaving out those the negatives describe well.
+    std::vector<SearchResult> browseWithout(const SearchOptions& options);
     PhotoLibrary& library_;
     std::mutex pathsMutex_;
     std::unordered_map<int64_t, Place> paths_;
     std::unordered_map<int64_t, std::vector<int64_t>> frameTimes_;  // videos: each frame's time (ms)
+    QStringList roots_;                                             // the library's folders
+    std::optional<std::unordered_map<QString, std::vector<int64_t>>> nameWords_;
 };
+
+// The options a typed query asks for (dates, negatives, names, tags, folder words) added to `options`; the
+// query's text is searched for separately.
+void addParsedQuery(const ParsedQuery& query, SearchOptions& options);
+// A photo's path as its names count: below the library folder holding it, that folder's own name first.
+QString namedPart(const QString& path, const QStringList& roots);
 
 // The folder a person named, as the catalog stores folders: canonical when it exists, else cleaned.
 QString canonicalFolder(const QString& path);

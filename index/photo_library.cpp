@@ -288,6 +288,8 @@ std::vector<SearchResult> PhotoLibrary::search(const QString& text, const Search
     return search_->search(text, options);
 }
 
+QueryContext PhotoLibrary::queryContext() { return search_->queryContext(); }
+
 std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const SearchOptions& options) {
     return search_->similar(path, options);
 }

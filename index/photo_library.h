@@ -133,6 +133,8 @@ class PhotoLibrary {
     void resetVectors();
 
     std::vector<SearchResult> search(const QString& text, const SearchOptions& options);
+    // How to read a typed query against this library (its folder and file names); the clock is now.
+    QueryContext queryContext();
     // Photos like the image at `path` (in the library or not); the photo itself is left out.
     std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
     // No query: the photos that pass the filters, newest first (LibrarySearch::browse).

@@ -240,7 +240,7 @@ class TestLibrarySearch : public QObject {
         for (const auto& [tag, n] : counts) {
             SearchOptions o;
             o.limit = 100;
-            o.tag = tag;
+            o.tags = QStringList{tag};
             QCOMPARE(lib->search(QStringLiteral("anything"), o).size(), size_t(n));
         }
         // Re-tagging with the same labels replaces, never adds.
@@ -328,7 +328,7 @@ class TestLibrarySearch : public QObject {
         SearchOptions plain;
         plain.limit = 100;
         SearchOptions pushed = plain;
-        pushed.notText = QStringLiteral("a rocket");
+        pushed.notTexts = QStringList{QStringLiteral("a rocket")};
         const auto a = lib->search(QStringLiteral("a photo"), plain);
         const auto b = lib->search(QStringLiteral("a photo"), pushed);
         auto embedder = AlignEmbedder::load({model(), QStringLiteral("cpu"), 2});

@@ -70,7 +70,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     auto* searchRow = new QHBoxLayout;
     search_ = new QLineEdit(central);
     search_->setPlaceholderText(
-        tr("Describe a photo, e.g. \"kids on the beach at sunset\" (or drop or paste a photo here)"));
+        tr("Describe a photo, e.g. \"kids on the beach last summer -rain\" (or drop or paste a photo here)"));
     search_->setClearButtonEnabled(true);
     search_->setText(options_.initialQuery);
     not_ = new QLineEdit(central);
@@ -223,6 +223,14 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
             afterOn_->setChecked(false);
             beforeOn_->setChecked(false);
         }
+        // A part of the typed query: it leaves the box, the rest stays as typed.
+        if (key.startsWith(QLatin1String("typed:"))) {
+            const size_t i = key.mid(6).toULong();
+            if (i < typed_.parts.size()) {
+                const QSignalBlocker quiet(search_);
+                search_->setText(withoutPart(search_->text(), typed_.parts[i]));
+            }
+        }
         showActiveFilters();
         runQuery();
     });
@@ -355,27 +363,32 @@ void MainWindow::start() {
 SearchOptions MainWindow::currentOptions() const {
     SearchOptions o;
     o.limit = std::numeric_limits<int>::max();  // every result: the grid pages them in as it scrolls
-    o.notText = not_->text().trimmed();
+    if (!not_->text().trimmed().isEmpty()) o.notTexts << not_->text().trimmed();
     o.folder = activeFolder_;
-    o.tag = activeTag_;
+    if (!activeTag_.isEmpty()) o.tags << activeTag_;
     if (afterOn_->isChecked()) o.after = after_->date().startOfDay().toSecsSinceEpoch();
     if (beforeOn_->isChecked()) o.before = before_->date().addDays(1).startOfDay().toSecsSinceEpoch();
     return o;
 }
 
 void MainWindow::runQuery() {
+    // The box's dates, negatives, names, tags and folder words become chips and filters; the rest is the
+    // description ALIGN ranks by.
+    typed_ = session_.isOpen() ? parseQuery(search_->text(), session_.library()->queryContext())
+                               : ParsedQuery{search_->text().trimmed()};
     updateChips();
-    const QString text = search_->text().trimmed();
+    const QString text = typed_.text.trimmed();
+    const bool needsModel = !text.isEmpty() || !queryImage_.isEmpty() || !typed_.negatives.isEmpty();
     // Browsing needs only the catalog; a search waits for the model (runQuery runs again once it is ready).
-    if (!session_.isOpen() || (!modelReady_ && (!text.isEmpty() || !queryImage_.isEmpty())))
-        return updateEmptyState();
+    if (!session_.isOpen() || (!modelReady_ && needsModel)) return updateEmptyState();
     SearchOptions o = currentOptions();
+    addParsedQuery(typed_, o);
     latestRanked_ = !text.isEmpty() || !queryImage_.isEmpty();
     if (!queryImage_.isEmpty() && text.isEmpty()) {
         latestRequest_ = session_.similar(queryImage_, o);
-    } else if (!text.isEmpty()) {
+    } else if (!text.isEmpty() || !typed_.negatives.isEmpty()) {
         o.imagePath = queryImage_;
-        latestRequest_ = session_.search(text, o);
+        latestRequest_ = session_.search(text, o);  // negatives alone: the filtered photos without them
     } else {
         latestRequest_ =
             session_.browse(o);  // no query: the library (or the folder, tag, dates), newest first

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "library_session.h"
+#include "query_parser.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -173,6 +174,7 @@ class MainWindow : public QMainWindow {
     QString queryImage_;
     QPixmap queryImageIcon_;
     QString activeTag_;
+    ParsedQuery typed_;  // what the search box's text was read as (its parts are chips)
     QString activeFolder_;
     int latestRequest_ = 0;
     bool latestRanked_ = false;  // the latest request was a search (scores), not browsing

@@ -23,6 +23,8 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace photosearch {
 
 void MainWindow::showResults(const QVector<SearchHit>& hits, double ms) {
@@ -38,7 +40,7 @@ void MainWindow::showResults(const QVector<SearchHit>& hits, double ms) {
 }
 
 QString MainWindow::queryWords() const {
-    const QString text = search_->text().trimmed();
+    const QString text = typed_.text.trimmed();
     QStringList parts;
     if (!text.isEmpty()) parts << tr("“%1”").arg(text);
     if (!queryImage_.isEmpty())
@@ -72,6 +74,35 @@ void MainWindow::updateChips() {
             QStringLiteral("image"),
             tr("like %1").arg(native_path::display(queryImage_.section(QLatin1Char('/'), -1))),
             QIcon(queryImageIcon_)};
+    for (size_t i = 0; i < typed_.parts.size(); ++i) {
+        const QueryPart& part = typed_.parts[i];
+        QString text;
+        switch (part.kind) {
+            case QueryPart::Kind::Dates:
+                // One date phrase: what it was read as too ("taken last summer: 2026-06-01 – 2026-08-31").
+                text =
+                    std::count_if(typed_.parts.begin(), typed_.parts.end(),
+                                  [](const QueryPart& p) { return p.kind == QueryPart::Kind::Dates; }) == 1 &&
+                            part.text.compare(typed_.dateRangeText(), Qt::CaseInsensitive) != 0
+                        ? tr("taken %1: %2").arg(part.text, typed_.dateRangeText())
+                        : tr("taken %1").arg(part.text);
+                break;
+            case QueryPart::Kind::Not:
+                text = tr("not: %1").arg(part.text);
+                break;
+            case QueryPart::Kind::Name:
+                text = tr("name: “%1”").arg(part.text);
+                break;
+            case QueryPart::Kind::Tag:
+                text = tr("tag: %1").arg(part.text);
+                break;
+            case QueryPart::Kind::Folder:
+                text = tr("named: %1").arg(part.text);
+                break;
+        }
+        QueryChips::Chip chip{QStringLiteral("typed:%1").arg(i), text, {}};
+        chips << chip;
+    }
     if (query && !not_->text().trimmed().isEmpty())
         chips << QueryChips::Chip{QStringLiteral("not"), tr("not: %1").arg(not_->text().trimmed()), {}};
     if (!activeFolder_.isEmpty())
