@@ -74,5 +74,7 @@ int modelCommand(const QStringList& arguments);
 int benchCommand(const QStringList& arguments);
 // bench --decode: decoding time of each file as indexing decodes it (median of `repeats` runs).
 int benchDecode(const QStringList& files, int repeats, bool json);
+// bench --cut-off: the good-match cut-off's precision and recall on synthetic libraries.
+int benchCutoff(bool json);
 
 }  // namespace photosearch::cli

@@ -98,6 +98,15 @@ void addSearchOptions(CommandLine& cl) {
                  QStringLiteral("TEXT")});
     p.addOption({QStringLiteral("not-weight"), QStringLiteral("How hard to push away (default 0.5)."),
                  QStringLiteral("W"), QStringLiteral("0.5")});
+    p.addOption(
+        {QStringLiteral("good-only"),
+         QStringLiteral("Only the good matches: photos that stand out for this query from the rest of "
+                        "the library (see docs/search.md).")});
+    p.addOption(
+        {QStringLiteral("sort"),
+         QStringLiteral("relevance (default), newest or oldest: the good matches first in date order, "
+                        "then the rest by relevance."),
+         QStringLiteral("ORDER"), QStringLiteral("relevance")});
 }
 
 // Fills SearchOptions; returns an error text for a bad value.
@@ -120,6 +129,14 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
         (QLatin1String(name) == QLatin1String("after") ? o.after : o.before) = secs;
     }
     o.folder = p.value(QStringLiteral("folder"));
+    o.goodOnly = p.isSet(QStringLiteral("good-only"));
+    const QString sort = p.value(QStringLiteral("sort"));
+    if (sort == QLatin1String("newest"))
+        o.order = SearchOptions::Order::NewestFirst;
+    else if (sort == QLatin1String("oldest"))
+        o.order = SearchOptions::Order::OldestFirst;
+    else if (sort != QLatin1String("relevance"))
+        return QStringLiteral("--sort takes relevance, newest or oldest");
     o.tags = p.values(QStringLiteral("tag"));
     o.notTexts = p.values(QStringLiteral("not"));
     return {};
@@ -167,13 +184,23 @@ QString videoTime(double seconds) {
 
 int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results,
                  double elapsedMs, bool json, const QJsonObject& understood = {}) {
+    // Browsed (a query of only dates, names, tags or negatives): when each was taken instead of a score.
+    const bool ranked =
+        std::any_of(results.begin(), results.end(), [](const SearchResult& r) { return r.score != 0; });
     if (json) {
         QJsonArray rows;
         for (const SearchResult& r : results) {
             QJsonObject row{{QStringLiteral("path"), native_path::display(r.path)},
                             {QStringLiteral("score"), static_cast<double>(r.score)}};
             if (r.isVideo()) row.insert(QStringLiteral("time_s"), r.timeS);  // its best-matching moment
-            if (r.nameMatches) row.insert(QStringLiteral("name_matches"), r.nameMatches);
+            row.insert(QStringLiteral("taken"),
+                       QDateTime::fromSecsSinceEpoch(r.takenAt).toString(Qt::ISODate));
+            if (ranked) {
+                // Why this result: its semantic score's standing and group, and any name match.
+                row.insert(QStringLiteral("good"), r.good);
+                row.insert(QStringLiteral("standing"), r.standing);
+                row.insert(QStringLiteral("name_matches"), r.nameMatches);
+            }
             rows.append(row);
         }
         QJsonObject top{
@@ -183,19 +210,22 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
         return Ok;
     }
     QTextStream out(stdout);
-    // Browsed (a query of only dates, names, tags or negatives): when each was taken instead of a score.
-    const bool ranked =
-        std::any_of(results.begin(), results.end(), [](const SearchResult& r) { return r.score != 0; });
     for (const SearchResult& r : results) {
-        out << (ranked ? QString::number(r.score, 'f', 4)
-                       : QDateTime::fromSecsSinceEpoch(r.takenAt).toString(QStringLiteral("yyyy-MM-dd")))
-            << "  " << printable(r.path);
+        if (ranked)
+            out << QString::number(r.score, 'f', 4) << (r.good ? "  good  " : "  more  ");
+        else
+            out << QDateTime::fromSecsSinceEpoch(r.takenAt).toString(QStringLiteral("yyyy-MM-dd")) << "  ";
+        out << printable(r.path);
         if (r.isVideo()) out << "  (at " << videoTime(r.timeS) << ')';
         if (r.nameMatches) out << "  (name matches)";
         out << '\n';
     }
     out.flush();  // the results before the summary on stderr, when both go to one terminal
-    QTextStream(stderr) << results.size() << " results in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
+    const auto good =
+        std::count_if(results.begin(), results.end(), [](const SearchResult& r) { return r.good; });
+    QTextStream(stderr) << results.size() << " results"
+                        << (ranked ? QStringLiteral(" (%1 good matches)").arg(good) : QString()) << " in "
+                        << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
 }
 

@@ -66,6 +66,8 @@ void LibrarySearch::refreshPaths() {
     frameTimes_ = std::move(times);
     roots_ = std::move(roots);
     nameWords_.reset();
+    std::lock_guard calibrating(calibrationMutex_);
+    calibration_.reset();
 }
 
 const std::unordered_map<QString, std::vector<int64_t>>& LibrarySearch::photosByNameWord() {
@@ -255,6 +257,7 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
         fuseWithNames(out, o.folderWords);
         if (out.size() > static_cast<size_t>(std::max(0, o.limit))) out.resize(static_cast<size_t>(o.limit));
     }
+    judge(out, query, *vectors);
     return out;
 }
 
@@ -294,7 +297,29 @@ std::vector<SearchResult> LibrarySearch::search(const QString& text, const Searc
     const bool filtered = !options.folder.isEmpty() || options.after || options.before ||
                           !options.tags.isEmpty() || !options.names.isEmpty() || !options.notTexts.isEmpty();
     if (!described && filtered) return browseWithout(options);
-    return rank(queryVector(text, options), options, 0);
+    return arrange(rank(queryVector(text, options), everyGoodMatch(options), 0), options);
+}
+
+SearchOptions LibrarySearch::everyGoodMatch(const SearchOptions& o) {
+    SearchOptions all = o;
+    if (o.goodOnly || o.order != SearchOptions::Order::Relevance) all.limit = std::numeric_limits<int>::max();
+    return all;
+}
+
+std::vector<SearchResult> LibrarySearch::arrange(std::vector<SearchResult> results, const SearchOptions& o) {
+    if (!o.goodOnly && o.order == SearchOptions::Order::Relevance) return results;  // ranked by score
+    const auto goodEnd =
+        std::stable_partition(results.begin(), results.end(), [](const SearchResult& r) { return r.good; });
+    if (o.order != SearchOptions::Order::Relevance) {
+        const bool newest = o.order == SearchOptions::Order::NewestFirst;
+        std::stable_sort(results.begin(), goodEnd, [newest](const SearchResult& a, const SearchResult& b) {
+            return newest ? a.takenAt > b.takenAt : a.takenAt < b.takenAt;
+        });
+    }
+    if (o.goodOnly) results.erase(goodEnd, results.end());
+    if (results.size() > static_cast<size_t>(std::max(0, o.limit)))
+        results.resize(static_cast<size_t>(o.limit));
+    return results;
 }
 
 std::vector<SearchResult> LibrarySearch::browseWithout(const SearchOptions& options) {
@@ -359,7 +384,7 @@ std::vector<SearchResult> LibrarySearch::similar(const QString& path, const Sear
         const std::vector<float> n = library_.embedder().textEmbeddings({negative})[0];
         for (size_t i = 0; i < query.size(); ++i) query[i] -= options.notWeight * n[i];
     }
-    return rank(query, options, self);
+    return arrange(rank(query, everyGoodMatch(options), self), options);
 }
 
 std::vector<std::vector<SearchResult>> LibrarySearch::duplicates(float threshold) {

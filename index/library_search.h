@@ -38,6 +38,10 @@ struct SearchOptions {
     QString imagePath;  // combine the text with an image
     float textWeight = 1.0f;
     float imageWeight = 1.0f;
+    // Ranked results: all of them best first (each says whether it is a good match), or the good matches
+    // first in date order, then the rest best first; goodOnly leaves out the rest.
+    enum class Order { Relevance, NewestFirst, OldestFirst } order = Order::Relevance;
+    bool goodOnly = false;
 };
 
 struct SearchResult {
@@ -47,6 +51,10 @@ struct SearchResult {
     int64_t takenAt = 0;  // seconds since the epoch: EXIF DateTimeOriginal, else the file time
     double timeS = -1;    // a video: the time of its best-matching frame (seconds); -1 for a photo
     int nameMatches = 0;  // how many of the query's folder words its folder or file names hold
+    // The good-match cut-off (GoodMatchCutoff): how far the photo stands out for this query, and whether it
+    // is a good match (it stands out enough, or its names hold a query word). Ranked results only.
+    double standing = 0;
+    bool good = false;
     bool isVideo() const { return timeS >= 0; }
 };
 
@@ -95,12 +103,32 @@ class LibrarySearch {
     const std::unordered_map<QString, std::vector<int64_t>>& photosByNameWord();
     // The photos that pass the filters, newest first, leaving out those the negatives describe well.
     std::vector<SearchResult> browseWithout(const SearchOptions& options);
+    // The options to rank with so that every good match is found (all results, when they are to be
+    // re-ordered or cut to the good ones), and that re-ordering and cut.
+    static SearchOptions everyGoodMatch(const SearchOptions& options);
+    static std::vector<SearchResult> arrange(std::vector<SearchResult> results, const SearchOptions& options);
+    // Sets each ranked result's standing and good-match flag (library_calibration.cpp).
+    void judge(std::vector<SearchResult>& results, const std::vector<float>& query,
+               const VectorIndex& vectors);
+    // What the cut-off compares a query with: a sample of the library's vectors and every photo's score for
+    // the neutral prompt. Made at the first search after the library changed.
+    struct Calibration {
+        int dim = 0;
+        std::vector<float> sampleVectors;                // rows of dim
+        std::vector<float> sampleNeutral;                // the neutral prompt's score of each sample row
+        std::vector<std::pair<int64_t, float>> neutral;  // photo id -> its neutral score, by id
+        double neutralMean = 0;
+        float neutralOf(int64_t photoId) const;
+    };
+    std::shared_ptr<const Calibration> calibration(const VectorIndex& vectors);
     PhotoLibrary& library_;
     std::mutex pathsMutex_;
     std::unordered_map<int64_t, Place> paths_;
     std::unordered_map<int64_t, std::vector<int64_t>> frameTimes_;  // videos: each frame's time (ms)
     QStringList roots_;                                             // the library's folders
     std::optional<std::unordered_map<QString, std::vector<int64_t>>> nameWords_;
+    std::mutex calibrationMutex_;
+    std::shared_ptr<const Calibration> calibration_;
 };
 
 // The options a typed query asks for (dates, negatives, names, tags, folder words) added to `options`; the

@@ -40,3 +40,60 @@ double RelevanceScale::bar(float score) const {
 }
 
 }  // namespace photosearch
+
+namespace photosearch {
+
+namespace {
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    if (v.size() % 2) return *mid;
+    return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+}  // namespace
+
+GoodMatchCutoff::GoodMatchCutoff(const std::vector<float>& scores, const std::vector<float>& neutral,
+                                 int64_t libraryPhotos, double margin) {
+    const size_t n = std::min(scores.size(), neutral.size());
+    if (n < 3) return;
+    double ms = 0, mu = 0;
+    for (size_t i = 0; i < n; ++i) {
+        ms += scores[i];
+        mu += neutral[i];
+    }
+    ms /= double(n);
+    mu /= double(n);
+    double cov = 0, var = 0;
+    for (size_t i = 0; i < n; ++i) {
+        cov += (scores[i] - ms) * (neutral[i] - mu);
+        var += (neutral[i] - mu) * (neutral[i] - mu);
+    }
+    beta_ = var > 0 ? cov / var : 0;
+    alpha_ = ms - beta_ * mu;
+    std::vector<double> residual(n);
+    for (size_t i = 0; i < n; ++i) residual[i] = scores[i] - alpha_ - beta_ * neutral[i];
+    centre_ = median(residual);
+    std::vector<double> deviation(n);
+    for (size_t i = 0; i < n; ++i) deviation[i] = std::fabs(residual[i] - centre_);
+    spread_ = 1.4826 * median(std::move(deviation));
+    if (!(spread_ > 0)) return;
+    const double photos = double(std::max<int64_t>(libraryPhotos, int64_t(n)));
+    threshold_ = std::max(kFloor, normalUpperQuantile(1.0 / std::max(photos, 2.0)) + margin);
+}
+
+double normalUpperQuantile(double p) {
+    double lo = -10, hi = 40;  // P(Z >= z) = erfc(z / sqrt 2) / 2 falls as z grows
+    for (int i = 0; i < 200; ++i) {
+        const double mid = (lo + hi) / 2;
+        (0.5 * std::erfc(mid / std::sqrt(2.0)) > p ? lo : hi) = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+double GoodMatchCutoff::standing(float score, float neutral) const {
+    if (!isValid()) return 0;
+    return (score - alpha_ - beta_ * neutral - centre_) / spread_;
+}
+
+}  // namespace photosearch

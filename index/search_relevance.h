@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace photosearch {
@@ -26,11 +27,51 @@ class RelevanceScale {
     // How many of the scores given are good matches.
     size_t goodCount() const { return good_; }
     bool isEmpty() const { return count_ == 0; }
+    // Standard deviations above the average.
+    double standardised(float score) const;
 
   private:
-    double standardised(float score) const;
     size_t count_ = 0, good_ = 0;
     double mean_ = 0, deviation_ = 0, best_ = 0;
 };
+
+}  // namespace photosearch
+
+namespace photosearch {
+
+// The good-match cut-off of one query (#17). A cosine has no fixed scale across queries, and part of every
+// photo's score is the photo's own: some photos sit nearer to every text (hubs) than others. A neutral
+// prompt ("a photo") scores only that part. So over the library (or a sample of it) the query's scores are
+// regressed on the neutral prompt's, and a photo is judged by its residual: how many robust standard
+// deviations (1.4826 x the median absolute deviation, so a tail of relevant photos does not widen it) it
+// stands above what its neutral score predicts. A good match stands kGood or more above.
+class GoodMatchCutoff {
+  public:
+    // Added to the chance bar below for the heavier tail of real embeddings (photos of near subjects).
+    static constexpr double kMargin = 0.5;
+    static constexpr double kFloor = 3.0;
+
+    GoodMatchCutoff() = default;
+    // The query's and the neutral prompt's cosine for the same photos (index i is one photo): the library,
+    // or a sample of it; `libraryPhotos` is how many photos the query ranks (the library's size).
+    GoodMatchCutoff(const std::vector<float>& scores, const std::vector<float>& neutral,
+                    int64_t libraryPhotos, double margin = kMargin);
+
+    bool isValid() const { return spread_ > 0; }
+    double standing(float score, float neutral) const;
+    // The standing from which a photo is a good match: where a normal background of the library's size
+    // would put about one photo by chance, plus the margin, and at least kFloor. 4.2 for 10,000 photos,
+    // 4.8 for 100,000, 5.3 for 1,000,000.
+    double threshold() const { return threshold_; }
+    bool isGood(float score, float neutral) const {
+        return isValid() && standing(score, neutral) >= threshold_;
+    }
+
+  private:
+    double alpha_ = 0, beta_ = 0, centre_ = 0, spread_ = 0, threshold_ = 0;
+};
+
+// z with P(Z >= z) = p for a standard normal Z (0 < p < 1).
+double normalUpperQuantile(double p);
 
 }  // namespace photosearch

@@ -231,7 +231,34 @@ class TestQuerySearch : public QObject {
         QCOMPARE(dates.value(QStringLiteral("typed")).toArray(), QJsonArray{QStringLiteral("in 2019")});
         const QJsonArray results = json.value(QStringLiteral("results")).toArray();
         QCOMPARE(results.size(), 2);
-        for (const auto& r : results) QCOMPARE(r.toObject().value(QStringLiteral("name_matches")).toInt(), 1);
+        for (const auto& r : results) {
+            // Why: its names hold "germany", so it is a good match whatever its score.
+            QCOMPARE(r.toObject().value(QStringLiteral("name_matches")).toInt(), 1);
+            QCOMPARE(r.toObject().value(QStringLiteral("good")).toBool(), true);
+            QVERIFY(r.toObject().value(QStringLiteral("standing")).isDouble());
+            QVERIFY(r.toObject()
+                        .value(QStringLiteral("taken"))
+                        .toString()
+                        .startsWith(QStringLiteral("2019-07-1")));
+        }
+
+        // The good matches in date order, and only they.
+        for (const char* order : {"oldest", "newest"}) {
+            p.start(QStringLiteral(PHOTOSEARCH_CLI),
+                    {QStringLiteral("search"), QStringLiteral("--json"), QStringLiteral("--library"),
+                     library(), QStringLiteral("--model"), model(), QStringLiteral("--good-only"),
+                     QStringLiteral("--sort"), QString::fromLatin1(order), QStringLiteral("germany")});
+            QVERIFY(p.waitForFinished(120000));
+            QCOMPARE(p.exitCode(), 0);
+            const QJsonArray sorted = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                          .object()
+                                          .value(QStringLiteral("results"))
+                                          .toArray();
+            QCOMPARE(sorted.size(), 2);
+            const QString first =
+                QFileInfo(sorted[0].toObject().value(QStringLiteral("path")).toString()).fileName();
+            QCOMPARE(first, QString::fromLatin1(order[0] == 'o' ? "IMG_2019_0001.jpg" : "IMG_2019_0002.png"));
+        }
 
         p.start(QStringLiteral(PHOTOSEARCH_CLI),
                 {QStringLiteral("search"), QStringLiteral("--library"), library(), QStringLiteral("--model"),
