@@ -26,6 +26,8 @@
 #include <QTest>
 #include <QUrl>
 
+#include <algorithm>
+
 using namespace photosearch;
 
 class TestMainWindow : public QObject {
@@ -45,11 +47,17 @@ class TestMainWindow : public QObject {
         return w;
     }
 
-    std::vector<SearchResult> expectedSearch(const QString& text, int limit = 200) {
+    // What the window shows for a typed query: the library's results for what the box reads, good matches
+    // first (each group in the library's order).
+    std::vector<SearchResult> expectedSearch(const QString& typed, int limit = 200) {
         auto lib = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 1, false, {}});
+        const ParsedQuery q = parseQuery(typed, lib->queryContext());
         SearchOptions o;
         o.limit = limit;
-        return lib->search(text, o);
+        addParsedQuery(q, o);
+        auto results = lib->search(q.text, o);
+        std::stable_partition(results.begin(), results.end(), [](const SearchResult& r) { return r.good; });
+        return results;
     }
 
   private slots:
@@ -104,12 +112,15 @@ class TestMainWindow : public QObject {
         QTest::keyClicks(w->searchField(), QStringLiteral("a cup of coffee"));
         const auto expected = expectedSearch(QStringLiteral("a cup of coffee"));
         QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked(), 20000);
-        QCOMPARE(w->results()->rowCount(), static_cast<int>(expected.size()));
+        QCOMPARE(w->results()->count(), static_cast<int>(expected.size()));
         QTRY_COMPARE(w->results()->results().front().path, expected.front().path);
-        for (int i = 0; i < w->results()->rowCount(); ++i) {
+        for (int i = 0; i < w->results()->count(); ++i) {
             QCOMPARE(w->results()->results()[i].path, expected[i].path);
-            QVERIFY(
-                w->results()->index(i).data(Qt::ToolTipRole).toString().contains(QStringLiteral("match")));
+            QVERIFY(w->results()
+                        ->indexOfResult(i)
+                        .data(Qt::ToolTipRole)
+                        .toString()
+                        .contains(QStringLiteral("match")));
         }
         // Thumbnails arrive from the background and replace the placeholders, kept in the desktop's shared
         // cache (the "large" size for 160-pixel tiles).

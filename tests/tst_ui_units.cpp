@@ -215,6 +215,47 @@ class TestUiUnits : public QObject {
     // crashes.
     // The results model: every result kept, the view given a page at a time (a month's header before its
     // first photo in date order), the sort orders, and Qt's model contract through resets and pages.
+    // Search results the library judged: the good matches first under their header, then the rest under
+    // theirs, each group in the library's order, or in date order (months opening within each group).
+    void goodMatchesComeFirstUnderTheirHeader() {
+        ThumbnailCache thumbnails(64);
+        ResultsModel m(&thumbnails);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVector<SearchHit> hits;
+        // Six results in the library's order; the 2nd, 4th and 5th good (a name match can make a lower score
+        // good); taken in January 2021 (even ranks) and March 2020 (odd ranks).
+        for (int i = 0; i < 6; ++i) {
+            SearchHit h{QStringLiteral("/p/%1.jpg").arg(i), 0.3f - 0.01f * float(i),
+                        QDateTime(i % 2 ? QDate(2020, 3, 1 + i) : QDate(2021, 1, 1 + i), QTime(12, 0))
+                            .toSecsSinceEpoch()};
+            h.good = i == 1 || i == 3 || i == 4;
+            h.standing = h.good ? 5.0 : 0.5;
+            h.rank = i;
+            hits.push_back(h);
+        }
+        m.setResults(hits, true);
+        QCOMPARE(m.goodCount(), 3);
+        QCOMPARE(m.rowCount(), 8);
+        const auto shown = [&m] {
+            QStringList rows;
+            for (int r = 0; r < m.rowCount(); ++r)
+                rows << (m.index(r).data(ResultsModel::HeaderRole).toBool()
+                             ? QLatin1Char('[') + m.index(r).data().toString() + QLatin1Char(']')
+                             : m.index(r).data(ResultsModel::PathRole).toString().mid(3, 1));
+            return rows.join(QLatin1Char(' '));
+        };
+        QCOMPARE(shown(), QStringLiteral("[Good matches (3)] 1 3 4 [More results (3)] 0 2 5"));
+        QCOMPARE(m.index(1).data(ResultsModel::LevelRole).toInt(), int(RelevanceScale::Level::Good));
+        QCOMPARE(m.index(5).data(ResultsModel::LevelRole).toInt(), int(RelevanceScale::Level::Weak));
+        m.setOrder(ResultsModel::Order::OldestFirst);
+        QCOMPARE(shown(), QStringLiteral("[Good matches (3)] [March 2020] 1 3 [January 2021] 4 "
+                                         "[More results (3)] [March 2020] 5 [January 2021] 0 2"));
+        QCOMPARE(m.resultAt(m.index(2)), 0);
+        QCOMPARE(m.indexOfResult(3).data(ResultsModel::PathRole).toString(), QStringLiteral("/p/5.jpg"));
+        m.setOrder(ResultsModel::Order::BestMatch);  // back to the library's order within the groups
+        QCOMPARE(shown(), QStringLiteral("[Good matches (3)] 1 3 4 [More results (3)] 0 2 5"));
+    }
+
     void resultsModelPagesSortsAndGroups() {
         ThumbnailCache thumbnails(64);
         ResultsModel m(&thumbnails);

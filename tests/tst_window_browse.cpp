@@ -154,7 +154,11 @@ class TestWindowBrowse : public QObject {
         lib->index();
         SearchOptions all;
         all.limit = 1000;
-        const auto expected = lib->search(QStringLiteral("a cup of coffee"), all);
+        // As the window reads the box ("coffee" names files here: fused) and groups the results.
+        const ParsedQuery typed = parseQuery(QStringLiteral("a cup of coffee"), lib->queryContext());
+        addParsedQuery(typed, all);
+        auto expected = lib->search(typed.text, all);
+        std::stable_partition(expected.begin(), expected.end(), [](const SearchResult& r) { return r.good; });
         QCOMPARE(expected.size(), size_t(24));
         lib.reset();
         auto w = openWindow(24);
@@ -165,16 +169,27 @@ class TestWindowBrowse : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked() && w->results()->count() == 24, 20000);
         ResultsModel* m = w->results();
         QVERIFY(m->indexOfResult(23).isValid());  // scrolled to the end: every result is there
-        QCOMPARE(m->rowCount(), 24);
-        QVERIFY(!m->canFetchMore({}));
         int good = 0;
+        for (const SearchResult& r : expected) good += r.good;
+        // Two groups, each opened by a header, when there are good matches and others.
+        QCOMPARE(m->rowCount(), 24 + (good > 0 && good < 24 ? 2 : 0));
+        QVERIFY(!m->canFetchMore({}));
+        int goodLevels = 0;
         for (int i = 0; i < 24; ++i) {
-            QCOMPARE(m->index(i).data(ResultsModel::PathRole).toString(), expected[size_t(i)].path);
-            good += m->index(i).data(ResultsModel::LevelRole).toInt() == int(RelevanceScale::Level::Good);
-            const double bar = m->index(i).data(ResultsModel::RelevanceRole).toDouble();
+            const QModelIndex at = m->indexOfResult(i);
+            QCOMPARE(at.data(ResultsModel::PathRole).toString(), expected[size_t(i)].path);
+            goodLevels += at.data(ResultsModel::LevelRole).toInt() == int(RelevanceScale::Level::Good);
+            const double bar = at.data(ResultsModel::RelevanceRole).toDouble();
             QVERIFY(bar >= 0 && bar <= 1);
         }
+        QCOMPARE(goodLevels, good);
         QCOMPARE(m->goodCount(), good);
+        if (good > 0 && good < 24) {
+            QCOMPARE(m->index(0).data(Qt::DisplayRole).toString(),
+                     QStringLiteral("Good matches (%1)").arg(good));
+            QCOMPARE(m->index(good + 1).data(Qt::DisplayRole).toString(),
+                     QStringLiteral("More results (%1)").arg(24 - good));
+        }
         if (good > 0) {
             QVERIFY2(w->countText().contains(QString::number(good)), qPrintable(w->countText()));
             QVERIFY2(w->countText().contains(QString::number(24 - good)), qPrintable(w->countText()));
@@ -184,9 +199,10 @@ class TestWindowBrowse : public QObject {
         // coffee.jpg twice: the tiles say which folder each is in, and so do their tooltips.
         QStringList coffeeFolders, coffeeTips;
         for (int i = 0; i < 24; ++i)
-            if (m->index(i).data(Qt::DisplayRole).toString() == QStringLiteral("coffee.jpg")) {
-                coffeeFolders << m->index(i).data(ResultsModel::FolderRole).toString();
-                coffeeTips << m->index(i).data(Qt::ToolTipRole).toString();
+            if (const QModelIndex at = m->indexOfResult(i);
+                at.data(Qt::DisplayRole).toString() == QStringLiteral("coffee.jpg")) {
+                coffeeFolders << at.data(ResultsModel::FolderRole).toString();
+                coffeeTips << at.data(Qt::ToolTipRole).toString();
             }
         QCOMPARE(coffeeFolders.size(), 2);
         QVERIFY(coffeeFolders[0] != coffeeFolders[1]);
@@ -208,7 +224,7 @@ class TestWindowBrowse : public QObject {
         QCOMPARE(folders->currentItem(), copy);
         QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked() && w->results()->count() == 12, 20000);
         for (int i = 0; i < 12; ++i)
-            QVERIFY(m->index(i)
+            QVERIFY(m->indexOfResult(i)
                         .data(ResultsModel::PathRole)
                         .toString()
                         .contains(QStringLiteral("/photos/copy/")));

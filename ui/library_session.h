@@ -18,6 +18,12 @@ struct SearchHit {
     float score = 0;     // cosine to the query; 0 when browsing
     qint64 takenAt = 0;  // seconds since the epoch
     double timeS = -1;   // a video: the moment shown (its best match, or its first sampled frame); else -1
+    // Search results: the library's judgement (SearchResult): a good match or not, how far it stands out,
+    // how many typed words its folder or file names hold, and its place in the library's ranking.
+    bool good = false;
+    double standing = 0;
+    int nameMatches = 0;
+    int rank = 0;
     bool isVideo() const { return timeS >= 0; }
     // What its thumbnail is made of: the photo, or the video at that moment (photo_image.h).
     QString thumbnailKey() const;

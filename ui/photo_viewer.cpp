@@ -278,9 +278,8 @@ void PhotoViewer::fillInfo() {
     name_->setText(native_path::display(path.section(QLatin1Char('/'), -1)));
     why_->setText(
         content_.ranked
-            ? tr("%1 for %2 (similarity %3)")
-                      .arg(ResultsModel::levelWords(content_.relevance, hit.score), content_.query)
-                      .arg(hit.score, 0, 'f', 3) +
+            ? tr("%1 for %2: %3")
+                      .arg(ResultsModel::levelWords(hit), content_.query, ResultsModel::reasons(hit)) +
                   (hit.isVideo() ? tr(", best at %1 into the video").arg(clockTime(hit.timeS)) : QString())
             : content_.scope);
     const QDateTime taken = QDateTime::fromSecsSinceEpoch(hit.takenAt);

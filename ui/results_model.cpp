@@ -10,6 +10,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <cmath>
 
 namespace photosearch {
 
@@ -69,6 +70,9 @@ void ResultsModel::setResults(const QVector<SearchHit>& hits, bool ranked, Order
         for (const SearchHit& h : hits_) scores.push_back(h.score);
     }
     relevance_ = RelevanceScale(scores);
+    good_ = ranked_ ? static_cast<int>(std::count_if(hits_.begin(), hits_.end(),
+                                                     [](const SearchHit& h) { return h.good; }))
+                    : 0;
     arrange();
     endReset();
 }
@@ -93,31 +97,36 @@ void ResultsModel::setOrder(Order order) {
 // Sorts every result (stable: photos taken in the same second keep the library's order) and pages in the
 // first page. Call between begin/endResetModel.
 void ResultsModel::arrange() {
-    const auto byScore = [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; };
     const auto newer = [](const SearchHit& a, const SearchHit& b) { return a.takenAt > b.takenAt; };
     const auto older = [](const SearchHit& a, const SearchHit& b) { return a.takenAt < b.takenAt; };
     const auto byName = [](const SearchHit& a, const SearchHit& b) {
         const int c = compareNames(fileName(a.path), fileName(b.path));
         return c != 0 ? c < 0 : a.path < b.path;
     };
+    const auto byRank = [](const SearchHit& a, const SearchHit& b) { return a.rank < b.rank; };
     // Results come from the library best first or newest first: a whole library need not be sorted again.
-    const auto sortBy = [this](const auto& before) {
-        if (!std::is_sorted(hits_.begin(), hits_.end(), before))
-            std::stable_sort(hits_.begin(), hits_.end(), before);
+    const auto sortBy = [](auto begin, auto end, const auto& before) {
+        if (!std::is_sorted(begin, end, before)) std::stable_sort(begin, end, before);
     };
-    switch (order_) {
-        case Order::BestMatch:
-            sortBy(byScore);
-            break;
-        case Order::NewestFirst:
-            sortBy(newer);
-            break;
-        case Order::OldestFirst:
-            sortBy(older);
-            break;
-        case Order::Name:
-            sortBy(byName);
-            break;
+    // Search results: the good matches first, then the rest, each group in the order asked for.
+    const auto groupEnd =
+        ranked_ ? std::stable_partition(hits_.begin(), hits_.end(), [](const SearchHit& h) { return h.good; })
+                : hits_.end();
+    for (const auto& [begin, end] : {std::pair{hits_.begin(), groupEnd}, std::pair{groupEnd, hits_.end()}}) {
+        switch (order_) {
+            case Order::BestMatch:
+                sortBy(begin, end, byRank);
+                break;
+            case Order::NewestFirst:
+                sortBy(begin, end, newer);
+                break;
+            case Order::OldestFirst:
+                sortBy(begin, end, older);
+                break;
+            case Order::Name:
+                sortBy(begin, end, byName);
+                break;
+        }
     }
     rows_.clear();
     rowOfPath_.clear();
@@ -125,14 +134,26 @@ void ResultsModel::arrange() {
     appendRows(pageSize_);
 }
 
-bool ResultsModel::opensMonth(int result) const {
-    return headers() && (result == 0 || monthOf(hits_[result].takenAt) != monthOf(hits_[result - 1].takenAt));
+QVector<ResultsModel::Header> ResultsModel::headersBefore(int result) const {
+    QVector<Header> out;
+    // Search results in two groups, when there are two: each opens with its header.
+    if (ranked_ && good_ > 0 && good_ < count()) {
+        if (result == 0) out << Header::Good;
+        if (result == good_) out << Header::More;
+    }
+    // In date order each month opens with its header (within a group: a group starts its first month).
+    const bool months = order_ == Order::NewestFirst || order_ == Order::OldestFirst;
+    const bool groupStart = ranked_ && result == good_;
+    if (months &&
+        (result == 0 || groupStart || monthOf(hits_[result].takenAt) != monthOf(hits_[result - 1].takenAt)))
+        out << Header::Month;
+    return out;
 }
 
 void ResultsModel::appendRows(int results) {
     const int end = std::min(static_cast<int>(hits_.size()), shown_ + results);
     for (int i = shown_; i < end; ++i) {
-        if (opensMonth(i)) rows_.push_back({i, true});
+        for (const Header h : headersBefore(i)) rows_.push_back({i, true, h});
         rowOfPath_.insert(hits_[i].thumbnailKey(), static_cast<int>(rows_.size()));
         rows_.push_back({i, false});
     }
@@ -151,7 +172,7 @@ void ResultsModel::fetchMore(const QModelIndex& parent) {
     if (!canFetchMore(parent)) return;
     const int end = std::min(static_cast<int>(hits_.size()), shown_ + pageSize_);
     int added = end - shown_;
-    for (int i = shown_; i < end; ++i) added += opensMonth(i) ? 1 : 0;
+    for (int i = shown_; i < end; ++i) added += static_cast<int>(headersBefore(i).size());
     const int first = static_cast<int>(rows_.size());
     changing_ = true;  // a listener asking for more while this page is announced gets nothing yet
     beginInsertRows({}, first, first + added - 1);
@@ -185,11 +206,13 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         switch (role) {
             case Qt::DisplayRole:
             case Qt::AccessibleTextRole:
+                if (row.kind == Header::Good) return tr("Good matches (%n)", nullptr, good_);
+                if (row.kind == Header::More) return tr("More results (%n)", nullptr, count() - good_);
                 return QLocale().toString(month, QStringLiteral("MMMM yyyy"));
             case HeaderRole:
                 return true;
             case TakenAtRole:
-                return month.startOfDay();
+                return row.kind == Header::Month ? QVariant(month.startOfDay()) : QVariant();
             default:
                 return {};
         }
@@ -221,7 +244,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
         case RelevanceRole:
             return ranked_ ? QVariant(relevance_.bar(h.score)) : QVariant();
         case LevelRole:
-            return ranked_ ? QVariant(static_cast<int>(relevance_.level(h.score))) : QVariant();
+            return ranked_ ? QVariant(static_cast<int>(levelOf(h))) : QVariant();
         case HeaderRole:
             return false;
         default:
@@ -231,18 +254,33 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
 
 QString ResultsModel::matchWords(int result) const {
     if (!ranked_ || result < 0 || result >= hits_.size()) return {};
-    return matchWords(relevance_, hits_[result].score);
+    return matchWords(hits_[result]);
 }
 
-QString ResultsModel::levelWords(const RelevanceScale& relevance, float score) {
-    const auto level = relevance.level(score);
+RelevanceScale::Level ResultsModel::levelOf(const SearchHit& hit) {
+    if (hit.good) return RelevanceScale::Level::Good;
+    return hit.standing >= 1.5 ? RelevanceScale::Level::Possible : RelevanceScale::Level::Weak;
+}
+
+QString ResultsModel::levelWords(const SearchHit& hit) {
+    const auto level = levelOf(hit);
     return level == RelevanceScale::Level::Good       ? tr("Good match")
            : level == RelevanceScale::Level::Possible ? tr("Possible match")
                                                       : tr("Weak match");
 }
 
-QString ResultsModel::matchWords(const RelevanceScale& relevance, float score) {
-    return tr("%1 (similarity %2)").arg(levelWords(relevance, score)).arg(score, 0, 'f', 3);
+QString ResultsModel::reasons(const SearchHit& hit) {
+    QStringList why;
+    if (hit.nameMatches > 0) why << tr("its folder or file name holds a word you typed");
+    why << (hit.standing >= 0 ? tr("similarity %1, %2 deviations above the library's usual score")
+                              : tr("similarity %1, %2 deviations below the library's usual score"))
+               .arg(hit.score, 0, 'f', 3)
+               .arg(std::fabs(hit.standing), 0, 'f', 1);
+    return why.join(QStringLiteral("; "));
+}
+
+QString ResultsModel::matchWords(const SearchHit& hit) {
+    return tr("%1: %2").arg(levelWords(hit), reasons(hit));
 }
 
 Qt::ItemFlags ResultsModel::flags(const QModelIndex& index) const {

@@ -11,8 +11,10 @@ namespace photosearch {
 class ThumbnailCache;
 
 // What the grid shows: every photo a search or browse returned (never cut), in the order asked for, handed
-// to the view a page at a time as it scrolls (fetchMore). In date order a header row opens each month, as
-// in a timeline. The model serves data; TileDelegate paints it.
+// to the view a page at a time as it scrolls (fetchMore). Search results come as two groups, the good
+// matches and the rest, each in the order asked for, a header row opening each; browsed photos in date
+// order have a header row opening each month, as in a timeline. The model serves data; TileDelegate paints
+// it.
 class ResultsModel : public QAbstractListModel {
     Q_OBJECT
   public:
@@ -23,7 +25,7 @@ class ResultsModel : public QAbstractListModel {
         FolderRole,     // the folder's name, shown as
         RelevanceRole,  // 0..1: the bar (search results only, else invalid)
         LevelRole,      // RelevanceScale::Level as int (search results only, else invalid)
-        HeaderRole,     // true on a month's header row
+        HeaderRole,     // true on a header row: a month's, or a group's (good matches, more)
         VideoTimeRole,  // a video: the moment shown, in seconds (else invalid)
     };
     enum class Order { BestMatch, NewestFirst, OldestFirst, Name };
@@ -43,7 +45,7 @@ class ResultsModel : public QAbstractListModel {
     // Every result, in the order shown (also those not yet paged in).
     const QVector<SearchHit>& results() const { return hits_; }
     int count() const { return static_cast<int>(hits_.size()); }
-    int goodCount() const { return static_cast<int>(relevance_.goodCount()); }
+    int goodCount() const { return good_; }
     // How many results each page adds to the view.
     void setPageSize(int rows) { pageSize_ = std::max(1, rows); }
 
@@ -51,8 +53,12 @@ class ResultsModel : public QAbstractListModel {
     int resultAt(const QModelIndex& index) const;
     // How well result `result` matches, in words ("Good match (similarity 0.312)"); empty when browsing.
     QString matchWords(int result) const;
-    static QString matchWords(const RelevanceScale& relevance, float score);
-    static QString levelWords(const RelevanceScale& relevance, float score);  // "Good match"
+    // What the library judged a search result: "Good match", and why in a sentence.
+    static RelevanceScale::Level levelOf(const SearchHit& hit);
+    static QString levelWords(const SearchHit& hit);
+    static QString matchWords(const SearchHit& hit);
+    // Why it is there: its name matched, its similarity and how far that stands from the usual.
+    static QString reasons(const SearchHit& hit);
     // How the scores of the results shown are judged (empty when browsing).
     const RelevanceScale& relevance() const { return relevance_; }
     // The row showing result `result`, paging it in when needed.
@@ -67,15 +73,16 @@ class ResultsModel : public QAbstractListModel {
     QMimeData* mimeData(const QModelIndexList& indexes) const override;
 
   private:
+    enum class Header { Month, Good, More };
     struct Row {
-        int result = 0;  // the result shown; on a header, the first result of its month
+        int result = 0;  // the result shown; on a header, the first result under it
         bool header = false;
+        Header kind = Header::Month;
     };
     void arrange();
     void endReset();
     void appendRows(int results);
-    bool opensMonth(int result) const;  // the result is the first of its month (in date order)
-    bool headers() const { return order_ == Order::NewestFirst || order_ == Order::OldestFirst; }
+    QVector<Header> headersBefore(int result) const;  // the headers opening the result's group and month
 
     QVector<SearchHit> hits_;
     QVector<Row> rows_;
@@ -86,6 +93,7 @@ class ResultsModel : public QAbstractListModel {
     bool changing_ = false;  // inside a reset or an insertion: no fetchMore until it has been announced
     Order order_ = Order::NewestFirst;
     RelevanceScale relevance_;
+    int good_ = 0;
     ThumbnailCache* thumbnails_;
 };
 
