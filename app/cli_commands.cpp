@@ -34,6 +34,7 @@ const Command kCommands[] = {
     {"index", "Add folders and index their photos (incremental).", indexCommand},
     {"search", "Find photos by a description.", searchCommand},
     {"similar", "Find photos that look like an image.", similarCommand},
+    {"saved", "List or delete saved searches (smart albums).", savedCommand},
     {"tag", "Zero-shot tag the photos of a folder.", tagCommand},
     {"duplicates", "Groups of near-identical photos.", duplicatesCommand},
     {"status", "What the library holds.", statusCommand},

@@ -64,6 +64,7 @@ int embedCommand(const QStringList& arguments);
 int classifyCommand(const QStringList& arguments);
 int indexCommand(const QStringList& arguments);
 int searchCommand(const QStringList& arguments);
+int savedCommand(const QStringList& arguments);
 int similarCommand(const QStringList& arguments);
 int tagCommand(const QStringList& arguments);
 int duplicatesCommand(const QStringList& arguments);

@@ -79,6 +79,8 @@ QString duration(double seconds) {
                            .arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
+}  // namespace
+
 void addSearchOptions(CommandLine& cl) {
     QCommandLineParser& p = cl.parser();
     p.addOption({QStringLiteral("limit"), QStringLiteral("How many results (default 20)."),
@@ -142,40 +144,6 @@ QString readSearchOptions(QCommandLineParser& p, SearchOptions& o) {
     return {};
 }
 
-// What the query language read from a typed search, for --json.
-QJsonObject understoodJson(const ParsedQuery& q) {
-    QJsonObject o{{QStringLiteral("text"), q.text}};
-    const auto list = [](const QStringList& l) { return QJsonArray::fromStringList(l); };
-    if (q.hasDates()) {
-        QJsonObject dates;
-        if (q.fromDate) dates.insert(QStringLiteral("from"), q.fromDate->toString(Qt::ISODate));
-        if (q.toDate) dates.insert(QStringLiteral("to"), q.toDate->toString(Qt::ISODate));
-        QStringList typed;
-        for (const QueryPart& part : q.parts)
-            if (part.kind == QueryPart::Kind::Dates) typed << part.text;
-        dates.insert(QStringLiteral("typed"), list(typed));
-        o.insert(QStringLiteral("dates"), dates);
-    }
-    if (!q.negatives.isEmpty()) o.insert(QStringLiteral("not"), list(q.negatives));
-    if (!q.names.isEmpty()) o.insert(QStringLiteral("names"), list(q.names));
-    if (!q.tags.isEmpty()) o.insert(QStringLiteral("tags"), list(q.tags));
-    if (!q.folderWords.isEmpty()) o.insert(QStringLiteral("folder_words"), list(q.folderWords));
-    return o;
-}
-
-// The same for a person: dates 2019-01-01 – 2019-12-31, not: snow, name: "IMG_20", tag: #beach, ...
-QString understoodLine(const ParsedQuery& q) {
-    QStringList parts;
-    if (q.hasDates()) parts << QStringLiteral("taken ") + q.dateRangeText();
-    for (const QString& n : q.negatives) parts << QStringLiteral("not: ") + n;
-    for (const QString& n : q.names) parts << QStringLiteral("name contains \"%1\"").arg(n);
-    for (const QString& t : q.tags) parts << QStringLiteral("tag: #") + t;
-    for (const QString& w : q.folderWords) parts << QStringLiteral("folder or file names: ") + w;
-    parts << (q.text.isEmpty() ? QStringLiteral("no description: newest first")
-                               : QStringLiteral("described as \"%1\"").arg(q.text));
-    return parts.join(QStringLiteral("; "));
-}
-
 // 75.4 s as "1:15.4", the way players show a position.
 QString videoTime(double seconds) {
     const int minutes = static_cast<int>(seconds / 60);
@@ -183,7 +151,7 @@ QString videoTime(double seconds) {
 }
 
 int printResults(const QString& key, const QString& query, const std::vector<SearchResult>& results,
-                 double elapsedMs, bool json, const QJsonObject& understood = {}) {
+                 double elapsedMs, bool json, const QJsonObject& understood) {
     // Browsed (a query of only dates, names, tags or negatives): when each was taken instead of a score.
     const bool ranked =
         std::any_of(results.begin(), results.end(), [](const SearchResult& r) { return r.score != 0; });
@@ -228,8 +196,6 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
                         << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
 }
-
-}  // namespace
 
 int indexCommand(const QStringList& arguments) {
     CommandLine cl(
@@ -323,76 +289,6 @@ int indexCommand(const QStringList& arguments) {
                    .arg(r.cancelled ? QStringLiteral(" - interrupted; run again to continue") : QString());
     }
     return r.cancelled ? Interrupted : Ok;  // 130, as a shell reports a program ended by Ctrl-C
-}
-
-int searchCommand(const QStringList& arguments) {
-    CommandLine cl(QStringLiteral("search"),
-                   QStringLiteral("Find photos by a description, ranked by cosine similarity."),
-                   QStringLiteral("TEXT [options]"));
-    cl.addModelOptions();
-    addLibraryOption(cl);
-    addSearchOptions(cl);
-    cl.parser().addOption({QStringLiteral("image"), QStringLiteral("Combine the text with this image."),
-                           QStringLiteral("PATH")});
-    cl.parser().addOption(
-        {QStringLiteral("literal"),
-         QStringLiteral(
-             "Search for TEXT as written. Without it, dates (2019, March 2023, 2019-2021, last summer, "
-             "yesterday), negatives (-snow, not snow, without people), \"quoted\" file or folder "
-             "names, #tags and words naming the library's folders are read from TEXT.")});
-    cl.parser().addOption({QStringLiteral("text-weight"), QStringLiteral("Weight of the text (default 1)."),
-                           QStringLiteral("W"), QStringLiteral("1")});
-    cl.parser().addOption({QStringLiteral("image-weight"), QStringLiteral("Weight of the image (default 1)."),
-                           QStringLiteral("W"), QStringLiteral("1")});
-    // "-snow" is a negative, not an option (options are "-h", "-v" and "--name"): such words stand in the
-    // text in their place, hidden from the option parser.
-    QStringList args, negatives;
-    for (int i = 0; i < arguments.size(); ++i) {
-        const QString& a = arguments[i];
-        if (i > 0 && a.size() >= 3 && a[0] == QLatin1Char('-') && a[1].isLetter()) {
-            args << QStringLiteral("\x01%1").arg(negatives.size());
-            negatives << a;
-        } else {
-            args << a;
-        }
-    }
-    if (const int code = cl.parse(args); code >= 0) return code;
-    QCommandLineParser& p = cl.parser();
-    SearchOptions o;
-    QString problem = readSearchOptions(p, o);
-    o.imagePath = p.value(QStringLiteral("image"));
-    bool okT = true, okI = true;
-    o.textWeight = p.value(QStringLiteral("text-weight")).toFloat(&okT);
-    o.imageWeight = p.value(QStringLiteral("image-weight")).toFloat(&okI);
-    if (!okT || !okI || !std::isfinite(o.textWeight) || !std::isfinite(o.imageWeight))
-        problem = QStringLiteral("--text-weight and --image-weight take numbers");
-    QStringList words = p.positionalArguments();
-    for (QString& w : words)
-        if (w.startsWith(QLatin1Char('\x01'))) w = negatives.value(w.mid(1).toInt());
-    const QString typed = words.join(QLatin1Char(' '));
-    if (problem.isEmpty() && typed.trimmed().isEmpty() && o.imagePath.isEmpty())
-        problem = QStringLiteral("search needs a TEXT (or --image)");
-    if (!problem.isEmpty()) {
-        QTextStream(stderr) << "error: " << problem << '\n';
-        return Usage;
-    }
-    auto library = openLibrary(cl, false);
-    QString text = typed;
-    QJsonObject understood;
-    if (!p.isSet(QStringLiteral("literal"))) {
-        const ParsedQuery q = parseQuery(typed, library->queryContext());
-        addParsedQuery(q, o);
-        text = q.text;
-        understood = understoodJson(q);
-        if (!cl.json() && !q.parts.empty())
-            QTextStream(stderr) << "understood: " << understoodLine(q) << '\n';
-    }
-    library->modelId();  // load the model and check it is the library's before timing the query
-    QElapsedTimer timer;
-    timer.start();
-    const auto results = library->search(text, o);
-    return printResults(QStringLiteral("query"), typed, results, timer.nsecsElapsed() / 1e6, cl.json(),
-                        understood);
 }
 
 int similarCommand(const QStringList& arguments) {

@@ -201,6 +201,10 @@ QString PhotoCatalog::meta(const QString& key) const {
 }
 
 void PhotoCatalog::setMeta(const QString& key, const QString& value) {
+    if (value.isEmpty()) {
+        SqliteStatement(*db_, "DELETE FROM meta WHERE key = ?").bind(1, key).run();
+        return;
+    }
     SqliteStatement s(
         *db_,
         "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");

@@ -74,7 +74,9 @@ class PhotoCatalog {
     SqliteDatabase& db() { return *db_; }
 
     QString meta(const QString& key) const;
-    void setMeta(const QString& key, const QString& value);
+    void setMeta(const QString& key, const QString& value);  // an empty value removes the key
+    // Every key starting with `prefix` (the prefix taken off) and its value, by key.
+    std::vector<std::pair<QString, QString>> metaStartingWith(const QString& prefix) const;
 
     int64_t addFolder(const QString& path);
     bool removeFolder(const QString& path);

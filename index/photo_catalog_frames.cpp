@@ -1,4 +1,4 @@
-// The catalog's video frames and the per-photo places searches read.
+// The catalog's video frames, the per-photo places searches read, and meta keys by prefix.
 #include "photo_catalog.h"
 
 #include "align_error.h"
@@ -87,6 +87,14 @@ std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
                       "SELECT id, path, taken_at, status = 'indexed', decoded_from = 'video' FROM photos");
     while (s.step())
         out.emplace(s.integer(0), Place{s.text(1), s.integer(2), s.integer(3) != 0, s.integer(4) != 0});
+    return out;
+}
+
+std::vector<std::pair<QString, QString>> PhotoCatalog::metaStartingWith(const QString& prefix) const {
+    SqliteStatement s(*db_, "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key");
+    s.bind(1, static_cast<int64_t>(prefix.size())).bind(2, prefix);
+    std::vector<std::pair<QString, QString>> out;
+    while (s.step()) out.emplace_back(s.text(0).mid(prefix.size()), s.text(1));
     return out;
 }
 

@@ -290,6 +290,47 @@ std::vector<SearchResult> PhotoLibrary::search(const QString& text, const Search
 
 QueryContext PhotoLibrary::queryContext() { return search_->queryContext(); }
 
+namespace {
+const QString kSavedPrefix = QStringLiteral("saved_search:");
+}
+
+std::vector<SavedSearch> PhotoLibrary::savedSearches() const {
+    std::vector<SavedSearch> out;
+    for (const auto& [name, json] : reader_->metaStartingWith(kSavedPrefix))
+        out.push_back(SavedSearch::fromJson(name, QJsonDocument::fromJson(json.toUtf8()).object()));
+    std::sort(out.begin(), out.end(), [](const SavedSearch& a, const SavedSearch& b) {
+        return QString::localeAwareCompare(a.name, b.name) < 0;
+    });
+    return out;
+}
+
+std::optional<SavedSearch> PhotoLibrary::savedSearch(const QString& name) const {
+    const QString json = reader_->meta(kSavedPrefix + name.trimmed());
+    if (json.isEmpty()) return std::nullopt;
+    return SavedSearch::fromJson(name.trimmed(), QJsonDocument::fromJson(json.toUtf8()).object());
+}
+
+void PhotoLibrary::saveSearch(const SavedSearch& search) {
+    requireWritable();
+    const QString name = search.name.trimmed();
+    if (name.isEmpty() || name.size() > 200 ||
+        std::any_of(name.begin(), name.end(), [](QChar c) { return c.category() == QChar::Other_Control; }))
+        throw LibraryError(LibraryErrorKind::InvalidRequest,
+                           "a saved search needs a name of 1 to 200 characters, without control characters");
+    if (search.query.trimmed().isEmpty() && search.image.isEmpty() && search.folder.isEmpty() &&
+        search.tag.isEmpty() && search.after.isEmpty() && search.until.isEmpty())
+        throw LibraryError(LibraryErrorKind::InvalidRequest, "there is nothing to save: the search is empty");
+    const QString json = QString::fromUtf8(QJsonDocument(search.toJson()).toJson(QJsonDocument::Compact));
+    writer_->write([&](PhotoCatalog& c) { c.setMeta(kSavedPrefix + name, json); });
+}
+
+bool PhotoLibrary::deleteSavedSearch(const QString& name) {
+    requireWritable();
+    if (!savedSearch(name)) return false;
+    writer_->write([&](PhotoCatalog& c) { c.setMeta(kSavedPrefix + name.trimmed(), QString()); });
+    return true;
+}
+
 std::vector<SearchResult> PhotoLibrary::similar(const QString& path, const SearchOptions& options) {
     return search_->similar(path, options);
 }

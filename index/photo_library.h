@@ -2,6 +2,7 @@
 
 #include "library_search.h"
 #include "photo_catalog.h"
+#include "saved_search.h"
 #include "vector_index.h"
 #include "zero_shot_tagger.h"
 
@@ -135,6 +136,11 @@ class PhotoLibrary {
     std::vector<SearchResult> search(const QString& text, const SearchOptions& options);
     // How to read a typed query against this library (its folder and file names); the clock is now.
     QueryContext queryContext();
+    // Saved searches (smart albums), by name. Saving under a name taken replaces that search.
+    std::vector<SavedSearch> savedSearches() const;
+    std::optional<SavedSearch> savedSearch(const QString& name) const;
+    void saveSearch(const SavedSearch& search);
+    bool deleteSavedSearch(const QString& name);
     // Photos like the image at `path` (in the library or not); the photo itself is left out.
     std::vector<SearchResult> similar(const QString& path, const SearchOptions& options);
     // No query: the photos that pass the filters, newest first (LibrarySearch::browse).

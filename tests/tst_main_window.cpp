@@ -3,6 +3,7 @@
 #include "library_session.h"
 #include "main_window.h"
 #include "photo_library.h"
+#include "query_chips.h"
 #include "results_model.h"
 #include "tag_dialog.h"
 #include "testutils.h"
@@ -24,6 +25,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QUrl>
 
 #include <algorithm>
@@ -130,6 +132,41 @@ class TestMainWindow : public QObject {
         QTest::keyClick(w->searchField(), Qt::Key_Escape);
         QCOMPARE(w->searchField()->text(), QString());
         QTRY_VERIFY_WITH_TIMEOUT(!w->results()->isRanked() && w->results()->count() == 12, 20000);
+    }
+
+    // The box's parts become chips; removing one takes its words out of the box. A search saved under a
+    // name sits in the side panel after a restart and, chosen, puts the query back.
+    void typedPartsAreChipsAndSearchesAreSaved() {
+        {
+            auto w = openWindow();
+            QVERIFY(w);
+            QTest::keyClicks(w->searchField(), QStringLiteral("a cup of coffee -snow since 2020"));
+            QTRY_VERIFY_WITH_TIMEOUT(w->chips()->texts().contains(QStringLiteral("not: snow")), 20000);
+            QVERIFY2(w->chips()->texts().contains(QStringLiteral("taken since 2020: from 2020-01-01")),
+                     qPrintable(w->chips()->texts().join(QLatin1Char('|'))));
+            QVERIFY(w->chips()->texts().contains(QStringLiteral("named: coffee")));  // coffee.jpg
+            // The "not" part is the second chip; its remove button takes "-snow" out of the box.
+            QToolButton* notChip = w->chips()->button(QStringLiteral("typed:1"));
+            QVERIFY(notChip);
+            QTest::mouseClick(notChip, Qt::LeftButton);
+            QCOMPARE(w->searchField()->text(), QStringLiteral("a cup of coffee since 2020"));
+            QTRY_VERIFY_WITH_TIMEOUT(!w->chips()->texts().contains(QStringLiteral("not: snow")), 20000);
+            QCOMPARE(w->session()->saveSearch(SavedSearch{
+                         QStringLiteral("Coffee lately"), w->searchField()->text(), {}, {}, {}, {}, {}, {}}),
+                     QString());
+        }
+        auto w = openWindow();  // a restart
+        QVERIFY(w);
+        QListWidget* saved = w->savedList();
+        QTRY_COMPARE(saved->count(), 1);
+        QCOMPARE(saved->item(0)->text(), QStringLiteral("Coffee lately"));
+        w->clearFocus();
+        QTest::mouseClick(saved->viewport(), Qt::LeftButton, {},
+                          saved->visualItemRect(saved->item(0)).center());
+        QCOMPARE(w->searchField()->text(), QStringLiteral("a cup of coffee since 2020"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked(), 20000);
+        QCOMPARE(w->session()->deleteSavedSearch(QStringLiteral("Coffee lately")), QString());
+        QTRY_COMPARE(saved->item(0)->flags(), Qt::NoItemFlags);  // the hint that none are saved
     }
 
     void droppingAPhotoShowsSimilarOnes() {

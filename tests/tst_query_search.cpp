@@ -210,6 +210,62 @@ class TestQuerySearch : public QObject {
         }
     }
 
+    // Saved searches live in the catalog: they survive a restart, the command line runs them by name and
+    // lists them, and a relative date in one is read again at each run.
+    void savedSearchesSurviveARestart() {
+        lib_->saveSearch({QStringLiteral("Trip"), QStringLiteral("germany -coffee"), {}, {}, {}, {}, {}, {}});
+        lib_->saveSearch({QStringLiteral("Home"),
+                          QStringLiteral("\"home\""),
+                          {},
+                          {},
+                          {},
+                          QStringLiteral("2023-03-15"),
+                          {},
+                          {}});
+        try {
+            lib_->saveSearch({QStringLiteral("   "), QStringLiteral("x"), {}, {}, {}, {}, {}, {}});
+            QFAIL("a blank name was saved");
+        } catch (const LibraryError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("needs a name")), e.what());
+        }
+        lib_.reset();
+        lib_ = PhotoLibrary::open({library(), model(), QStringLiteral("cpu"), 2, true, {}, false, {}});
+        const auto saved = lib_->savedSearches();
+        QCOMPARE(saved.size(), size_t(2));
+        QCOMPARE(saved[0].name, QStringLiteral("Home"));  // by name
+        QCOMPARE(saved[1].query, QStringLiteral("germany -coffee"));
+
+        QProcess p;
+        p.start(QStringLiteral(PHOTOSEARCH_CLI),
+                {QStringLiteral("search"), QStringLiteral("--json"), QStringLiteral("--library"), library(),
+                 QStringLiteral("--model"), model(), QStringLiteral("--saved"), QStringLiteral("Home")});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        QJsonArray results = QJsonDocument::fromJson(p.readAllStandardOutput())
+                                 .object()
+                                 .value(QStringLiteral("results"))
+                                 .toArray();
+        std::set<QString> found;
+        for (const auto& r : results)
+            found.insert(QFileInfo(r.toObject().value(QStringLiteral("path")).toString()).fileName());
+        QCOMPARE(found, names({"IMG_20230314.jpg", "gray.png"}));  // under Home, taken from 2023-03-15
+
+        p.start(QStringLiteral(PHOTOSEARCH_CLI),
+                {QStringLiteral("saved"), QStringLiteral("--library"), library()});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()),
+                 QStringLiteral("Home\t\"home\", from 2023-03-15\nTrip\tgermany -coffee\n"));
+        p.start(QStringLiteral(PHOTOSEARCH_CLI),
+                {QStringLiteral("search"), QStringLiteral("--library"), library(), QStringLiteral("--model"),
+                 model(), QStringLiteral("--saved"), QStringLiteral("Nope")});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("(saved: Home, Trip)")));
+        QVERIFY(lib_->deleteSavedSearch(QStringLiteral("Home")));
+        QVERIFY(!lib_->deleteSavedSearch(QStringLiteral("Home")));
+        QCOMPARE(lib_->savedSearches().size(), size_t(1));
+    }
+
     // The command line reads the same syntax, says what it understood (JSON too), and a "-word" is a
     // negative there, not an unknown option.
     void commandLineSaysWhatItUnderstood() {

@@ -249,6 +249,37 @@ QString LibrarySession::deleteTag(const QString& tag) {
     return changeTags([&](PhotoLibrary& l) { l.deleteTag(tag); });
 }
 
+std::vector<SavedSearch> LibrarySession::savedSearches() const {
+    if (!library_) return {};
+    try {
+        return library_->savedSearches();
+    } catch (const std::exception&) {
+        return {};  // a catalog that cannot be read says so where the photos are listed
+    }
+}
+
+QString LibrarySession::saveSearch(const SavedSearch& search) {
+    if (!library_) return notOpenMessage();
+    try {
+        library_->saveSearch(search);
+    } catch (const std::exception& e) {
+        return tr("The search could not be saved: %1").arg(QString::fromUtf8(e.what()));
+    }
+    emit libraryChanged();
+    return {};
+}
+
+QString LibrarySession::deleteSavedSearch(const QString& name) {
+    if (!library_) return notOpenMessage();
+    try {
+        library_->deleteSavedSearch(name);
+    } catch (const std::exception& e) {
+        return tr("The saved search could not be deleted: %1").arg(QString::fromUtf8(e.what()));
+    }
+    emit libraryChanged();
+    return {};
+}
+
 std::vector<std::pair<QString, int64_t>> LibrarySession::tagCounts() const {
     if (!library_) return {};
     try {

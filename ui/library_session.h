@@ -71,6 +71,10 @@ class LibrarySession : public QObject {
     QString renameTag(const QString& from, const QString& to);
     QString deleteTag(const QString& tag);
     std::vector<std::pair<QString, int64_t>> tagCounts() const;
+    // Saved searches (smart albums): listed by name; saving or deleting says what went wrong, if anything.
+    std::vector<SavedSearch> savedSearches() const;
+    QString saveSearch(const SavedSearch& search);
+    QString deleteSavedSearch(const QString& name);
     // Every directory holding photos, with the photos directly in it.
     std::vector<std::pair<QString, int64_t>> directoryCounts() const;
     // The tags of the photo at `path` (empty when it is not in the library).

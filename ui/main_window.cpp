@@ -77,8 +77,12 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     not_->setPlaceholderText(tr("but not..."));
     not_->setClearButtonEnabled(true);
     not_->setMaximumWidth(200);
+    saveSearch_ = new QToolButton(central);
+    saveSearch_->setText(tr("Save search..."));
+    saveSearch_->setToolTip(tr("Keep this search in the side panel: it updates as the library grows"));
     searchRow->addWidget(search_, 1);
     searchRow->addWidget(not_);
+    searchRow->addWidget(saveSearch_);
     layout->addLayout(searchRow);
     chips_ = new QueryChips(central);
     layout->addWidget(chips_);

@@ -59,6 +59,8 @@ class MainWindow : public QMainWindow {
     LibrarySession* session() { return &session_; }
     QListWidget* errorsList() const { return errors_; }
     QListWidget* tagsList() const { return tags_; }
+    QListWidget* savedList() const { return saved_; }
+    QToolButton* saveSearchButton() const { return saveSearch_; }
     QTreeWidget* foldersTree() const { return folders_; }
     QueryChips* chips() const { return chips_; }
     QComboBox* sortBox() const { return sort_; }
@@ -127,6 +129,10 @@ class MainWindow : public QMainWindow {
     void updateEmptyState();
     // Forgets the query and every filter: the whole library, newest first.
     void clearQuery();
+    // The search on screen as a saved search, and putting one back on screen (main_window_panels.cpp).
+    SavedSearch currentSearch(const QString& name) const;
+    void showSavedSearch(const QString& name);
+    void askToSaveSearch();
     void setThumbnailSize(int size);
     // Ctrl+V on the grid: a copied photo, file or path becomes the query (find similar).
     void pasteQuery();
@@ -156,6 +162,8 @@ class MainWindow : public QMainWindow {
     QPushButton* emptyClear_;
     QTreeWidget* folders_;
     QListWidget* tags_;
+    QListWidget* saved_;  // saved searches, by name
+    QToolButton* saveSearch_;
     QCheckBox* afterOn_;
     QCheckBox* beforeOn_;
     QDateEdit* after_;

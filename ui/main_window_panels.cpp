@@ -27,6 +27,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QImageReader>
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -157,6 +158,25 @@ QWidget* MainWindow::buildSidePanel() {
         activeTag_ = item->data(Qt::UserRole).toString();
         runQuery();
     });
+
+    auto* savedBox = new QGroupBox(tr("Saved searches"), panel);
+    auto* sl = new QVBoxLayout(savedBox);
+    saved_ = new QListWidget(savedBox);
+    saved_->setContextMenuPolicy(Qt::CustomContextMenu);
+    sl->addWidget(saved_);
+    layout->addWidget(savedBox, 1);
+    connect(saved_, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { showSavedSearch(item->data(Qt::UserRole).toString()); });
+    connect(saved_, &QListWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        QListWidgetItem* item = saved_->itemAt(pos);
+        if (!item || item->data(Qt::UserRole).toString().isEmpty()) return;
+        const QString name = item->data(Qt::UserRole).toString();
+        QMenu menu;
+        menu.addAction(tr("Delete \u201c%1\u201d").arg(name), this,
+                       [this, name] { showError(session_.deleteSavedSearch(name)); });
+        menu.exec(saved_->viewport()->mapToGlobal(pos));
+    });
+    connect(saveSearch_, &QToolButton::clicked, this, &MainWindow::askToSaveSearch);
 
     auto* datesBox = new QGroupBox(tr("Taken"), panel);
     auto* gl = new QVBoxLayout(datesBox);
@@ -339,6 +359,16 @@ void MainWindow::refreshSidePanel() {
         }
         root->sortChildren(0, Qt::AscendingOrder);
     }
+    saved_->clear();
+    for (const SavedSearch& search : session_.savedSearches()) {
+        auto* item = new QListWidgetItem(search.name, saved_);
+        item->setData(Qt::UserRole, search.name);
+        item->setToolTip(search.describe());
+    }
+    if (saved_->count() == 0) {
+        auto* hint = new QListWidgetItem(tr("None yet: search, then Save search..."), saved_);
+        hint->setFlags(Qt::NoItemFlags);
+    }
     tags_->clear();
     auto* all = new QListWidgetItem(tr("Any tag"), tags_);
     all->setData(Qt::UserRole, QString());
@@ -367,6 +397,65 @@ void MainWindow::showActiveFilters() {
     if (tagRow == 0) activeTag_.clear();
     tags_->setCurrentRow(tagRow);  // still shown as chosen
     updateChips();
+}
+
+SavedSearch MainWindow::currentSearch(const QString& name) const {
+    SavedSearch s;
+    s.name = name;
+    s.query = search_->text().trimmed();
+    s.notText = not_->text().trimmed();
+    s.folder = activeFolder_;
+    s.tag = activeTag_;
+    if (afterOn_->isChecked()) s.after = after_->date().toString(Qt::ISODate);
+    if (beforeOn_->isChecked()) s.until = before_->date().toString(Qt::ISODate);
+    s.image = queryImage_;
+    return s;
+}
+
+void MainWindow::askToSaveSearch() {
+    const SavedSearch now = currentSearch({});
+    if (now.query.isEmpty() && now.image.isEmpty() && now.folder.isEmpty() && now.tag.isEmpty() &&
+        now.after.isEmpty() && now.until.isEmpty())
+        return showError(tr("There is nothing to save yet: type a search or choose a folder, tag or dates."));
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Save search"),
+                                               tr("Name (it appears under Saved searches; a name you have "
+                                                  "replaces that search):"),
+                                               QLineEdit::Normal, now.query, &ok);
+    if (!ok || name.trimmed().isEmpty()) return;
+    showError(session_.saveSearch(currentSearch(name.trimmed())));
+}
+
+void MainWindow::showSavedSearch(const QString& name) {
+    SavedSearch s;
+    bool found = false;
+    for (const SavedSearch& each : session_.savedSearches())
+        if (each.name == name) {
+            s = each;
+            found = true;
+        }
+    if (!found) return;
+    {
+        const QSignalBlocker a(search_), b(not_), c(afterOn_), d(beforeOn_), e(after_), f(before_);
+        search_->setText(s.query);
+        not_->setText(s.notText);
+        activeFolder_ = s.folder;
+        activeTag_ = s.tag;
+        const QDate from = QDate::fromString(s.after, Qt::ISODate),
+                    until = QDate::fromString(s.until, Qt::ISODate);
+        afterOn_->setChecked(from.isValid());
+        if (from.isValid()) after_->setDate(from);
+        beforeOn_->setChecked(until.isValid());
+        if (until.isValid()) before_->setDate(until);
+        queryImage_.clear();
+    }
+    showActiveFilters();
+    if (!s.image.isEmpty()) {
+        searchSimilarTo(s.image);  // the image's chip, and the text typed beside it
+        const QSignalBlocker a(search_);
+        search_->setText(s.query);
+    }
+    runQuery();
 }
 
 }  // namespace photosearch
