@@ -228,11 +228,13 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
     const int limit = fuse ? std::numeric_limits<int>::max() : o.limit;
     int64_t k = filter.any || fuse ? vectors->size() : int64_t(o.limit) + (excludeId ? 1 : 0);
     std::vector<SearchResult> out;
-    std::unique_lock lock(pathsMutex_);
     for (bool belowMinimum = false;;) {
         out.clear();
         std::set<int64_t> seen;
+        // The scan runs without the paths' lock: the window reads typed words against the library's names
+        // (queryContext) while a search runs.
         const std::vector<ScoredId> hits = vectors->search(query.data(), k, exactVectors());
+        std::unique_lock lock(pathsMutex_);
         for (const ScoredId& hit : hits) {
             if (static_cast<int>(out.size()) >= limit) break;
             const int64_t id = photoOfVector(hit.id);
@@ -252,7 +254,6 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
             break;
         k = std::min<int64_t>(vectors->size(), k * 4);
     }
-    lock.unlock();
     if (fuse) {
         fuseWithNames(out, o.folderWords);
         if (out.size() > static_cast<size_t>(std::max(0, o.limit))) out.resize(static_cast<size_t>(o.limit));
