@@ -46,7 +46,15 @@ QString MainWindow::queryWords() const {
     if (!queryImage_.isEmpty())
         parts << tr("photos like %1").arg(native_path::display(queryImage_.section(QLatin1Char('/'), -1)));
     QString words = parts.join(tr(" and "));
-    if (!not_->text().trimmed().isEmpty()) words += tr(", not “%1”").arg(not_->text().trimmed());
+    QStringList negatives = typed_.negatives;
+    if (!not_->text().trimmed().isEmpty()) negatives << not_->text().trimmed();
+    for (const QString& n : negatives) words += tr(", not “%1”").arg(n);
+    // What else every result passed, so the viewer's "why" names it.
+    if (typed_.hasDates()) words += tr(", taken %1").arg(typed_.dateRangeText());
+    QStringList tags = typed_.tags;
+    if (!activeTag_.isEmpty()) tags << activeTag_;
+    if (!tags.isEmpty()) words += tr(", tagged %1").arg(tags.join(tr(" and ")));
+    for (const QString& n : typed_.names) words += tr(", named “%1”").arg(n);
     return words;
 }
 
