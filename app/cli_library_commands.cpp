@@ -192,8 +192,9 @@ int printResults(const QString& key, const QString& query, const std::vector<Sea
     const auto good =
         std::count_if(results.begin(), results.end(), [](const SearchResult& r) { return r.good; });
     QTextStream(stderr) << results.size() << " results"
-                        << (ranked ? QStringLiteral(" (%1 good matches)").arg(good) : QString()) << " in "
-                        << QString::number(elapsedMs, 'f', 1) << " ms\n";
+                        << (ranked ? QStringLiteral(" (%1 good match%2)").arg(good).arg(good == 1 ? "" : "es")
+                                   : QString())
+                        << " in " << QString::number(elapsedMs, 'f', 1) << " ms\n";
     return Ok;
 }
 

@@ -117,7 +117,8 @@ int searchCommand(const QStringList& arguments) {
     QStringList args, negatives;
     for (int i = 0; i < arguments.size(); ++i) {
         const QString& a = arguments[i];
-        if (i > 0 && a.size() >= 3 && a[0] == QLatin1Char('-') && a[1].isLetter()) {
+        if (i > 0 && a.size() >= 3 && a[0] == QLatin1Char('-') &&
+            (a[1].isLetter() || a[1] == QLatin1Char('"'))) {
             args << QStringLiteral("\x01%1").arg(negatives.size());
             negatives << a;
         } else {
