@@ -151,12 +151,16 @@ int benchCommand(const QStringList& arguments) {
     p.addOption({QStringLiteral("cut-off"),
                  QStringLiteral("Only measure the good-match cut-off's precision and recall on synthetic "
                                 "libraries with planted photos (no model), and stop.")});
+    p.addOption({QStringLiteral("learning"),
+                 QStringLiteral("Only measure how a label's suggestions improve with 0, 1, 5 and 20 "
+                                "confirmations on synthetic libraries (no model), and stop.")});
     p.addOption({QStringLiteral("decode"),
                  QStringLiteral("Only time decoding FILE as indexing decodes it (repeatable: photos of any "
                                 "format, videos by their sampled frames), and stop."),
                  QStringLiteral("FILE")});
     if (const int code = cl.parse(arguments); code >= 0) return code;
     if (p.isSet(QStringLiteral("cut-off"))) return benchCutoff(cl.json());
+    if (p.isSet(QStringLiteral("learning"))) return benchLearning(cl.json());
     if (p.isSet(QStringLiteral("decode")))
         return benchDecode(p.values(QStringLiteral("decode")), 5, cl.json());
     if (p.isSet(QStringLiteral("mixed")) && !p.isSet(QStringLiteral("write-model"))) {

@@ -77,5 +77,6 @@ int benchCommand(const QStringList& arguments);
 int benchDecode(const QStringList& files, int repeats, bool json);
 // bench --cut-off: the good-match cut-off's precision and recall on synthetic libraries.
 int benchCutoff(bool json);
+int benchLearning(bool json);
 
 }  // namespace photosearch::cli

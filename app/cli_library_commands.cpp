@@ -317,52 +317,6 @@ int similarCommand(const QStringList& arguments) {
     return printResults(QStringLiteral("query"), path, results, timer.nsecsElapsed() / 1e6, cl.json());
 }
 
-int tagCommand(const QStringList& arguments) {
-    CommandLine cl(
-        QStringLiteral("tag"),
-        QStringLiteral(
-            "Zero-shot tag the indexed photos under FOLDER: each gets the probability of every label "
-            "and its best label as a tag (replacing earlier tags of the same label set)."),
-        QStringLiteral("FOLDER --label L [--label L]... [--template 'a photo of {}'] [options]"));
-    cl.addModelOptions();
-    addLibraryOption(cl);
-    cl.parser().addOption({QStringLiteral("label"), QStringLiteral("A label (repeatable, at least one)."),
-                           QStringLiteral("L")});
-    cl.parser().addOption({QStringLiteral("template"),
-                           QStringLiteral("Prompt template; {} stands for the label."), QStringLiteral("T")});
-    if (const int code = cl.parse(arguments); code >= 0) return code;
-    const QStringList labels = cl.parser().values(QStringLiteral("label"));
-    if (cl.parser().positionalArguments().size() != 1 || labels.isEmpty()) {
-        QTextStream(stderr) << "error: tag needs one FOLDER and at least one --label\n";
-        return Usage;
-    }
-    auto library = openLibrary(cl, true);
-    const auto tagged = library->tag(cl.parser().positionalArguments().first(), labels,
-                                     cl.parser().value(QStringLiteral("template")));
-    if (cl.json()) {
-        QJsonArray photos;
-        for (const TaggedPhoto& t : tagged) {
-            QJsonArray probs;
-            for (const auto& [label, p] : t.probabilities)
-                probs.append(QJsonObject{{QStringLiteral("label"), label},
-                                         {QStringLiteral("probability"), static_cast<double>(p)}});
-            photos.append(QJsonObject{{QStringLiteral("path"), native_path::display(t.path)},
-                                      {QStringLiteral("tag"), t.tag},
-                                      {QStringLiteral("labels"), probs}});
-        }
-        print({{QStringLiteral("photos"), photos}});
-        return Ok;
-    }
-    QTextStream out(stdout);
-    for (const TaggedPhoto& t : tagged) {
-        float best = 0;
-        for (const auto& [label, p] : t.probabilities) best = std::max(best, p);
-        out << printable(t.tag) << QStringLiteral(" (%1%)  ").arg(best * 100, 0, 'f', 1) << printable(t.path)
-            << '\n';
-    }
-    return Ok;
-}
-
 int duplicatesCommand(const QStringList& arguments) {
     CommandLine cl(QStringLiteral("duplicates"),
                    QStringLiteral("Groups of near-identical photos: burst shots, copies, edits."),

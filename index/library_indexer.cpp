@@ -1,4 +1,6 @@
 #include "library_indexer.h"
+#include "tag_teacher.h"
+#include "xmp_sidecar.h"
 
 #include "align_embedder.h"
 #include "align_error.h"
@@ -41,6 +43,7 @@ struct Prepared {
     std::vector<PixelValues> laterFrames;
     std::vector<int64_t> frameTimesMs;
     PhotoRecord record;
+    QStringList keywords;  // from its XMP/IPTC metadata and sidecars: confirmed tags
     QString error;
     bool vanished = false;  // gone since the scan (an unplugged drive): neither indexed nor failed
 };
@@ -102,6 +105,8 @@ IndexReport PhotoLibrary::index(const IndexCallbacks& callbacks, IndexControl* c
     IndexControl localControl;
     try {
         LibraryIndexer(*this, callbacks, control ? *control : localControl, report).run();
+        // New photos get the labels' suggestions; photos gone take theirs with them.
+        if (report.indexed + report.removed + report.copies > 0) TagTeacher(*this).rescoreAll();
     } catch (const LibraryError& e) {
         if (e.kind() != LibraryErrorKind::DiskFull) throw;
         // Every batch committed before the disk filled stays; say how far the run got.
@@ -287,6 +292,7 @@ void LibraryIndexer::embed() {
                 try {
                     QElapsedTimer t;
                     t.start();
+                    p.keywords = XmpSidecar::readKeywords(c.file.path);
                     if (VideoDecoder::isVideoName(c.file.path)) {
                         prepareVideo(e.processor(), p);
                         decodeNs += t.nsecsElapsed();
@@ -392,6 +398,10 @@ void LibraryIndexer::embed() {
                     }
                     const std::vector<float>& v = features[row++];
                     const int64_t id = catalog.putIndexed(b.record, model_, v);
+                    // Keywords other tools gave it are a person's: confirmed (a name past the tags' limit
+                    // of 200 characters is not one).
+                    for (const QString& k : b.keywords)
+                        if (k.size() <= 200) catalog.addTag({id}, k);
                     ids.push_back(id);
                     data.insert(data.end(), v.begin(), v.end());
                     if (b.record.isVideo()) {

@@ -67,6 +67,26 @@ const char* const kMigrations[] = {
         data BLOB NOT NULL,
         PRIMARY KEY(photo_id, frame));
     )",
+    // 3 -> 4: labels that learn from a person's corrections (#18): each label's prompt embedding, the photos
+    // a person said do not show it, and the photos it is suggested for
+    R"(
+    CREATE TABLE labels(
+        name TEXT PRIMARY KEY,
+        prompt TEXT NOT NULL,
+        model TEXT NOT NULL,
+        text_vector BLOB NOT NULL,
+        neutral_vector BLOB NOT NULL);
+    CREATE TABLE tag_rejections(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY(photo_id, tag));
+    CREATE TABLE tag_suggestions(
+        photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        standing REAL NOT NULL,
+        PRIMARY KEY(photo_id, tag));
+    CREATE INDEX tag_suggestions_tag ON tag_suggestions(tag);
+    )",
 };
 
 const char* kPhotoColumns =
@@ -371,7 +391,8 @@ void PhotoCatalog::forEachVector(const QString& model,
 void PhotoCatalog::deleteAllVectors() {
     db_->exec("DELETE FROM vectors");
     db_->exec("DELETE FROM video_frames");
-    db_->exec("DELETE FROM tags");
+    db_->exec("DELETE FROM tags WHERE label_set NOT LIKE 'manual:%'");
+    db_->exec("DELETE FROM tag_suggestions");
     // size -1 never matches the file on disk, so the next index run embeds every photo again.
     db_->exec(
         "UPDATE photos SET status = 'failed', error = 'not yet indexed with the current model', size = -1 "
@@ -382,82 +403,6 @@ int64_t PhotoCatalog::generation() const { return meta(QStringLiteral("generatio
 
 void PhotoCatalog::bumpGeneration() {
     db_->exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
-}
-
-void PhotoCatalog::replaceTags(const QString& labelSet,
-                               const std::vector<std::pair<int64_t, TagRecord>>& tags) {
-    // A photo forgotten since its tags were computed (its folder removed meanwhile) gets none.
-    SqliteStatement s(*db_,
-                      "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
-                      "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
-    SqliteStatement none(*db_, "DELETE FROM tags WHERE photo_id = ? AND label_set = ?");
-    for (const auto& [id, t] : tags) {
-        if (t.tag.isEmpty())  // "none of these": what the label set said of it before goes
-            none.bind(1, id).bind(2, labelSet).run();
-        else
-            s.bind(1, id).bind(2, labelSet).bind(3, t.tag).bind(4, t.probabilitiesJson).run();
-    }
-}
-
-QString PhotoCatalog::manualLabelSet(const QString& tag) { return QStringLiteral("manual:") + tag; }
-
-void PhotoCatalog::addTag(const std::vector<int64_t>& photos, const QString& tag) {
-    SqliteStatement s(*db_,
-                      "INSERT OR REPLACE INTO tags(photo_id, label_set, tag, probabilities) "
-                      "SELECT ?1, ?2, ?3, '[]' WHERE EXISTS(SELECT 1 FROM photos WHERE id = ?1)");
-    for (const int64_t id : photos) s.bind(1, id).bind(2, manualLabelSet(tag)).bind(3, tag).run();
-}
-
-void PhotoCatalog::removeTag(const std::vector<int64_t>& photos, const QString& tag) {
-    SqliteStatement s(*db_, "DELETE FROM tags WHERE photo_id = ? AND tag = ?");
-    for (const int64_t id : photos) s.bind(1, id).bind(2, tag).run();
-}
-
-void PhotoCatalog::renameTag(const QString& from, const QString& to) {
-    // A photo that had both keeps one; the label sets of zero-shot runs keep their key (their labels).
-    SqliteStatement(*db_, "UPDATE OR REPLACE tags SET label_set = ?2 WHERE label_set = ?1")
-        .bind(1, manualLabelSet(from))
-        .bind(2, manualLabelSet(to))
-        .run();
-    SqliteStatement(*db_, "UPDATE OR REPLACE tags SET tag = ?2 WHERE tag = ?1")
-        .bind(1, from)
-        .bind(2, to)
-        .run();
-}
-
-void PhotoCatalog::deleteTag(const QString& tag) {
-    SqliteStatement(*db_, "DELETE FROM tags WHERE tag = ?").bind(1, tag).run();
-}
-
-std::vector<std::pair<QString, int64_t>> PhotoCatalog::tagCounts() const {
-    std::vector<std::pair<QString, int64_t>> out;
-    SqliteStatement s(*db_, "SELECT tag, count(DISTINCT photo_id) FROM tags GROUP BY tag ORDER BY tag");
-    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
-    return out;
-}
-
-std::vector<TagRecord> PhotoCatalog::tags(int64_t photoId) const {
-    std::vector<TagRecord> out;
-    SqliteStatement s(*db_,
-                      "SELECT label_set, tag, probabilities FROM tags WHERE photo_id = ? ORDER BY label_set");
-    s.bind(1, photoId);
-    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
-    return out;
-}
-
-std::vector<int64_t> PhotoCatalog::photosTagged(const QString& tag) const {
-    std::vector<int64_t> out;
-    SqliteStatement s(*db_, "SELECT DISTINCT photo_id FROM tags WHERE tag = ? ORDER BY photo_id");
-    s.bind(1, tag);
-    while (s.step()) out.push_back(s.integer(0));
-    return out;
-}
-
-QStringList PhotoCatalog::allTags() const {
-    QStringList out;
-    SqliteStatement s(*db_, "SELECT DISTINCT tag FROM tags ORDER BY tag");
-    while (s.step()) out << s.text(0);
-    return out;
 }
 
 PhotoCatalog::Counts PhotoCatalog::counts() const {

@@ -61,11 +61,18 @@ struct TagRecord {
     QString probabilitiesJson;  // [{"label", "probability"}] in the order the labels were given
 };
 
+// A label that learns from a person's corrections (#18): its prompt's and the neutral prompt's text
+// embeddings under `model`, kept so that re-scoring after a correction needs no model.
+struct LabelRecord {
+    QString name, prompt, model;
+    std::vector<float> text, neutral;
+};
+
 // The SQLite catalog: the library's source of truth (folders, photos, vectors, tags). WAL, foreign
 // keys on, schema versioned by PRAGMA user_version with forward migrations.
 class PhotoCatalog {
   public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // ReadOnly never writes: no schema, no journal mode; a catalog in a folder that cannot be written (a
     // read-only mount, permissions) is opened as immutable. It must already be a PhotoSearch catalog.
@@ -135,6 +142,19 @@ class PhotoCatalog {
     std::vector<TagRecord> tags(int64_t photoId) const;
     std::vector<int64_t> photosTagged(const QString& tag) const;
     QStringList allTags() const;
+
+    // Labels that learn (#18). A confirmed photo is one given the tag by hand (manualLabelSet); a rejected
+    // one is recorded apart; suggestions are replaced whole for a label at each re-scoring, never over a
+    // photo a person judged. photosTagged, allTags and tagCounts count suggestions too.
+    void putLabel(const LabelRecord& label);
+    std::vector<LabelRecord> labels() const;
+    std::optional<LabelRecord> label(const QString& name) const;
+    std::vector<int64_t> photosConfirmed(const QString& tag) const;
+    void setRejected(const std::vector<int64_t>& photos, const QString& tag, bool rejected);
+    std::vector<int64_t> photosRejected(const QString& tag) const;
+    void replaceSuggestions(const QString& tag, const std::vector<std::pair<int64_t, float>>& standings);
+    std::vector<std::pair<QString, float>> suggestions(int64_t photoId) const;  // best first
+    std::vector<std::pair<int64_t, float>> photosSuggested(const QString& tag) const;
 
     // Photos by status, read in one statement so that they add up.
     struct Counts {

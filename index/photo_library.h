@@ -4,6 +4,7 @@
 #include "photo_catalog.h"
 #include "saved_search.h"
 #include "vector_index.h"
+#include "xmp_sidecar.h"
 #include "zero_shot_tagger.h"
 
 #include <QLockFile>
@@ -163,6 +164,20 @@ class PhotoLibrary {
     void renameTag(const QString& from, const QString& to);
     void deleteTag(const QString& tag);
     std::vector<std::vector<SearchResult>> duplicates(float threshold);
+
+    // XMP sidecars (#18, photo_library_sidecars.cpp): each photo under `folder` (every photo when empty) with
+    // tags gets them added to its sidecar (XmpSidecar::addTags); confirmed tags, and suggested ones when
+    // asked. A sidecar that cannot be written is reported and the others go on.
+    struct SidecarReport {
+        int64_t written = 0, upToDate = 0;
+        QStringList failures;  // one message per photo
+    };
+    SidecarReport writeSidecars(const QString& folder, XmpSidecar::Style style, bool withSuggested);
+    // Whether confirmed tags are written to sidecars as they change (Settings), and in which style.
+    std::optional<XmpSidecar::Style> automaticSidecars() const;
+    void setAutomaticSidecars(std::optional<XmpSidecar::Style> style);
+    // After tags of the photos at `paths` changed: their sidecars, when automatic; the failures' messages.
+    QStringList writeSidecarsIfAutomatic(const QStringList& paths);
     LibraryStatus status();
     // The files that could not be indexed, by path, with the reason (the window's Problems list).
     std::vector<std::pair<QString, QString>> failures() const;

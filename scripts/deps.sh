@@ -10,6 +10,7 @@ packages=(
   xvfb xauth
   libheif-dev libheif-examples libraw-dev libraw-bin libjxl-dev libjxl-tools libavif-bin
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+  libexiv2-dev exiv2
   clang libclang-rt-14-dev llvm clang-format
 )
 

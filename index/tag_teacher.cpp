@@ -1,0 +1,139 @@
+#include "tag_teacher.h"
+
+#include "align_embedder.h"
+#include "align_error.h"
+#include "library_writer.h"
+#include "photo_library.h"
+#include "tag_learning.h"
+#include "vector_index.h"
+
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace photosearch {
+
+Q_LOGGING_CATEGORY(lcTags, "photosearch.library.tags", QtWarningMsg)
+
+namespace {
+const char* const kNeutralPrompt = "a photo";  // as the search's cut-off (library_calibration.cpp)
+}  // namespace
+
+void TagTeacher::addLabels(const QStringList& names, const QString& promptTemplate) {
+    if (!library_.writer()) throw AlignError("the library is open read-only; labels need it writable");
+    const QString templ = promptTemplate.contains(QStringLiteral("{}")) ? promptTemplate : defaultTemplate();
+    const QString model = library_.modelId();
+    std::vector<QString> texts{QString::fromLatin1(kNeutralPrompt)};
+    QStringList clean;
+    for (const QString& name : names) {
+        const QString t = name.simplified();
+        if (t.isEmpty()) throw AlignError("a label needs a name");
+        if (t.size() > 200) throw AlignError("a label's name is at most 200 characters");
+        if (clean.contains(t)) continue;
+        clean << t;
+        texts.push_back(QString(templ).replace(QStringLiteral("{}"), t));
+    }
+    const auto embedded = library_.embedder().textEmbeddings(texts);
+    library_.writer()->write([&](PhotoCatalog& c) {
+        for (int i = 0; i < clean.size(); ++i)
+            c.putLabel({clean[i], texts[size_t(i) + 1], model, embedded[size_t(i) + 1], embedded[0]});
+    });
+    for (const QString& name : clean) rescore(name);
+}
+
+int TagTeacher::judge(const QStringList& paths, const QString& label, bool accepted) {
+    if (!library_.writer()) throw AlignError("the library is open read-only; corrections need it writable");
+    const QString name = label.simplified();
+    if (name.isEmpty()) throw AlignError("give the label: --label NAME");
+    std::vector<int64_t> ids;
+    for (const QString& path : paths)
+        if (const auto photo = library_.catalog().photoByPath(path)) ids.push_back(photo->id);
+    if (!library_.catalog().label(name)) addLabels({name});
+    library_.writer()->write([&](PhotoCatalog& c) {
+        if (accepted)
+            c.addTag(ids, name);
+        else
+            c.removeTag(ids, name);
+        c.setRejected(ids, name, !accepted);
+    });
+    rescore(name);
+    return static_cast<int>(ids.size());
+}
+
+std::vector<std::pair<int64_t, float>> TagTeacher::scan(const std::vector<float>& direction) const {
+    const auto vectors = library_.ensureVectors();
+    std::unordered_map<int64_t, float> best;
+    const ExactVectors exact = [this](const std::vector<int64_t>& ids) {
+        return library_.catalog().vectorsOf(ids);
+    };
+    for (const ScoredId& hit : vectors->search(direction.data(), vectors->size(), exact)) {
+        const int64_t id = photoOfVector(hit.id);
+        const auto [it, added] = best.emplace(id, hit.score);
+        if (!added) it->second = std::max(it->second, hit.score);
+    }
+    std::vector<std::pair<int64_t, float>> out(best.begin(), best.end());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<float> TagTeacher::meanOf(const std::vector<int64_t>& photos) const {
+    std::vector<float> mean;
+    for (const std::vector<float>& v : library_.catalog().vectorsOf(photos)) {
+        if (v.empty()) continue;
+        if (mean.empty()) mean.assign(v.size(), 0.0f);
+        for (size_t k = 0; k < v.size() && k < mean.size(); ++k) mean[k] += v[k];
+    }
+    return mean;
+}
+
+int TagTeacher::rescore(const QString& name) {
+    std::optional<LabelRecord> label = library_.catalog().label(name);
+    if (!label) throw AlignError(name.toStdString() + ": not a label (tag suggest --label adds one)");
+    const QString model = library_.modelId();
+    if (label->model != model) {  // the library moved to another model: embed the prompt again
+        const auto embedded =
+            library_.embedder().textEmbeddings({QString::fromLatin1(kNeutralPrompt), label->prompt});
+        label->model = model;
+        label->neutral = embedded[0];
+        label->text = embedded[1];
+        library_.writer()->write([&](PhotoCatalog& c) { c.putLabel(*label); });
+    }
+    const auto vectors = library_.ensureVectors();
+    std::vector<std::pair<int64_t, float>> suggested;
+    if (vectors->size() > 0 && int64_t(label->text.size()) == vectors->dim()) {
+        const auto text = scan(label->text);
+        LabelEvidence e;
+        e.libraryPhotos = int64_t(text.size());
+        const auto column = [&](const std::vector<float>& direction) {
+            std::vector<float> out;
+            if (direction.empty()) return out;
+            std::unordered_map<int64_t, float> byId;
+            for (const auto& [id, s] : scan(direction)) byId.emplace(id, s);
+            for (const auto& [id, s] : text) out.push_back(byId.count(id) ? byId[id] : 0.0f);
+            return out;
+        };
+        for (const auto& [id, s] : text) e.text.push_back(s);
+        e.neutral = column(label->neutral);
+        const std::vector<int64_t> confirmed = library_.catalog().photosConfirmed(name);
+        const std::vector<int64_t> rejected = library_.catalog().photosRejected(name);
+        e.accepted = column(meanOf(confirmed));
+        e.acceptedCount = e.accepted.empty() ? 0 : int(confirmed.size());
+        e.rejected = column(meanOf(rejected));
+        e.rejectedCount = e.rejected.empty() ? 0 : int(rejected.size());
+        const LabelLearner::Result r = LabelLearner::judge(e);
+        if (r.valid)
+            for (size_t i = 0; i < text.size(); ++i)
+                if (r.standing[i] >= r.threshold) suggested.emplace_back(text[i].first, r.standing[i]);
+        qCDebug(lcTags) << name << "confirmed" << confirmed.size() << "rejected" << rejected.size()
+                        << "threshold" << r.threshold << "suggested" << suggested.size();
+    }
+    library_.writer()->write([&](PhotoCatalog& c) { c.replaceSuggestions(name, suggested); });
+    return static_cast<int>(library_.catalog().photosSuggested(name).size());
+}
+
+void TagTeacher::rescoreAll() {
+    for (const LabelRecord& l : library_.catalog().labels()) rescore(l.name);
+}
+
+}  // namespace photosearch
