@@ -5,9 +5,11 @@
 #include "app_translations.h"
 #include "image_view.h"
 #include "library_session.h"
+#include "library_writer.h"
 #include "photo_facts.h"
 #include "photo_viewer.h"
 #include "tag_manager.h"
+#include "tag_teacher.h"
 #include "testutils.h"
 
 #include <QAbstractItemModelTester>
@@ -225,6 +227,74 @@ class TestPhotoViewer : public QObject {
         QCOMPARE(manager.list()->count(), 0);
         QVERIFY(session.tagsOf(two[0]).isEmpty());
         QVERIFY(QFileInfo::exists(two[0]));  // the photos stay
+    }
+
+    // Suggested tags in the viewer (#18): the info panel shows them apart from the confirmed ones; Y accepts
+    // the first (the photo carries the tag, confirmed, and the suggestion goes), N rejects it (never
+    // suggested again). The suggestions are put in the catalog as re-scoring would: the tiny fixture model's
+    // photo vectors all sit at cosine 0.9997 or more to each other, too alike for a label to pick any out.
+    void suggestionsAreAcceptedWithYAndRejectedWithN() {
+        QTemporaryDir dir;
+        test::makePhotos(dir.filePath(QStringLiteral("photos")));
+        LibrarySession session;
+        QCOMPARE(session.open({dir.filePath(QStringLiteral("library")),
+                               test::dataPath(QStringLiteral("align-tiny/model")),
+                               QStringLiteral("cpu"),
+                               1,
+                               true,
+                               {}}),
+                 QString());
+        QCOMPARE(session.addFolder(dir.filePath(QStringLiteral("photos"))), QString());
+        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
+        session.startIndexing();
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+        const QString root = QFileInfo(dir.filePath(QStringLiteral("photos"))).canonicalFilePath();
+        const QString cat = root + QStringLiteral("/chelsea.jpg"),
+                      rocket = root + QStringLiteral("/rocket.jpg");
+        PhotoLibrary& lib = *session.library();
+        TagTeacher(lib).addLabels({QStringLiteral("cat")});
+        const int64_t catId = lib.catalog().photoByPath(cat)->id,
+                      rocketId = lib.catalog().photoByPath(rocket)->id;
+        lib.writer()->write([&](PhotoCatalog& c) {
+            c.replaceSuggestions(QStringLiteral("cat"), {{catId, 6.0f}, {rocketId, 4.0f}});
+        });
+
+        ViewerContent content;
+        content.hits = {{cat, 0.3f, 0}, {rocket, 0.2f, 0}};
+        PhotoViewer viewer(content, 0, &session);
+        viewer.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&viewer));
+        QVERIFY2(viewer.infoText().contains(QStringLiteral("Suggested: cat")), qPrintable(viewer.infoText()));
+        QVERIFY(viewer.infoText().contains(QStringLiteral("Tags: None")));
+
+        QSignalSpy judged(&session, &LibrarySession::tagJudged);
+        QTest::keyClick(viewer.imageView(), Qt::Key_Y);
+        QTRY_COMPARE_WITH_TIMEOUT(judged.count(), 1, 60000);
+        QCOMPARE(judged.first().at(0).toString(), QStringLiteral("cat"));
+        QVERIFY(judged.first().at(1).toBool());
+        QCOMPARE(session.tagsOf(cat), QStringList{QStringLiteral("cat")});
+        QVERIFY(session.suggestedTagsOf(cat).isEmpty());
+        QTRY_VERIFY(viewer.infoText().contains(QStringLiteral("Tags: cat")));
+
+        QTest::keyClick(viewer.imageView(), Qt::Key_Right);
+        QTRY_COMPARE(viewer.current(), 1);
+        // Re-scoring after the first verdict replaced the suggestions: put the rocket's back to judge it.
+        lib.writer()->write([&](PhotoCatalog& c) {
+            c.replaceSuggestions(QStringLiteral("cat"), {{rocketId, 4.0f}});
+        });
+        viewer.showPhoto(1);
+        QTest::keyClick(viewer.imageView(), Qt::Key_N);
+        QTRY_COMPARE_WITH_TIMEOUT(judged.count(), 2, 60000);
+        QVERIFY(!judged.last().at(1).toBool());
+        QCOMPARE(lib.catalog().photosRejected(QStringLiteral("cat")), std::vector<int64_t>{rocketId});
+        QVERIFY(session.suggestedTagsOf(rocket).isEmpty());
+        QVERIFY(session.tagsOf(rocket).isEmpty());
+
+        // With nothing suggested, Y says so rather than doing nothing silently.
+        QTest::keyClick(viewer.imageView(), Qt::Key_Y);
+        QVERIFY2(viewer.errorText().contains(QStringLiteral("no suggested tag")),
+                 qPrintable(viewer.errorText()));
+        QCOMPARE(judged.count(), 2);
     }
 };
 

@@ -5,6 +5,7 @@
 #include "align_error.h"
 #include "cpu_sharing.h"
 #include "library_error.h"
+#include "tag_teacher.h"
 
 #include <QElapsedTimer>
 #include <QSettings>
@@ -226,27 +227,96 @@ QString LibrarySession::removeFolder(const QString& path) {
 
 QStringList LibrarySession::tags() const { return library_ ? library_->allTags() : QStringList(); }
 
-QString LibrarySession::changeTags(const std::function<void(PhotoLibrary&)>& change) {
+QString LibrarySession::change(const std::function<void(PhotoLibrary&)>& change, const QString& failure) {
     if (!library_) return notOpenMessage();
     try {
         change(*library_);
     } catch (const std::exception& e) {
-        return tr("The tags could not be changed: %1").arg(QString::fromUtf8(e.what()));
+        return failure.arg(QString::fromUtf8(e.what()));
     }
     emit libraryChanged();
     return {};
 }
 
 QString LibrarySession::setTag(const QStringList& paths, const QString& tag, bool on) {
-    return changeTags([&](PhotoLibrary& l) { l.setTag(paths, tag, on); });
+    QStringList sidecarFailures;
+    const QString error = change(
+        [&](PhotoLibrary& l) {
+            l.setTag(paths, tag, on);
+            sidecarFailures = l.writeSidecarsIfAutomatic(paths);
+        },
+        tr("The tags could not be changed: %1"));
+    if (!error.isEmpty()) return error;
+    // Photos given a label by hand are confirmations: the label learns from them (in the background).
+    if (on) relearn(tag.simplified());
+    return sidecarFailures.isEmpty() ? QString()
+                                     : tr("Tagged, but a sidecar could not be written: %1")
+                                           .arg(sidecarFailures.join(QLatin1Char('\n')));
 }
 
 QString LibrarySession::renameTag(const QString& from, const QString& to) {
-    return changeTags([&](PhotoLibrary& l) { l.renameTag(from, to); });
+    return change([&](PhotoLibrary& l) { l.renameTag(from, to); }, tr("The tags could not be changed: %1"));
 }
 
 QString LibrarySession::deleteTag(const QString& tag) {
-    return changeTags([&](PhotoLibrary& l) { l.deleteTag(tag); });
+    return change([&](PhotoLibrary& l) { l.deleteTag(tag); }, tr("The tags could not be changed: %1"));
+}
+
+void LibrarySession::judgeTag(const QStringList& paths, const QString& label, bool accepted) {
+    QMetaObject::invokeMethod(searchContext_, [this, paths, label, accepted] {
+        if (!library_) return emit failed(notOpenMessage());
+        try {
+            const int photos = TagTeacher(*library_).judge(paths, label, accepted);
+            const QStringList sidecarFailures = library_->writeSidecarsIfAutomatic(paths);
+            const QString name = label.simplified();
+            emit tagJudged(name, accepted, photos, int(library_->catalog().photosSuggested(name).size()));
+            if (!sidecarFailures.isEmpty())
+                emit failed(
+                    tr("A sidecar could not be written: %1").arg(sidecarFailures.join(QLatin1Char('\n'))));
+        } catch (const std::exception& e) {
+            emit failed(tr("The tag could not be changed: %1").arg(QString::fromUtf8(e.what())));
+        }
+    });
+}
+
+void LibrarySession::relearn(const QString& label) {
+    QMetaObject::invokeMethod(searchContext_, [this, label] {
+        if (!library_ || !library_->writer()) return;
+        try {
+            if (!library_->catalog().label(label)) return;  // a plain tag: nothing to learn
+            const int suggested = TagTeacher(*library_).rescore(label);
+            emit tagJudged(label, true, 0, suggested);
+        } catch (const std::exception& e) {
+            emit failed(tr("The suggestions for “%1” could not be updated: %2")
+                            .arg(label, QString::fromUtf8(e.what())));
+        }
+    });
+}
+
+QStringList LibrarySession::suggestedTagsOf(const QString& path) const {
+    QStringList out;
+    if (!library_) return out;
+    try {
+        if (const auto photo = library_->catalog().photoByPath(path))
+            for (const auto& [tag, standing] : library_->catalog().suggestions(photo->id)) out << tag;
+    } catch (const std::exception&) {
+        // as tagsOf: the status bar reports a catalog that cannot be read
+    }
+    return out;
+}
+
+std::optional<XmpSidecar::Style> LibrarySession::automaticSidecars() const {
+    if (!library_) return std::nullopt;
+    try {
+        return library_->automaticSidecars();
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+QString LibrarySession::setAutomaticSidecars(std::optional<XmpSidecar::Style> style) {
+    return change([&](PhotoLibrary& l) { l.setAutomaticSidecars(style); },
+                  tr("The sidecar setting could not be saved: %1"));
 }
 
 std::vector<SavedSearch> LibrarySession::savedSearches() const {
@@ -259,25 +329,12 @@ std::vector<SavedSearch> LibrarySession::savedSearches() const {
 }
 
 QString LibrarySession::saveSearch(const SavedSearch& search) {
-    if (!library_) return notOpenMessage();
-    try {
-        library_->saveSearch(search);
-    } catch (const std::exception& e) {
-        return tr("The search could not be saved: %1").arg(QString::fromUtf8(e.what()));
-    }
-    emit libraryChanged();
-    return {};
+    return change([&](PhotoLibrary& l) { l.saveSearch(search); }, tr("The search could not be saved: %1"));
 }
 
 QString LibrarySession::deleteSavedSearch(const QString& name) {
-    if (!library_) return notOpenMessage();
-    try {
-        library_->deleteSavedSearch(name);
-    } catch (const std::exception& e) {
-        return tr("The saved search could not be deleted: %1").arg(QString::fromUtf8(e.what()));
-    }
-    emit libraryChanged();
-    return {};
+    return change([&](PhotoLibrary& l) { l.deleteSavedSearch(name); },
+                  tr("The saved search could not be deleted: %1"));
 }
 
 std::vector<std::pair<QString, int64_t>> LibrarySession::tagCounts() const {

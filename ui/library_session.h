@@ -70,6 +70,14 @@ class LibrarySession : public QObject {
     QString setTag(const QStringList& paths, const QString& tag, bool on);
     QString renameTag(const QString& from, const QString& to);
     QString deleteTag(const QString& tag);
+    // A person's verdict on photos for a label (#18), on the search thread (a new label's prompt needs the
+    // model; re-scoring reads every vector): tagJudged or failed report back.
+    void judgeTag(const QStringList& paths, const QString& label, bool accepted);
+    // The labels suggested for the photo at `path`, best first (not yet confirmed).
+    QStringList suggestedTagsOf(const QString& path) const;
+    // Whether tags are written to XMP sidecars as they change, and in which style (the library's setting).
+    std::optional<XmpSidecar::Style> automaticSidecars() const;
+    QString setAutomaticSidecars(std::optional<XmpSidecar::Style> style);
     std::vector<std::pair<QString, int64_t>> tagCounts() const;
     // Saved searches (smart albums): listed by name; saving or deleting says what went wrong, if anything.
     std::vector<SavedSearch> savedSearches() const;
@@ -100,13 +108,19 @@ class LibrarySession : public QObject {
     void indexProgress(qint64 done, qint64 total, double photosPerSecond, double etaSeconds);
     void indexFileFailed(const QString& path, const QString& error);
     void indexingFinished(const QString& summary, bool cancelled);
+    // A label's verdict was recorded (photos: how many; 0 when only re-scored) and it now suggests
+    // `suggested` photos.
+    void tagJudged(const QString& label, bool accepted, int photos, int suggested);
     void tagsComputed(const QStringList& labels, const std::vector<photosearch::TaggedPhoto>& tagged);
     void failed(const QString& error);
     void libraryChanged();
 
   private:
     int submit(std::function<std::vector<SearchResult>()> query);
-    QString changeTags(const std::function<void(PhotoLibrary&)>& change);
+    // Runs a change of the library's tags or saved searches: the failure's text (`failure` with %1 for what
+    // went wrong) or empty, and libraryChanged after success.
+    QString change(const std::function<void(PhotoLibrary&)>& change, const QString& failure);
+    void relearn(const QString& label);  // a label's suggestions after photos were given it by hand
     QString notOpenMessage() const;
     std::unique_ptr<PhotoLibrary> library_;
     bool writable_ = false;

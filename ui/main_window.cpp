@@ -182,7 +182,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     fileMenu->addAction(tr("Manage tags..."), this, &MainWindow::openTagManager);
     fileMenu->addAction(tr("Get the model..."), this, &MainWindow::chooseModel);
     fileMenu->addAction(tr("Settings..."), this, [this] {
-        SettingsDialog d(this);
+        SettingsDialog d(&session_, this);
         if (d.exec() == QDialog::Accepted)
             statusText_->setText(tr(
                 "Settings saved; a new model, device, precision or search index applies at the next start."));
@@ -258,6 +258,16 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         refreshSidePanel();
         refreshLibraryStatus();
     });
+    connect(
+        &session_, &LibrarySession::tagJudged, this,
+        [this](const QString& label, bool accepted, int photos, int suggested) {
+            refreshSidePanel();
+            if (photos > 0)
+                statusText_->setText((accepted ? tr("“%1” confirmed on %n photo(s)", nullptr, photos)
+                                               : tr("“%1” rejected on %n photo(s)", nullptr, photos))
+                                         .arg(label) +
+                                     tr("; it is now suggested for %n other photo(s).", nullptr, suggested));
+        });
     wireIndexing();
 
     auto* find = new QShortcut(QKeySequence::Find, this);

@@ -99,6 +99,20 @@ void MainWindow::showContextMenu(const QPoint& pos) {
         for (const QString& tag : present)
             remove->addAction(tag, this, [this, paths, tag] { tagPhotos(paths, tag, false); });
     }
+    // Suggestions (#18): accepting confirms the tag, rejecting says the photos do not show it; either way
+    // the label learns.
+    QStringList suggested;
+    for (const QString& p : paths.mid(0, 1000)) suggested << session_.suggestedTagsOf(p);
+    suggested.removeDuplicates();
+    suggested.sort(Qt::CaseInsensitive);
+    if (!suggested.isEmpty()) {
+        QMenu* accept = menu.addMenu(tr("Accept suggested tag"));
+        QMenu* reject = menu.addMenu(tr("Reject suggested tag"));
+        for (const QString& tag : suggested) {
+            accept->addAction(tag, this, [this, paths, tag] { session_.judgeTag(paths, tag, true); });
+            reject->addAction(tag, this, [this, paths, tag] { session_.judgeTag(paths, tag, false); });
+        }
+    }
     menu.addAction(tr("Tag this folder..."), this,
                    [this, path] { openTagDialog(QFileInfo(path).absolutePath()); });
     menu.exec(grid_->viewport()->mapToGlobal(pos));

@@ -14,6 +14,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
@@ -124,6 +125,10 @@ PhotoViewer::PhotoViewer(ViewerContent content, int current, LibrarySession* ses
     });
     action(tr("Open with default application"), QKeySequence(Qt::CTRL | Qt::Key_O),
            [this] { openWithDefaultApp(); });
+    if (session_) {
+        connect(session_, &LibrarySession::tagJudged, this, [this] { showTags(); });
+        connect(session_, &LibrarySession::failed, this, &PhotoViewer::showError);
+    }
     layout->addWidget(toolbar_);
 
     error_ = new QLabel(this);
@@ -204,6 +209,17 @@ void PhotoViewer::buildInfo() {
     form->addRow(openFolder);
     tags_ = valueLabel(panel);
     form->addRow(tr("Tags"), tags_);
+    suggested_ = valueLabel(panel);
+    suggested_->setToolTip(tr("Tags PhotoSearch suggests, not yet confirmed. Each answer teaches the tag."));
+    form->addRow(tr("Suggested"), suggested_);
+    auto* answers = new QHBoxLayout;
+    acceptButton_ = new QPushButton(panel);
+    rejectButton_ = new QPushButton(panel);
+    connect(acceptButton_, &QPushButton::clicked, this, [this] { judgeSuggestion(true); });
+    connect(rejectButton_, &QPushButton::clicked, this, [this] { judgeSuggestion(false); });
+    answers->addWidget(acceptButton_);
+    answers->addWidget(rejectButton_);
+    form->addRow(answers);
     // The field names quieter than what they name, in the desktop's palette (dark themes too).
     for (int row = 0; row < form->rowCount(); ++row) {
         auto* item = form->itemAt(row, QFormLayout::LabelRole);
@@ -287,8 +303,29 @@ void PhotoViewer::fillInfo() {
                                      QLocale().toString(taken.time(), QLocale::ShortFormat)));
     showFacts(std::nullopt);
     folder_->setText(native_path::display(path.section(QLatin1Char('/'), 0, -2)));
+    showTags();
+}
+
+void PhotoViewer::showTags() {
+    const QString path = currentPath();
     const QStringList tags = session_ ? session_->tagsOf(path) : QStringList();
     tags_->setText(tags.isEmpty() ? tr("None") : tags.join(QStringLiteral(", ")));
+    const QStringList suggested = session_ ? session_->suggestedTagsOf(path) : QStringList();
+    suggested_->setText(suggested.isEmpty() ? tr("None") : suggested.join(QStringLiteral(", ")));
+    acceptButton_->setVisible(!suggested.isEmpty());
+    rejectButton_->setVisible(!suggested.isEmpty());
+    if (!suggested.isEmpty()) {
+        acceptButton_->setText(tr("It is “%1” (Y)").arg(suggested.first()));
+        rejectButton_->setText(tr("It is not (N)"));
+    }
+}
+
+void PhotoViewer::judgeSuggestion(bool accepted) {
+    if (!session_ || current_ < 0) return;
+    const QStringList suggested = session_->suggestedTagsOf(currentPath());
+    if (suggested.isEmpty()) return showError(tr("This photo has no suggested tag to accept or reject."));
+    showError({});
+    session_->judgeTag({currentPath()}, suggested.first(), accepted);
 }
 
 void PhotoViewer::showFacts(const std::optional<PhotoFacts>& read) {
@@ -396,6 +433,10 @@ void PhotoViewer::keyPressEvent(QKeyEvent* event) {
             break;
         case Qt::Key_P:
             return playVideo();
+        case Qt::Key_Y:
+            return judgeSuggestion(true);
+        case Qt::Key_N:
+            return judgeSuggestion(false);
         case Qt::Key_Escape:
             if (isFullScreen()) return toggleFullScreen();  // Esc leaves full screen first, as viewers do
             break;

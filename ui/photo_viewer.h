@@ -34,7 +34,8 @@ struct ViewerContent {
 // A photo viewer like Gwenview's: the photo fitted to the window, zoom (wheel, +/-, 1 for 100%, 0 to fit)
 // and pan, full screen (F11), previous/next (arrows, Space/Backspace), first/last (Home/End), a filmstrip of
 // the results below, and an info panel (I) with the date taken, camera, dimensions, file size, folder (and
-// a way to open it), tags and why the photo is among the results. "Open with" hands the photo to the
+// a way to open it), tags (confirmed, and suggested ones to accept with Y or reject with N) and why the photo
+// is among the results. "Open with" hands the photo to the
 // desktop's default application and says so when there is none. Photos load off the GUI thread.
 class PhotoViewer : public QDialog {
     Q_OBJECT
@@ -68,6 +69,9 @@ class PhotoViewer : public QDialog {
     void buildInfo();
     void fillInfo();
     void showFacts(const std::optional<PhotoFacts>& facts);  // nullopt: being read
+    void showTags();  // confirmed and suggested, as the library has them now
+    // Y / N: the photo's first suggested tag accepted or rejected (#18); the label learns from it.
+    void judgeSuggestion(bool accepted);
     void showError(const QString& message);
     QString currentPath() const;
 
@@ -86,8 +90,9 @@ class PhotoViewer : public QDialog {
     QAction* similarAction_;
     QAction* playAction_;
     QLabel* error_;
-    QLabel *name_, *why_, *taken_, *camera_, *exposure_, *dimensions_, *file_, *folder_, *tags_;
+    QLabel *name_, *why_, *taken_, *camera_, *exposure_, *dimensions_, *file_, *folder_, *tags_, *suggested_;
     QLabel *cameraLabel_, *exposureLabel_;
+    QPushButton *acceptButton_, *rejectButton_;  // the first suggested tag: yes (Y) or no (N)
 };
 
 }  // namespace photosearch

@@ -1,5 +1,7 @@
 #include "settings_dialog.h"
 
+#include "library_session.h"
+
 #include "vector_index.h"
 
 #include <QCheckBox>
@@ -17,7 +19,8 @@
 
 namespace photosearch {
 
-SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
+SettingsDialog::SettingsDialog(LibrarySession* session, QWidget* parent)
+    : QDialog(parent), session_(session) {
     setWindowTitle(tr("Settings"));
     QSettings s;
     auto* form = new QFormLayout(this);
@@ -69,6 +72,18 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
            "next start."));
     background_->setChecked(s.value(QStringLiteral("indexing/background"), true).toBool());
     form->addRow(tr("Indexing:"), background_);
+    // The library's own setting (its catalog keeps it), so the command line writes sidecars the same way.
+    sidecars_ = new QComboBox(this);
+    sidecars_->addItem(tr("Only when I export them"), QString());
+    sidecars_->addItem(tr("Automatically, as photo.jpg.xmp (digiKam, darktable)"), QStringLiteral("digikam"));
+    sidecars_->addItem(tr("Automatically, as photo.xmp (Lightroom)"), QStringLiteral("lightroom"));
+    sidecars_->setToolTip(
+        tr("Confirmed tags are added to an XMP sidecar beside each photo as they change, "
+           "merged with what the sidecar holds. The photos themselves are never changed."));
+    const auto style = session_ ? session_->automaticSidecars() : std::nullopt;
+    sidecars_->setCurrentIndex(!style ? 0 : *style == XmpSidecar::Style::Lightroom ? 2 : 1);
+    sidecars_->setEnabled(session_ && session_->library());
+    form->addRow(tr("Tags in sidecars:"), sidecars_);
     thumbnail_ = new QSlider(Qt::Horizontal, this);
     thumbnail_->setRange(96, 320);
     thumbnail_->setValue(s.value(QStringLiteral("view/thumbnail"), 160).toInt());
@@ -95,6 +110,13 @@ void SettingsDialog::save() const {
     s.setValue(QStringLiteral("search/index"), index_->currentData());
     s.setValue(QStringLiteral("indexing/background"), background_->isChecked());
     s.setValue(QStringLiteral("view/thumbnail"), thumbnail_->value());
+    if (session_ && sidecars_->isEnabled()) {
+        const QString v = sidecars_->currentData().toString();
+        const auto style = v.isEmpty()                       ? std::nullopt
+                           : v == QLatin1String("lightroom") ? std::optional(XmpSidecar::Style::Lightroom)
+                                                             : std::optional(XmpSidecar::Style::DigiKam);
+        if (style != session_->automaticSidecars()) session_->setAutomaticSidecars(style);
+    }
 }
 
 }  // namespace photosearch

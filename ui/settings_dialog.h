@@ -10,12 +10,14 @@ class QSlider;
 
 namespace photosearch {
 
+class LibrarySession;
+
 // Model folder, device, threads, search index kind, indexing priority and thumbnail size, stored in
-// QSettings.
+// QSettings; and whether the open library writes tags to XMP sidecars (kept in its catalog).
 class SettingsDialog : public QDialog {
     Q_OBJECT
   public:
-    explicit SettingsDialog(QWidget* parent = nullptr);
+    explicit SettingsDialog(LibrarySession* session, QWidget* parent = nullptr);
     void save() const;
 
   private:
@@ -25,7 +27,9 @@ class SettingsDialog : public QDialog {
     QComboBox* precision_;
     QComboBox* index_;
     QCheckBox* background_;
+    QComboBox* sidecars_;
     QSlider* thumbnail_;
+    LibrarySession* session_;
 };
 
 }  // namespace photosearch
