@@ -155,7 +155,7 @@ std::vector<float> LibrarySearch::queryVector(const QString& text, const SearchO
     return q;
 }
 
-LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) const {
+LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) {
     const PhotoCatalog& catalog = library_.catalog();
     if (o.minScore && !std::isfinite(*o.minScore))
         throw LibraryError(LibraryErrorKind::InvalidRequest, "the minimum score is not a number");
@@ -196,8 +196,10 @@ LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) const {
         }
         f.tagged = std::move(tagged);
     }
-    if (!o.names.isEmpty())
-        for (const FolderRecord& folder : catalog.folders()) f.roots << folder.path;
+    if (!o.names.isEmpty()) {
+        std::lock_guard lock(pathsMutex_);
+        f.roots = roots_;  // as refreshPaths read them
+    }
     f.any = !f.folder.isEmpty() || o.after || o.before || f.tagged || !o.names.isEmpty();
     return f;
 }

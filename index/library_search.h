@@ -89,7 +89,7 @@ class LibrarySearch {
         bool any = false;
         bool passes(int64_t id, const Place& place) const;
     };
-    Filter filterFor(const SearchOptions& options) const;
+    Filter filterFor(const SearchOptions& options);  // takes pathsMutex_ (the library's folders)
     std::vector<float> queryVector(const QString& text, const SearchOptions& options);
     std::vector<SearchResult> rank(const std::vector<float>& query, const SearchOptions& options,
                                    int64_t excludeId);

@@ -5,6 +5,7 @@
 #include "align_error.h"
 
 #include <cstring>
+#include <map>
 
 namespace photosearch {
 namespace {
@@ -197,6 +198,13 @@ std::vector<std::pair<QString, float>> PhotoCatalog::suggestions(int64_t photoId
                       "SELECT tag, standing FROM tag_suggestions WHERE photo_id = ? ORDER BY standing DESC");
     s.bind(1, photoId);
     while (s.step()) out.emplace_back(s.text(0), static_cast<float>(s.real(1)));
+    return out;
+}
+
+std::map<QString, int64_t> PhotoCatalog::suggestionCounts() const {
+    std::map<QString, int64_t> out;
+    SqliteStatement s(*db_, "SELECT tag, count(*) FROM tag_suggestions GROUP BY tag");
+    while (s.step()) out[s.text(0)] = s.integer(1);
     return out;
 }
 

@@ -5,7 +5,6 @@
 #include "library_writer.h"
 #include "photo_library.h"
 #include "tag_learning.h"
-#include "vector_index.h"
 
 #include <QLoggingCategory>
 
@@ -61,13 +60,10 @@ int TagTeacher::judge(const QStringList& paths, const QString& label, bool accep
     return static_cast<int>(ids.size());
 }
 
-std::vector<std::pair<int64_t, float>> TagTeacher::scan(const std::vector<float>& direction) const {
-    const auto vectors = library_.ensureVectors();
+std::vector<std::pair<int64_t, float>> TagTeacher::scan(const VectorIndex& vectors, const ExactVectors& exact,
+                                                        const std::vector<float>& direction) {
     std::unordered_map<int64_t, float> best;
-    const ExactVectors exact = [this](const std::vector<int64_t>& ids) {
-        return library_.catalog().vectorsOf(ids);
-    };
-    for (const ScoredId& hit : vectors->search(direction.data(), vectors->size(), exact)) {
+    for (const ScoredId& hit : vectors.search(direction.data(), vectors.size(), exact)) {
         const int64_t id = photoOfVector(hit.id);
         const auto [it, added] = best.emplace(id, hit.score);
         if (!added) it->second = std::max(it->second, hit.score);
@@ -100,6 +96,12 @@ int TagTeacher::rescore(const QString& name) {
         library_.writer()->write([&](PhotoCatalog& c) { c.putLabel(*label); });
     }
     const auto vectors = library_.ensureVectors();
+    const ExactVectors exact = [this](const std::vector<int64_t>& ids) {
+        return library_.catalog().vectorsOf(ids);
+    };
+    const auto scan = [&](const std::vector<float>& direction) {
+        return TagTeacher::scan(*vectors, exact, direction);
+    };
     std::vector<std::pair<int64_t, float>> suggested;
     if (vectors->size() > 0 && int64_t(label->text.size()) == vectors->dim()) {
         const auto text = scan(label->text);

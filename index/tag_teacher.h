@@ -1,5 +1,7 @@
 #pragma once
 
+#include "vector_index.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -34,9 +36,12 @@ class TagTeacher {
     // Every label re-scored (after an index run: new photos get suggestions).
     void rescoreAll();
 
+    // Each photo's best score (a video's best frame) for `direction` over the whole index, by photo id
+    // (the approximate index's scores are exact for its best kMaxRerank, within its codes' error below).
+    static std::vector<std::pair<int64_t, float>> scan(const VectorIndex& vectors, const ExactVectors& exact,
+                                                       const std::vector<float>& direction);
+
   private:
-    // Each photo's best score (a video's best frame) for `direction`, by photo id.
-    std::vector<std::pair<int64_t, float>> scan(const std::vector<float>& direction) const;
     std::vector<float> meanOf(const std::vector<int64_t>& photos) const;
 
     PhotoLibrary& library_;

@@ -27,7 +27,7 @@ export ASAN_SYMBOLIZER_PATH="$(command -v llvm-symbolizer || true)"
 # The CPU variants (label cpu-variant) run the same code on other kernels: the release run covers them.
 ctest --test-dir "$build" --output-on-failure --timeout 1800 -E "gui_screenshot|package" -LE cpu-variant "$@"
 
-for target in safetensors torch_bin config tokenizer image heif jxl raw video vectors query; do
+for target in safetensors torch_bin config tokenizer image heif jxl raw video vectors query xmp; do
   corpus="$build/fuzz-corpus/$target"
   mkdir -p "$corpus"
   echo "== fuzz_$target for ${seconds}s"

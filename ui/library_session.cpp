@@ -305,6 +305,15 @@ QStringList LibrarySession::suggestedTagsOf(const QString& path) const {
     return out;
 }
 
+std::map<QString, int64_t> LibrarySession::suggestionCounts() const {
+    if (!library_) return {};
+    try {
+        return library_->catalog().suggestionCounts();
+    } catch (const std::exception&) {
+        return {};  // as tagCounts
+    }
+}
+
 std::optional<XmpSidecar::Style> LibrarySession::automaticSidecars() const {
     if (!library_) return std::nullopt;
     try {

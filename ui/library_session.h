@@ -75,6 +75,7 @@ class LibrarySession : public QObject {
     void judgeTag(const QStringList& paths, const QString& label, bool accepted);
     // The labels suggested for the photo at `path`, best first (not yet confirmed).
     QStringList suggestedTagsOf(const QString& path) const;
+    std::map<QString, int64_t> suggestionCounts() const;
     // Whether tags are written to XMP sidecars as they change, and in which style (the library's setting).
     std::optional<XmpSidecar::Style> automaticSidecars() const;
     QString setAutomaticSidecars(std::optional<XmpSidecar::Style> style);

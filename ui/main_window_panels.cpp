@@ -372,8 +372,17 @@ void MainWindow::refreshSidePanel() {
     tags_->clear();
     auto* all = new QListWidgetItem(tr("Any tag"), tags_);
     all->setData(Qt::UserRole, QString());
+    const std::map<QString, int64_t> suggested = session_.suggestionCounts();
     for (const auto& [t, count] : session_.tagCounts()) {
-        auto* item = new QListWidgetItem(QStringLiteral("%1 (%2)").arg(t).arg(count), tags_);
+        const auto s = suggested.find(t);
+        const int64_t more = s == suggested.end() ? 0 : s->second;
+        auto* item =
+            new QListWidgetItem(more ? tr("%1 (%2 + %3 suggested)").arg(t).arg(count - more).arg(more)
+                                     : QStringLiteral("%1 (%2)").arg(t).arg(count),
+                                tags_);
+        if (more)
+            item->setToolTip(tr("%n photo(s) suggested: open them and answer with Y (it is) or N (it is not)",
+                                nullptr, int(more)));
         item->setData(Qt::UserRole, t);
     }
     showActiveFilters();
