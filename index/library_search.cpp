@@ -182,6 +182,7 @@ LibrarySearch::Filter LibrarySearch::filterFor(const SearchOptions& o) {
                                    ")");
     }
     for (const QString& tag : o.tags) {
+        for (const auto& [id, standing] : catalog.photosSuggested(tag)) f.suggested.insert(id);
         const std::vector<int64_t> ids = catalog.photosTagged(tag);
         std::set<int64_t> tagged;
         for (int64_t id : ids)
@@ -249,6 +250,7 @@ std::vector<SearchResult> LibrarySearch::rank(const std::vector<float>& query, c
             if (it == paths_.end() || !filter.passes(id, it->second)) continue;
             SearchResult r{id, it->second.path, hit.score, it->second.takenAt};
             if (it->second.video) r.timeS = posterTime(id, frameOfVector(hit.id));
+            r.suggested = filter.suggested.count(id) > 0;
             out.push_back(std::move(r));
         }
         if (belowMinimum || static_cast<int>(out.size()) >= limit || k >= vectors->size() ||
@@ -283,6 +285,7 @@ std::vector<SearchResult> LibrarySearch::browse(const SearchOptions& o) {
             if (place.indexed && filter.passes(id, place)) {
                 out.push_back({id, place.path, 0, place.takenAt});
                 if (place.video) out.back().timeS = posterTime(id);  // its first sampled frame
+                out.back().suggested = filter.suggested.count(id) > 0;
             }
     }
     // Newest first; photos taken in the same second in the order they were added.

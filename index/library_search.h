@@ -55,6 +55,9 @@ struct SearchResult {
     // is a good match (it stands out enough, or its names hold a query word). Ranked results only.
     double standing = 0;
     bool good = false;
+    // Among photos filtered by tags: it passed only because a tag asked for is suggested for it, not given
+    // (#18). A person answers such photos in the viewer.
+    bool suggested = false;
     bool isVideo() const { return timeS >= 0; }
 };
 
@@ -85,6 +88,7 @@ class LibrarySearch {
         const SearchOptions* options = nullptr;
         QString folder;                           // canonical
         std::optional<std::set<int64_t>> tagged;  // carrying every tag asked for
+        std::set<int64_t> suggested;              // of those, the ones carrying one only as a suggestion
         QStringList roots;                        // the library's folders, for name matches
         bool any = false;
         bool passes(int64_t id, const Place& place) const;

@@ -23,10 +23,11 @@ Q_LOGGING_CATEGORY(lcXmp, "photosearch.library.xmp", QtWarningMsg)
 
 namespace {
 
-std::mutex xmpToolkitMutex;
+// Recursive, as the critical section of Exiv2's own example: the toolkit may take it again while holding it.
+std::recursive_mutex xmpToolkitMutex;
 
 void lockXmpToolkit(void* data, bool lock) {
-    auto* m = static_cast<std::mutex*>(data);
+    auto* m = static_cast<std::recursive_mutex*>(data);
     lock ? m->lock() : m->unlock();
 }
 

@@ -2,6 +2,7 @@
 // known, and accept / reject / suggestions on a real library (real files, SQLite, the vector index, the
 // tiny model), through the library and the command line.
 #include "label_trial.h"
+#include "library_writer.h"
 #include "photo_library.h"
 #include "tag_teacher.h"
 #include "testutils.h"
@@ -138,6 +139,18 @@ class TestTagLearning : public QObject {
         for (const SearchResult& s : lib->search(QString(), o)) found.insert(s.id);
         QVERIFY(found.count(idOf(files[0])) && found.count(idOf(files[1])));
         QVERIFY(!found.count(idOf(files[2])) && !found.count(idOf(files[3])));
+        // A photo shown for the tag only because it is suggested says so (the window marks it); the
+        // confirmed ones do not. (The suggestion is put as re-scoring would: the tiny model's vectors are too
+        // alike for it to suggest any.)
+        lib->writer()->write([&](PhotoCatalog& w) {
+            w.replaceSuggestions(QStringLiteral("rocket"), {{idOf(files[4]), 5.0f}});
+        });
+        int marked = 0;
+        for (const SearchResult& s : lib->search(QString(), o)) {
+            QCOMPARE(s.suggested, s.id == idOf(files[4]));
+            marked += s.suggested;
+        }
+        QCOMPARE(marked, 1);
 
         // Renaming the tag takes its label and verdicts along; deleting it forgets them.
         lib.reset();

@@ -71,7 +71,7 @@ int LibrarySession::submit(std::function<std::vector<SearchResult>()> query) {
             hits.reserve(static_cast<qsizetype>(results.size()));
             for (const SearchResult& r : results)
                 hits.push_back({r.path, r.score, r.takenAt, r.timeS, r.good, r.standing, r.nameMatches,
-                                static_cast<int>(hits.size())});
+                                static_cast<int>(hits.size()), r.suggested});
             emit searchFinished(id, hits, t.nsecsElapsed() / 1e6);
         } catch (const LibraryError& e) {
             emit searchFailed(id, QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);

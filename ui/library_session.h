@@ -24,6 +24,7 @@ struct SearchHit {
     double standing = 0;
     int nameMatches = 0;
     int rank = 0;
+    bool suggested = false;  // shown for a tag filter because the tag is suggested, not given (#18)
     bool isVideo() const { return timeS >= 0; }
     // What its thumbnail is made of: the photo, or the video at that moment (photo_image.h).
     QString thumbnailKey() const;

@@ -226,6 +226,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
             if (ranked_) tip += QLatin1Char('\n') + matchWords(row.result);
             if (ranked_ && h.isVideo())
                 tip += QLatin1Char('\n') + tr("Best at %1 into the video").arg(clockTime(h.timeS));
+            if (h.suggested)
+                tip += QLatin1Char('\n') + tr("The tag is suggested, not given: open it and answer Y or N");
             return tip;
         }
         case Qt::DecorationRole:
@@ -237,6 +239,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const {
             return h.score;
         case VideoTimeRole:
             return h.isVideo() ? QVariant(h.timeS) : QVariant();
+        case SuggestedRole:
+            return h.suggested;
         case TakenAtRole:
             return QDateTime::fromSecsSinceEpoch(h.takenAt);
         case FolderRole:

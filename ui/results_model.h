@@ -27,6 +27,7 @@ class ResultsModel : public QAbstractListModel {
         LevelRole,      // RelevanceScale::Level as int (search results only, else invalid)
         HeaderRole,     // true on a header row: a month's, or a group's (good matches, more)
         VideoTimeRole,  // a video: the moment shown, in seconds (else invalid)
+        SuggestedRole,  // true: shown for a tag that is only suggested for it (#18)
     };
     enum class Order { BestMatch, NewestFirst, OldestFirst, Name };
 

@@ -55,11 +55,13 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
     }
     const QRect square(r.left() + kPadding, r.top() + kPadding, thumbnailSize_, thumbnailSize_);
     const QImage thumbnail = index.data(Qt::DecorationRole).value<QImage>();
+    QRect shown = square.adjusted(8, 8, -8, -8);  // where the photo is, for the marks on it
     if (thumbnail.isNull()) {
-        painter->fillRect(square.adjusted(8, 8, -8, -8), palette.color(QPalette::Midlight));
+        painter->fillRect(shown, palette.color(QPalette::Midlight));
     } else {
         const QSize s = thumbnail.size().scaled(square.size(), Qt::KeepAspectRatio);
-        painter->drawImage(QRect(square.center() - QPoint(s.width() / 2, s.height() / 2), s), thumbnail);
+        shown = QRect(square.center() - QPoint(s.width() / 2, s.height() / 2), s);
+        painter->drawImage(shown, thumbnail);
     }
     if (const QVariant moment = index.data(ResultsModel::VideoTimeRole); moment.isValid()) {
         // A video: a play mark, and in search results the moment that matched best (its thumbnail shows it).
@@ -68,6 +70,18 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
                                   : QStringLiteral("\u25B6");
         const QFontMetrics fm(option.font);
         const QRect badge(square.left() + 4, square.bottom() - fm.height() - 6,
+                          fm.horizontalAdvance(label) + 8, fm.height() + 2);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0, 0, 0, 160));
+        painter->drawRoundedRect(badge, 3, 3);
+        painter->setPen(Qt::white);
+        painter->drawText(badge, Qt::AlignCenter, label);
+    }
+    if (index.data(ResultsModel::SuggestedRole).toBool()) {
+        // Shown for a tag only suggested for it: marked, so a person sees which photos wait for an answer.
+        const QString label = TileDelegate::tr("suggested");
+        const QFontMetrics fm(option.font);
+        const QRect badge(shown.right() - fm.horizontalAdvance(label) - 12, shown.top() + 4,
                           fm.horizontalAdvance(label) + 8, fm.height() + 2);
         painter->setPen(Qt::NoPen);
         painter->setBrush(QColor(0, 0, 0, 160));
