@@ -9,7 +9,6 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace photosearch {
 
@@ -62,14 +61,17 @@ int TagTeacher::judge(const QStringList& paths, const QString& label, bool accep
 
 std::vector<std::pair<int64_t, float>> TagTeacher::scan(const VectorIndex& vectors, const ExactVectors& exact,
                                                         const std::vector<float>& direction) {
-    std::unordered_map<int64_t, float> best;
-    for (const ScoredId& hit : vectors.search(direction.data(), vectors.size(), exact)) {
-        const int64_t id = photoOfVector(hit.id);
-        const auto [it, added] = best.emplace(id, hit.score);
-        if (!added) it->second = std::max(it->second, hit.score);
-    }
-    std::vector<std::pair<int64_t, float>> out(best.begin(), best.end());
-    std::sort(out.begin(), out.end());
+    std::vector<std::pair<int64_t, float>> out;
+    for (const ScoredId& hit : vectors.scoreAll(direction.data(), exact))
+        out.emplace_back(photoOfVector(hit.id), hit.score);
+    // By photo; a video's frames side by side, its best one kept (sorting and merging runs of one photo
+    // costs a fraction of a hash map over 100,000 photos).
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : a.second > b.second;
+    });
+    out.erase(
+        std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+        out.end());
     return out;
 }
 
@@ -110,9 +112,13 @@ int TagTeacher::rescore(const QString& name) {
         const auto column = [&](const std::vector<float>& direction) {
             std::vector<float> out;
             if (direction.empty()) return out;
-            std::unordered_map<int64_t, float> byId;
-            for (const auto& [id, s] : scan(direction)) byId.emplace(id, s);
-            for (const auto& [id, s] : text) out.push_back(byId.count(id) ? byId[id] : 0.0f);
+            // Both by photo id: one walk lines them up.
+            const auto scores = scan(direction);
+            auto it = scores.begin();
+            for (const auto& [id, s] : text) {
+                while (it != scores.end() && it->first < id) ++it;
+                out.push_back(it != scores.end() && it->first == id ? it->second : 0.0f);
+            }
             return out;
         };
         for (const auto& [id, s] : text) e.text.push_back(s);

@@ -14,6 +14,7 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
 
 #include <unistd.h>
 #include <algorithm>
@@ -136,6 +137,26 @@ void VectorIndex::remove(const std::vector<int64_t>& ids) {
     }
     faiss::IDSelectorBatch selector(ids.size(), ids.data());
     exact_->remove_ids(selector);
+}
+
+std::vector<ScoredId> VectorIndex::scoreAll(const float* query, const ExactVectors& exact) const {
+    {
+        std::shared_lock lock(mutex_);
+        if (!approximate_) {
+            const auto* map = asExact(exact_.get());
+            const auto* flat = map ? dynamic_cast<const faiss::IndexFlatIP*>(map->index) : nullptr;
+            if (flat) {
+                const size_t n = static_cast<size_t>(flat->ntotal);
+                std::vector<float> scores(n);
+                faiss::fvec_inner_products_ny(scores.data(), query, flat->get_xb(), static_cast<size_t>(dim_),
+                                              n);
+                std::vector<ScoredId> out(n);
+                for (size_t i = 0; i < n; ++i) out[i] = {map->id_map[i], scores[i]};
+                return out;
+            }
+        }
+    }
+    return search(query, size(), exact);
 }
 
 std::vector<ScoredId> VectorIndex::search(const float* query, int64_t k, const ExactVectors& exact) const {

@@ -74,6 +74,10 @@ class VectorIndex {
     // re-ranks its best candidates with `exact` (ids it gives no vector for are left out: removed from the
     // catalog since); without it, scores come from the codes.
     std::vector<ScoredId> search(const float* query, int64_t k, const ExactVectors& exact = {}) const;
+    // Every vector's score for `query`, in no particular order (a label's re-scoring, #18). The exact kind
+    // computes them straight from its vectors, without ranking; the approximate kind ranks as search()
+    // does for every vector.
+    std::vector<ScoredId> scoreAll(const float* query, const ExactVectors& exact = {}) const;
     bool contains(int64_t id) const;
     // The stored vector (the approximate kind: as its codes give it back).
     bool reconstruct(int64_t id, std::vector<float>& out) const;
