@@ -136,19 +136,24 @@ void PhotoCatalog::putLabel(const LabelRecord& label) {
         .run();
 }
 
+static LabelRecord readLabel(const SqliteStatement& s) {
+    return {s.text(0), s.text(1), s.text(2), floatsOf(s.blob(3)), floatsOf(s.blob(4))};
+}
+
 std::vector<LabelRecord> PhotoCatalog::labels() const {
     std::vector<LabelRecord> out;
     SqliteStatement s(*db_,
                       "SELECT name, prompt, model, text_vector, neutral_vector FROM labels ORDER BY name");
-    while (s.step())
-        out.push_back({s.text(0), s.text(1), s.text(2), floatsOf(s.blob(3)), floatsOf(s.blob(4))});
+    while (s.step()) out.push_back(readLabel(s));
     return out;
 }
 
 std::optional<LabelRecord> PhotoCatalog::label(const QString& name) const {
-    for (LabelRecord& l : labels())
-        if (l.name == name) return std::move(l);
-    return std::nullopt;
+    SqliteStatement s(*db_,
+                      "SELECT name, prompt, model, text_vector, neutral_vector FROM labels WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    return readLabel(s);
 }
 
 std::vector<int64_t> PhotoCatalog::photosConfirmed(const QString& tag) const {

@@ -43,7 +43,6 @@ double RelevanceScale::bar(float score) const {
 
 namespace photosearch {
 
-namespace {
 double median(std::vector<double> v) {
     if (v.empty()) return 0;
     const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
@@ -51,7 +50,10 @@ double median(std::vector<double> v) {
     if (v.size() % 2) return *mid;
     return (*mid + *std::max_element(v.begin(), mid)) / 2;
 }
-}  // namespace
+
+double GoodMatchCutoff::chanceBar(int64_t libraryPhotos, double margin) {
+    return std::max(kFloor, normalUpperQuantile(1.0 / std::max(double(libraryPhotos), 2.0)) + margin);
+}
 
 GoodMatchCutoff::GoodMatchCutoff(const std::vector<float>& scores, const std::vector<float>& neutral,
                                  int64_t libraryPhotos, double margin) {
@@ -78,8 +80,7 @@ GoodMatchCutoff::GoodMatchCutoff(const std::vector<float>& scores, const std::ve
     for (size_t i = 0; i < n; ++i) deviation[i] = std::fabs(residual[i] - centre_);
     spread_ = 1.4826 * median(std::move(deviation));
     if (!(spread_ > 0)) return;
-    const double photos = double(std::max<int64_t>(libraryPhotos, int64_t(n)));
-    threshold_ = std::max(kFloor, normalUpperQuantile(1.0 / std::max(photos, 2.0)) + margin);
+    threshold_ = chanceBar(std::max<int64_t>(libraryPhotos, int64_t(n)), margin);
 }
 
 double normalUpperQuantile(double p) {

@@ -63,6 +63,8 @@ class GoodMatchCutoff {
     // would put about one photo by chance, plus the margin, and at least kFloor. 4.2 for 10,000 photos,
     // 4.8 for 100,000, 5.3 for 1,000,000.
     double threshold() const { return threshold_; }
+    // That bar for a library of `libraryPhotos` (labels that learn use it too, tag_learning.h).
+    static double chanceBar(int64_t libraryPhotos, double margin = kMargin);
     bool isGood(float score, float neutral) const {
         return isValid() && standing(score, neutral) >= threshold_;
     }
@@ -71,6 +73,8 @@ class GoodMatchCutoff {
     double alpha_ = 0, beta_ = 0, centre_ = 0, spread_ = 0, threshold_ = 0;
 };
 
+// The median (of an even count, the mean of the two middle values); 0 for none.
+double median(std::vector<double> values);
 // z with P(Z >= z) = p for a standard normal Z (0 < p < 1).
 double normalUpperQuantile(double p);
 

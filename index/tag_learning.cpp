@@ -8,19 +8,12 @@
 namespace photosearch {
 namespace {
 
-double medianOf(std::vector<double> v) {
-    if (v.empty()) return 0;
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
-}
-
 // Each value in robust standard deviations from the median (left at 0 when the values do not vary).
 std::vector<double> robustZ(const std::vector<double>& values) {
-    const double centre = medianOf(values);
+    const double centre = median(values);
     std::vector<double> deviation(values.size());
     for (size_t i = 0; i < values.size(); ++i) deviation[i] = std::fabs(values[i] - centre);
-    const double spread = 1.4826 * medianOf(std::move(deviation));
+    const double spread = 1.4826 * median(std::move(deviation));
     std::vector<double> z(values.size(), 0.0);
     if (spread > 0)
         for (size_t i = 0; i < values.size(); ++i) z[i] = (values[i] - centre) / spread;
@@ -51,9 +44,7 @@ LabelLearner::Result LabelLearner::judge(const LabelEvidence& e, LabelWeights we
     const std::vector<double> standing = robustZ(sum);
     r.valid = std::any_of(standing.begin(), standing.end(), [](double z) { return z != 0; });
     r.standing.assign(standing.begin(), standing.end());
-    const double photos = double(std::max<int64_t>(e.libraryPhotos, int64_t(n)));
-    r.threshold = std::max(GoodMatchCutoff::kFloor,
-                           normalUpperQuantile(1.0 / std::max(photos, 2.0)) + GoodMatchCutoff::kMargin);
+    r.threshold = GoodMatchCutoff::chanceBar(std::max<int64_t>(e.libraryPhotos, int64_t(n)));
     return r;
 }
 

@@ -19,6 +19,10 @@ const char* const kNeutralPrompt = "a photo";  // as the search's cut-off (libra
 }  // namespace
 
 void TagTeacher::addLabels(const QStringList& names, const QString& promptTemplate) {
+    for (const QString& name : putLabels(names, promptTemplate)) rescore(name);
+}
+
+QStringList TagTeacher::putLabels(const QStringList& names, const QString& promptTemplate) {
     if (!library_.writer()) throw AlignError("the library is open read-only; labels need it writable");
     const QString templ = promptTemplate.contains(QStringLiteral("{}")) ? promptTemplate : defaultTemplate();
     const QString model = library_.modelId();
@@ -37,7 +41,7 @@ void TagTeacher::addLabels(const QStringList& names, const QString& promptTempla
         for (int i = 0; i < clean.size(); ++i)
             c.putLabel({clean[i], texts[size_t(i) + 1], model, embedded[size_t(i) + 1], embedded[0]});
     });
-    for (const QString& name : clean) rescore(name);
+    return clean;
 }
 
 int TagTeacher::judge(const QStringList& paths, const QString& label, bool accepted) {
@@ -47,7 +51,7 @@ int TagTeacher::judge(const QStringList& paths, const QString& label, bool accep
     std::vector<int64_t> ids;
     for (const QString& path : paths)
         if (const auto photo = library_.catalog().photoByPath(path)) ids.push_back(photo->id);
-    if (!library_.catalog().label(name)) addLabels({name});
+    if (!library_.catalog().label(name)) putLabels({name}, {});  // scored once, below
     library_.writer()->write([&](PhotoCatalog& c) {
         if (accepted)
             c.addTag(ids, name);

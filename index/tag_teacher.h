@@ -42,6 +42,8 @@ class TagTeacher {
                                                        const std::vector<float>& direction);
 
   private:
+    // Makes labels of `names` (prompts embedded), without scoring them; returns the names as kept.
+    QStringList putLabels(const QStringList& names, const QString& promptTemplate);
     std::vector<float> meanOf(const std::vector<int64_t>& photos) const;
 
     PhotoLibrary& library_;

@@ -29,6 +29,20 @@ QSize TileDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelInd
     return {thumbnailSize_ + 2 * kPadding, thumbnailSize_ + 2 * kPadding + kBarHeight + textLines() * line};
 }
 
+namespace {
+
+// A mark on a thumbnail: white text on a dark rounded box whose top left is at `at`.
+void drawBadge(QPainter* painter, QPoint at, const QFontMetrics& fm, const QString& label) {
+    const QRect badge(at, QSize(fm.horizontalAdvance(label) + 8, fm.height() + 2));
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(QColor(0, 0, 0, 160));
+    painter->drawRoundedRect(badge, 3, 3);
+    painter->setPen(Qt::white);
+    painter->drawText(badge, Qt::AlignCenter, label);
+}
+
+}  // namespace
+
 void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
                          const QModelIndex& index) const {
     painter->save();
@@ -69,25 +83,14 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
                                   ? TileDelegate::tr("\u25B6 at %1").arg(clockTime(moment.toDouble()))
                                   : QStringLiteral("\u25B6");
         const QFontMetrics fm(option.font);
-        const QRect badge(square.left() + 4, square.bottom() - fm.height() - 6,
-                          fm.horizontalAdvance(label) + 8, fm.height() + 2);
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(QColor(0, 0, 0, 160));
-        painter->drawRoundedRect(badge, 3, 3);
-        painter->setPen(Qt::white);
-        painter->drawText(badge, Qt::AlignCenter, label);
+        drawBadge(painter, QPoint(square.left() + 4, square.bottom() - fm.height() - 6), fm, label);
     }
     if (index.data(ResultsModel::SuggestedRole).toBool()) {
         // Shown for a tag only suggested for it: marked, so a person sees which photos wait for an answer.
         const QString label = TileDelegate::tr("suggested");
         const QFontMetrics fm(option.font);
-        const QRect badge(shown.right() - fm.horizontalAdvance(label) - 12, shown.top() + 4,
-                          fm.horizontalAdvance(label) + 8, fm.height() + 2);
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(QColor(0, 0, 0, 160));
-        painter->drawRoundedRect(badge, 3, 3);
-        painter->setPen(Qt::white);
-        painter->drawText(badge, Qt::AlignCenter, label);
+        drawBadge(painter, QPoint(shown.right() - fm.horizontalAdvance(label) - 12, shown.top() + 4), fm,
+                  label);
     }
     int y = square.bottom() + 2;
     const QVariant relevance = index.data(ResultsModel::RelevanceRole);
