@@ -3,6 +3,7 @@
 #include "align_config.h"
 #include "align_model.h"
 #include "bert_tokenizer.h"
+#include "dnnl_text_encoder.h"
 #include "dnnl_vision_tower.h"
 #include "image_processor.h"
 
@@ -82,6 +83,9 @@ class AlignEmbedder {
     // Whether images run through the oneDNN tower (CPU, float32; PHOTOSEARCH_IMAGE_ENGINE=libtorch turns it
     // off) rather than the LibTorch module.
     bool imageTowerOnOneDnn() const { return visionTower_ != nullptr; }
+    // Whether texts run through the oneDNN text encoder (CPU, float32 activations, float32 or bfloat16
+    // weights; PHOTOSEARCH_TEXT_ENGINE=libtorch turns it off) rather than the LibTorch module.
+    bool textEncoderOnOneDnn() const { return textEncoder_ != nullptr; }
 
     // "auto" picks CUDA when this LibTorch build and machine have it, else the CPU.
     static torch::Device resolveDevice(const QString& name);
@@ -102,6 +106,7 @@ class AlignEmbedder {
     std::unique_ptr<ImageProcessor> processor_;
     AlignModel model_{nullptr};
     std::unique_ptr<DnnlVisionTower> visionTower_;  // the image model on oneDNN directly, where it runs
+    std::unique_ptr<DnnlTextEncoder> textEncoder_;  // the text model on oneDNN directly, where it runs
     torch::Device device_{torch::kCPU};
     torch::ScalarType dtype_ = torch::kFloat32;
     torch::ScalarType textWeightType_ = torch::kFloat32;

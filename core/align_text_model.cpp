@@ -164,4 +164,15 @@ void AlignTextModelImpl::storeDenseWeightsAs(torch::ScalarType type) {
     storeWeightAs(poolerDense, type);
 }
 
+void AlignTextModelImpl::releaseDenseWeights() {
+    torch::NoGradGuard noGrad;
+    for (const auto& module : *layers) {
+        const auto& layer = *module->as<AlignTextLayer>();
+        for (const auto* l :
+             {&layer.selfAttention->query, &layer.selfAttention->key, &layer.selfAttention->value,
+              &layer.attentionDense, &layer.intermediateDense, &layer.outputDense})
+            (*l)->weight.set_data(torch::empty({0}));
+    }
+}
+
 }  // namespace photosearch

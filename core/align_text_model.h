@@ -58,6 +58,9 @@ struct AlignTextModelImpl : torch::nn::Module {
     // Stores the weights of every dense layer (85 of the 110 million parameters in BERT-base) in `type`;
     // activations, embeddings, layer norms and biases stay as they are. See dense().
     void storeDenseWeightsAs(torch::ScalarType type);
+    // Empties the encoder layers' dense weights (a DnnlTextEncoder holds them laid out its own way);
+    // forward() then fails with an error instead of computing.
+    void releaseDenseWeights();
 
     AlignTextConfig config;
     torch::nn::Embedding wordEmbeddings{nullptr}, positionEmbeddings{nullptr}, tokenTypeEmbeddings{nullptr};

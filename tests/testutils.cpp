@@ -13,6 +13,21 @@
 
 namespace photosearch::test {
 
+ScopedEnv::ScopedEnv(const char* name, const QByteArray& value)
+    : name_(name), had_(qEnvironmentVariableIsSet(name)), old_(qgetenv(name)) {
+    if (value.isEmpty())
+        qunsetenv(name);
+    else
+        qputenv(name, value);
+}
+
+ScopedEnv::~ScopedEnv() {
+    if (had_)
+        qputenv(name_, old_);
+    else
+        qunsetenv(name_);
+}
+
 QString dataPath(const QString& relative) {
     return QStringLiteral(PHOTOSEARCH_TEST_DATA) + QLatin1Char('/') + relative;
 }

@@ -18,6 +18,19 @@ template <typename ScalarType>
 QString typeName(ScalarType type) {
     return QString::fromLatin1(toString(type));
 }
+// Sets an environment variable for one scope (an empty value unsets it) and puts back what the person had.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const QByteArray& value);
+    ~ScopedEnv();
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    const char* name_;
+    bool had_;
+    QByteArray old_;
+};
 // Absolute path of a file under tests/data.
 QString dataPath(const QString& relative);
 // Parses a JSON file under tests/data (fails the test when it cannot).

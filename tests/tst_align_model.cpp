@@ -173,7 +173,15 @@ class TestAlignModel : public QObject {
     // rounding error of about 2^-9, so parity is not 1e-4 per value; what a search relies on is the
     // direction of each text embedding (cosine >= 0.999, the bar reduced-scale decoding is held to) and the
     // texts each image matches best.
+    // Both text engines: oneDNN with its own laid-out weights (the default) and the LibTorch module.
+    void bfloat16TextWeightsKeepDirectionsAndRanking_data() {
+        QTest::addColumn<QString>("engine");
+        QTest::newRow("oneDNN") << QString();
+        QTest::newRow("LibTorch") << QStringLiteral("libtorch");
+    }
     void bfloat16TextWeightsKeepDirectionsAndRanking() {
+        QFETCH(QString, engine);
+        const test::ScopedEnv textEngine("PHOTOSEARCH_TEXT_ENGINE", engine.toUtf8());
         if (!AlignEmbedder::cpuCanRunBFloat16()) {
             // oneDNN capped below AVX-512 on an AVX-512 CPU (the @avx2 run): refused with the reason, not a
             // crash.
@@ -189,13 +197,16 @@ class TestAlignModel : public QObject {
         auto embedder = AlignEmbedder::load(
             {test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
         QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kBFloat16));
-        const auto& layer0 = *embedder->model()->textModel->layers[0]->as<AlignTextLayer>();
-        QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()),
-                 test::typeName(torch::kBFloat16));
-        QCOMPARE(test::typeName(layer0.intermediateDense->bias.scalar_type()),
-                 test::typeName(torch::kFloat32));
-        QCOMPARE(test::typeName(embedder->model()->textProjection->weight.scalar_type()),
-                 test::typeName(torch::kBFloat16));
+        QCOMPARE(embedder->textEncoderOnOneDnn(), engine.isEmpty());
+        if (!engine.isEmpty()) {
+            const auto& layer0 = *embedder->model()->textModel->layers[0]->as<AlignTextLayer>();
+            QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()),
+                     test::typeName(torch::kBFloat16));
+            QCOMPARE(test::typeName(layer0.intermediateDense->bias.scalar_type()),
+                     test::typeName(torch::kFloat32));
+            QCOMPARE(test::typeName(embedder->model()->textProjection->weight.scalar_type()),
+                     test::typeName(torch::kBFloat16));
+        }
         QCOMPARE(test::typeName(embedder->model()->textModel->wordEmbeddings->weight.scalar_type()),
                  test::typeName(torch::kFloat32));
 

@@ -28,27 +28,6 @@ double relativeError(const torch::Tensor& ours, const torch::Tensor& ref) {
     return ((ours - ref).abs() / (1.0 + ref.abs())).max().item<double>();
 }
 
-// Sets PHOTOSEARCH_IMAGE_ENGINE for one test and puts back what the person had (or nothing).
-struct EngineVariable {
-    explicit EngineVariable(const char* value)
-        : had_(qEnvironmentVariableIsSet("PHOTOSEARCH_IMAGE_ENGINE")),
-          old_(qgetenv("PHOTOSEARCH_IMAGE_ENGINE")) {
-        qputenv("PHOTOSEARCH_IMAGE_ENGINE", value);
-    }
-    ~EngineVariable() {
-        if (had_)
-            qputenv("PHOTOSEARCH_IMAGE_ENGINE", old_);
-        else
-            qunsetenv("PHOTOSEARCH_IMAGE_ENGINE");
-    }
-    EngineVariable(const EngineVariable&) = delete;
-    EngineVariable& operator=(const EngineVariable&) = delete;
-
-  private:
-    bool had_;
-    QByteArray old_;
-};
-
 }  // namespace
 
 class TestImageTower : public QObject {
@@ -133,7 +112,7 @@ class TestImageTower : public QObject {
         QVERIFY(tower->model()->visionModel->parameters().front().numel() == 0);
         torch::Tensor viaLibTorch;
         {
-            EngineVariable libtorch("libtorch");
+            const test::ScopedEnv libtorch("PHOTOSEARCH_IMAGE_ENGINE", "libtorch");
             auto module = AlignEmbedder::load({dir, QStringLiteral("cpu"), 2, QStringLiteral("float32")});
             QVERIFY(!module->imageTowerOnOneDnn());
             QVERIFY(!module->model()->visionModel->weightsReleased());
