@@ -52,7 +52,55 @@ __attribute__((target("avx2"))) int32_t dotAvx2(const uint8_t* codes, const int8
     return _mm_cvtsi128_si32(part) + rest;
 }
 
-std::atomic<bool> portableOnly{false};
+// 64 bytes at a time with AVX-512 VNNI: each nibble (unsigned) times its weight (signed), summed in fours
+// straight to 32 bits, exactly. The weights stay in registers for a block of rows; the last partial 64
+// bytes are read with a mask (the rest counts as zero). Exactly dotPortable's integers.
+constexpr int kVnniMaxBlocks = 8;  // half <= 512 bytes (dim <= 1024); wider vectors use AVX2
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void scoreVnni(const uint8_t* codes,
+                                                                      const int8_t* weights, int half,
+                                                                      int64_t rows, int32_t* out) {
+    const int blocks = (half + 63) / 64;
+    const __mmask64 tail = half % 64 == 0 ? ~__mmask64{0} : (__mmask64{1} << (half % 64)) - 1;
+    const __m512i nibble = _mm512_set1_epi8(15);
+    __m512i low[kVnniMaxBlocks], high[kVnniMaxBlocks];
+    for (int b = 0; b < blocks; ++b) {
+        const __mmask64 m = b + 1 == blocks ? tail : ~__mmask64{0};
+        low[b] = _mm512_maskz_loadu_epi8(m, weights + 64 * b);
+        high[b] = _mm512_maskz_loadu_epi8(m, weights + half + 64 * b);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        const uint8_t* c = codes + r * half;
+        __m512i sum = _mm512_setzero_si512();
+        for (int b = 0; b < blocks; ++b) {
+            const __m512i v = _mm512_maskz_loadu_epi8(b + 1 == blocks ? tail : ~__mmask64{0}, c + 64 * b);
+            sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(v, nibble), low[b]);
+            sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble), high[b]);
+        }
+        out[r] = _mm512_reduce_add_epi32(sum);
+    }
+}
+
+template <int32_t (*dot)(const uint8_t*, const int8_t*, int)>
+void scoreRows(const uint8_t* codes, const int8_t* weights, int half, int64_t rows, int32_t* out) {
+    for (int64_t r = 0; r < rows; ++r) out[r] = dot(codes + r * half, weights, half);
+}
+
+using ScoreRows = void (*)(const uint8_t*, const int8_t*, int, int64_t, int32_t*);
+
+bool cpuHas(CompressedVectors::Kernel k) {
+    switch (k) {
+        case CompressedVectors::Kernel::Portable:
+            return true;
+        case CompressedVectors::Kernel::Avx2:
+            return __builtin_cpu_supports("avx2");
+        case CompressedVectors::Kernel::Avx512Vnni:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vnni");
+    }
+    return false;
+}
+
+std::atomic<int> chosenKernel{-1};  // -1: the best the CPU has
 
 struct Hit {
     int32_t score;
@@ -94,8 +142,14 @@ class BestHits {
 
 }  // namespace
 
-bool CompressedVectors::hasVectorKernel() { return __builtin_cpu_supports("avx2"); }
-void CompressedVectors::usePortableKernelOnly(bool on) { portableOnly = on; }
+std::vector<CompressedVectors::Kernel> CompressedVectors::kernelsOnThisCpu() {
+    std::vector<Kernel> out;
+    for (const Kernel k : {Kernel::Portable, Kernel::Avx2, Kernel::Avx512Vnni})
+        if (cpuHas(k)) out.push_back(k);
+    return out;
+}
+void CompressedVectors::useKernel(Kernel kernel) { chosenKernel = static_cast<int>(kernel); }
+void CompressedVectors::useBestKernel() { chosenKernel = -1; }
 
 CompressedVectors::CompressedVectors(int dim, const float* sample, int64_t rows)
     : dim_(dim), low_(static_cast<size_t>(dim)), step_(static_cast<size_t>(dim)) {
@@ -172,15 +226,25 @@ std::vector<CompressedVectors::Candidate> CompressedVectors::best(const float* q
     for (size_t j = 0; j < low_.size(); ++j)
         weights[j] = static_cast<int8_t>(std::lrint(double(query[j]) * step_[j] * scale));
 
-    const auto dot = portableOnly || !hasVectorKernel() ? dotPortable : dotAvx2;
+    Kernel kernel = chosenKernel < 0 ? kernelsOnThisCpu().back() : static_cast<Kernel>(chosenKernel.load());
+    if (kernel == Kernel::Avx512Vnni && (half_ + 63) / 64 > kVnniMaxBlocks) kernel = Kernel::Avx2;
+    if (!cpuHas(kernel)) kernel = Kernel::Portable;
+    const ScoreRows score = kernel == Kernel::Avx512Vnni ? scoreVnni
+                            : kernel == Kernel::Avx2     ? scoreRows<dotAvx2>
+                                                         : scoreRows<dotPortable>;
     const int parts = static_cast<int>(std::clamp<int64_t>(n / 32768, 1, std::max(1, threads)));
     std::vector<std::vector<Hit>> found(static_cast<size_t>(parts));
     auto scan = [&](int part) {
         BestHits hits(static_cast<size_t>(count));
+        constexpr int64_t kRows = 256;  // scored together, then offered
+        int32_t scores[kRows];
         const int64_t end = n * (part + 1) / parts;
-        for (int64_t row = n * part / parts; row < end; ++row)
-            hits.offer({dot(codes_.data() + row * half_, weights.data(), half_),
-                        ids_[static_cast<size_t>(row)], row});
+        for (int64_t row = n * part / parts; row < end; row += kRows) {
+            const int64_t rows = std::min(kRows, end - row);
+            score(codes_.data() + row * half_, weights.data(), half_, rows, scores);
+            for (int64_t i = 0; i < rows; ++i)
+                hits.offer({scores[i], ids_[static_cast<size_t>(row + i)], row + i});
+        }
         found[static_cast<size_t>(part)] = hits.take();
     };
     std::vector<std::thread> helpers;

@@ -20,8 +20,9 @@ namespace photosearch {
 // added later; a value past the range is coded as its end). A query q is scored against code c as
 //   sum_j q[j] (low[j] + step[j] c[j]) = sum_j q[j] low[j] + sum_j (q[j] step[j]) c[j],
 // the second sum in integers: q[j] step[j] rounded to 8-bit integers (|w| <= 127) multiplied with the codes
-// exactly (AVX2's byte multiply-add sums pairs to 16 bits: 2 x 15 x 127 < 32768, no saturation). The same
-// integers come out of the AVX2 kernel and the portable one, so every CPU finds the same candidates.
+// exactly (AVX2's byte multiply-add sums pairs to 16 bits: 2 x 15 x 127 < 32768, no saturation; AVX-512
+// VNNI's sums fours straight to 32 bits). The same integers come out of every kernel (portable, AVX2,
+// AVX-512 VNNI), so every CPU finds the same candidates.
 // Values j < half sit in the low nibbles of a vector's bytes, values j >= half in the high ones
 // (half = dim rounded up to even, halved), so both halves unpack with one mask or one shift.
 class CompressedVectors {
@@ -31,9 +32,11 @@ class CompressedVectors {
         float score = 0;  // from the codes
     };
 
-    // Whether this CPU runs the AVX2 kernel; tests may turn it off to compare it with the portable one.
-    static bool hasVectorKernel();
-    static void usePortableKernelOnly(bool on);
+    // The ways of scoring codes, slowest first. The best this CPU runs is used unless a test picks another.
+    enum class Kernel { Portable, Avx2, Avx512Vnni };
+    static std::vector<Kernel> kernelsOnThisCpu();  // Portable always, then what the CPU has
+    static void useKernel(Kernel kernel);           // one of kernelsOnThisCpu()
+    static void useBestKernel();
 
     // Learns the value ranges from `sample` (rows x dim, rows >= 1).
     CompressedVectors(int dim, const float* sample, int64_t rows);
