@@ -79,6 +79,7 @@ void writeRandomModel(const QString& configDir, const QString& vocabDir, const Q
     for (const char* f : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
         QFile::copy(vocabDir + QLatin1Char('/') + f, out + QLatin1Char('/') + f);
     AlignModel model(AlignConfig::fromFile(out + QStringLiteral("/config.json")));
+    initializeRandomly(*model);
     QJsonObject header;
     std::vector<torch::Tensor> tensors;
     int64_t offset = 0;

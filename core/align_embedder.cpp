@@ -120,10 +120,15 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
                          std::to_string(e->config_.text.vocabSize));
     e->processor_ = std::make_unique<ImageProcessor>(ImageProcessor::fromFolder(options.modelDir));
 
+    QElapsedTimer clock;
+    clock.start();
+    std::vector<qint64> laps;  // ms: module built, weights read, kernels laid out (for the log line below)
     const auto weights = ModelWeights::openFolder(options.modelDir);
     e->weightsPath_ = weights->path();
     e->model_ = AlignModel(e->config_);
+    laps.push_back(clock.restart());
     weights->loadInto(*e->model_);
+    laps.push_back(clock.restart());
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
     e->temperature_ = e->model_->temperature.item<float>();
@@ -176,13 +181,16 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
         e->model_->storeTextDenseWeightsAs(torch::kBFloat16);
         e->textWeightType_ = torch::kBFloat16;
     }
-    // QT_LOGGING_RULES="photosearch.core.info=true" shows which kernels a run used on this CPU.
+    laps.push_back(clock.elapsed());
+    // QT_LOGGING_RULES="photosearch.core.info=true" shows which kernels a run used on this CPU, and where
+    // the load's time went.
     qCInfo(lcCore,
-           "model %s on %s, %d threads, precision %s: image model %s%s, text weights %s%s (oneDNN cap %s)",
+           "model %s on %s, %d threads, precision %s: image model %s%s, text weights %s%s (oneDNN cap %s); "
+           "built in %lld ms, weights read in %lld ms, laid out in %lld ms",
            qUtf8Printable(options.modelDir), e->device_.str().c_str(), e->threads_, qUtf8Printable(precision),
            c10::toString(e->dtype_), e->visionTower_ ? " on oneDNN" : " on LibTorch",
            c10::toString(e->textWeightType_), e->textEncoder_ ? " on oneDNN" : " on LibTorch",
-           oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData());
+           oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData(), laps[0], laps[1], laps[2]);
     return e;
 }
 

@@ -6,8 +6,7 @@ AlignModelImpl::AlignModelImpl(const AlignConfig& c) : config(c) {
     c.validate();
     textModel = register_module("text_model", AlignTextModel(c.text));
     visionModel = register_module("vision_model", AlignVisionModel(c.vision));
-    textProjection =
-        register_module("text_projection", torch::nn::Linear(c.text.hiddenSize, c.projectionDim));
+    textProjection = register_module("text_projection", LinearLayer(c.text.hiddenSize, c.projectionDim));
     temperature =
         register_parameter("temperature", torch::tensor(static_cast<float>(c.temperatureInitValue)));
 }

@@ -40,7 +40,7 @@ struct AlignModelImpl : torch::nn::Module {
     AlignConfig config;
     AlignTextModel textModel{nullptr};
     AlignVisionModel visionModel{nullptr};
-    torch::nn::Linear textProjection{nullptr};
+    LinearLayer textProjection{nullptr};
     torch::Tensor temperature;
 };
 TORCH_MODULE(AlignModel);

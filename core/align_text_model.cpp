@@ -19,14 +19,14 @@ nn::LayerNorm layerNorm(const AlignTextConfig& c) {
 
 }  // namespace
 
-torch::Tensor dense(const torch::nn::Linear& layer, const torch::Tensor& x) {
+torch::Tensor dense(const LinearLayer& layer, const torch::Tensor& x) {
     const auto& w = layer->weight;
     if (w.scalar_type() == x.scalar_type()) return torch::linear(x, w, layer->bias);
     const auto product = torch::linear(x.to(w.scalar_type()), w).to(x.scalar_type());
     return layer->bias.defined() ? product + layer->bias.to(x.scalar_type()) : product;
 }
 
-void storeWeightAs(const torch::nn::Linear& layer, torch::ScalarType type) {
+void storeWeightAs(const LinearLayer& layer, torch::ScalarType type) {
     torch::NoGradGuard noGrad;
     layer->weight.set_data(layer->weight.to(type));
 }
@@ -36,12 +36,12 @@ AlignTextSelfAttentionImpl::AlignTextSelfAttentionImpl(const AlignTextConfig& c)
       headSize(c.hiddenSize / c.numAttentionHeads),
       maxPositions(c.maxPositionEmbeddings),
       positionType(c.positionEmbeddingType) {
-    query = register_module("query", nn::Linear(c.hiddenSize, c.hiddenSize));
-    key = register_module("key", nn::Linear(c.hiddenSize, c.hiddenSize));
-    value = register_module("value", nn::Linear(c.hiddenSize, c.hiddenSize));
+    query = register_module("query", LinearLayer(c.hiddenSize, c.hiddenSize));
+    key = register_module("key", LinearLayer(c.hiddenSize, c.hiddenSize));
+    value = register_module("value", LinearLayer(c.hiddenSize, c.hiddenSize));
     if (positionType != "absolute")
         distanceEmbedding =
-            register_module("distance_embedding", nn::Embedding(2 * maxPositions - 1, headSize));
+            register_module("distance_embedding", EmbeddingLayer(2 * maxPositions - 1, headSize));
 }
 
 std::pair<torch::Tensor, torch::Tensor> AlignTextSelfAttentionImpl::forward(
@@ -71,17 +71,17 @@ AlignTextLayerImpl::AlignTextLayerImpl(const AlignTextConfig& c) : act(c.hiddenA
     auto attention = std::make_shared<Holder>();
     selfAttention = attention->register_module("self", AlignTextSelfAttention(c));
     auto attentionOutput = std::make_shared<Holder>();
-    attentionDense = attentionOutput->register_module("dense", nn::Linear(c.hiddenSize, c.hiddenSize));
+    attentionDense = attentionOutput->register_module("dense", LinearLayer(c.hiddenSize, c.hiddenSize));
     attentionNorm = attentionOutput->register_module("LayerNorm", layerNorm(c));
     attention->register_module("output", attentionOutput);
     register_module("attention", attention);
 
     auto intermediate = std::make_shared<Holder>();
-    intermediateDense = intermediate->register_module("dense", nn::Linear(c.hiddenSize, c.intermediateSize));
+    intermediateDense = intermediate->register_module("dense", LinearLayer(c.hiddenSize, c.intermediateSize));
     register_module("intermediate", intermediate);
 
     auto output = std::make_shared<Holder>();
-    outputDense = output->register_module("dense", nn::Linear(c.intermediateSize, c.hiddenSize));
+    outputDense = output->register_module("dense", LinearLayer(c.intermediateSize, c.hiddenSize));
     outputNorm = output->register_module("LayerNorm", layerNorm(c));
     register_module("output", output);
 }
@@ -97,13 +97,12 @@ std::pair<torch::Tensor, torch::Tensor> AlignTextLayerImpl::forward(const torch:
 
 AlignTextModelImpl::AlignTextModelImpl(const AlignTextConfig& c) : config(c) {
     auto embeddings = std::make_shared<Holder>();
-    wordEmbeddings = embeddings->register_module(
-        "word_embeddings",
-        nn::Embedding(nn::EmbeddingOptions(c.vocabSize, c.hiddenSize).padding_idx(c.padTokenId)));
+    wordEmbeddings = embeddings->register_module("word_embeddings",
+                                                 EmbeddingLayer(c.vocabSize, c.hiddenSize, c.padTokenId));
     positionEmbeddings = embeddings->register_module("position_embeddings",
-                                                     nn::Embedding(c.maxPositionEmbeddings, c.hiddenSize));
+                                                     EmbeddingLayer(c.maxPositionEmbeddings, c.hiddenSize));
     tokenTypeEmbeddings =
-        embeddings->register_module("token_type_embeddings", nn::Embedding(c.typeVocabSize, c.hiddenSize));
+        embeddings->register_module("token_type_embeddings", EmbeddingLayer(c.typeVocabSize, c.hiddenSize));
     embeddingsNorm = embeddings->register_module("LayerNorm", layerNorm(c));
     register_module("embeddings", embeddings);
 
@@ -113,7 +112,7 @@ AlignTextModelImpl::AlignTextModelImpl(const AlignTextConfig& c) : config(c) {
     register_module("encoder", encoder);
 
     auto pooler = std::make_shared<Holder>();
-    poolerDense = pooler->register_module("dense", nn::Linear(c.hiddenSize, c.hiddenSize));
+    poolerDense = pooler->register_module("dense", LinearLayer(c.hiddenSize, c.hiddenSize));
     register_module("pooler", pooler);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "align_config.h"
+#include "model_layers.h"
 
 #include <torch/torch.h>
 
@@ -18,9 +19,9 @@ struct TextOutput {
 // A dense layer whose weight may be stored in a narrower type than the activations (bfloat16 weights with
 // float32 activations on CPUs with AVX512_BF16): the product is taken in the weight's type with float
 // accumulation, and the result and the bias are added back in the activations' type.
-torch::Tensor dense(const torch::nn::Linear& layer, const torch::Tensor& x);
+torch::Tensor dense(const LinearLayer& layer, const torch::Tensor& x);
 // Converts the layer's weight (not its bias) to `type`, for dense().
-void storeWeightAs(const torch::nn::Linear& layer, torch::ScalarType type);
+void storeWeightAs(const LinearLayer& layer, torch::ScalarType type);
 
 struct AlignTextSelfAttentionImpl : torch::nn::Module {
     explicit AlignTextSelfAttentionImpl(const AlignTextConfig& config);
@@ -30,8 +31,8 @@ struct AlignTextSelfAttentionImpl : torch::nn::Module {
 
     int heads, headSize, maxPositions;
     std::string positionType;
-    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
-    torch::nn::Embedding distanceEmbedding{nullptr};
+    LinearLayer query{nullptr}, key{nullptr}, value{nullptr};
+    EmbeddingLayer distanceEmbedding{nullptr};
 };
 TORCH_MODULE(AlignTextSelfAttention);
 
@@ -42,7 +43,7 @@ struct AlignTextLayerImpl : torch::nn::Module {
 
     std::string act;
     AlignTextSelfAttention selfAttention{nullptr};
-    torch::nn::Linear attentionDense{nullptr}, intermediateDense{nullptr}, outputDense{nullptr};
+    LinearLayer attentionDense{nullptr}, intermediateDense{nullptr}, outputDense{nullptr};
     torch::nn::LayerNorm attentionNorm{nullptr}, outputNorm{nullptr};
 };
 TORCH_MODULE(AlignTextLayer);
@@ -63,10 +64,10 @@ struct AlignTextModelImpl : torch::nn::Module {
     void releaseDenseWeights();
 
     AlignTextConfig config;
-    torch::nn::Embedding wordEmbeddings{nullptr}, positionEmbeddings{nullptr}, tokenTypeEmbeddings{nullptr};
+    EmbeddingLayer wordEmbeddings{nullptr}, positionEmbeddings{nullptr}, tokenTypeEmbeddings{nullptr};
     torch::nn::LayerNorm embeddingsNorm{nullptr};
     torch::nn::ModuleList layers{nullptr};
-    torch::nn::Linear poolerDense{nullptr};
+    LinearLayer poolerDense{nullptr};
 };
 TORCH_MODULE(AlignTextModel);
 

@@ -17,15 +17,15 @@ nn::BatchNorm2d batchNorm(const AlignVisionConfig& c, int channels) {
         nn::BatchNorm2dOptions(channels).eps(c.batchNormEps).momentum(1.0 - c.batchNormMomentum));
 }
 
-nn::Conv2d pointwise(int in, int out, bool bias) {
-    return nn::Conv2d(nn::Conv2dOptions(in, out, 1).bias(bias));
+Conv2dLayer pointwise(int in, int out, bool bias) {
+    return Conv2dLayer(nn::Conv2dOptions(in, out, 1).bias(bias));
 }
 
 // A named container whose children get the Hugging Face sub-module names.
 struct Holder : nn::Module {};
 
 // Folds `bn` into `conv` (in place) and returns the bias the folded convolution needs.
-torch::Tensor fold(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
+torch::Tensor fold(Conv2dLayer& conv, nn::BatchNorm2d& bn) {
     torch::NoGradGuard noGrad;
     const auto scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
     conv->weight.mul_(scale.reshape({-1, 1, 1, 1}));
@@ -35,7 +35,7 @@ torch::Tensor fold(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
 }
 
 // conv (+ batch norm): the folded convolution with its bias, or the module pair.
-torch::Tensor convBn(const torch::Tensor& x, nn::Conv2d& conv, nn::BatchNorm2d& bn,
+torch::Tensor convBn(const torch::Tensor& x, Conv2dLayer& conv, nn::BatchNorm2d& bn,
                      const torch::Tensor& foldedBias) {
     if (!foldedBias.defined()) return bn(conv(x));
     const auto& o = conv->options;
@@ -48,7 +48,8 @@ torch::Tensor convBn(const torch::Tensor& x, nn::Conv2d& conv, nn::BatchNorm2d& 
 AlignVisionEmbeddingsImpl::AlignVisionEmbeddingsImpl(const AlignVisionConfig& c) : act(c.hiddenAct) {
     const int out = c.roundFilters(32);
     convolution = register_module(
-        "convolution", nn::Conv2d(nn::Conv2dOptions(c.numChannels, out, 3).stride(2).padding(0).bias(false)));
+        "convolution",
+        Conv2dLayer(nn::Conv2dOptions(c.numChannels, out, 3).stride(2).padding(0).bias(false)));
     batchnorm = register_module("batchnorm", batchNorm(c, out));
 }
 
@@ -78,7 +79,7 @@ AlignVisionBlockImpl::AlignVisionBlockImpl(const AlignVisionConfig& c, int inDim
         const int p = stride == 2 ? 0 : kernelSize / 2;
         depthwiseConv = holder->register_module(
             "depthwise_conv",
-            nn::Conv2d(
+            Conv2dLayer(
                 nn::Conv2dOptions(dw, dw, kernelSize).stride(stride).padding(p).groups(dw).bias(false)));
         depthwiseNorm = holder->register_module("depthwise_norm", batchNorm(c, dw));
         depthwise = register_module("depthwise_conv", holder);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "align_config.h"
+#include "model_layers.h"
 
 #include <torch/torch.h>
 
@@ -19,7 +20,7 @@ struct AlignVisionEmbeddingsImpl : torch::nn::Module {
     explicit AlignVisionEmbeddingsImpl(const AlignVisionConfig& config);
     torch::Tensor forward(const torch::Tensor& pixelValues);
 
-    torch::nn::Conv2d convolution{nullptr};
+    Conv2dLayer convolution{nullptr};
     torch::nn::BatchNorm2d batchnorm{nullptr};
     std::string act;
     torch::Tensor fusedBias;  // defined once the batch norm is folded into the convolution
@@ -40,7 +41,7 @@ struct AlignVisionBlockImpl : torch::nn::Module {
     std::array<int64_t, 4> pad;  // left, right, top, bottom for the strided depthwise conv
     std::string act;
     std::shared_ptr<torch::nn::Module> expansion, depthwise, squeezeExcite, projection;
-    torch::nn::Conv2d expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr},
+    Conv2dLayer expandConv{nullptr}, depthwiseConv{nullptr}, reduce{nullptr}, expandSe{nullptr},
         projectConv{nullptr};
     torch::nn::BatchNorm2d expandBn{nullptr}, depthwiseNorm{nullptr}, projectBn{nullptr};
     // Defined once the batch norms are folded into the convolutions (AlignVisionModel::foldBatchNorms).

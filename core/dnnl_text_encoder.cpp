@@ -74,9 +74,10 @@ Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, memory::
     Dense d;
     d.out = weight.size(0);
     d.in = weight.size(1);
-    const torch::Tensor values =
-        type == kBF16 ? weight.detach().to(torch::kCPU, torch::kBFloat16).contiguous() : floatValues(weight);
-    memory plain({{d.in, d.out}, type, Tag::ba}, e, values.data_ptr());  // torch's [out, in] is {in, out} ba
+    // float32 as the model holds it; the reorder into the laid-out copy rounds to bfloat16 where asked
+    // (to nearest even, as torch's conversion does).
+    const torch::Tensor values = floatValues(weight);
+    memory plain({{d.in, d.out}, kF32, Tag::ba}, e, values.data_ptr());  // torch's [out, in] is {in, out} ba
     const auto pd = matmulDesc(e, kLayoutRows, d.in, d.out, type, memory::desc({d.in, d.out}, type, Tag::any),
                                kF32, false, std::nullopt);
     d.weights = memory(pd.weights_desc(), e);

@@ -45,7 +45,7 @@ torch::Tensor floatValues(const torch::Tensor& t) {
     return t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
 }
 
-ConvSpec specOf(const torch::nn::Conv2d& conv, const torch::Tensor& bias, Post post, const dnnl::engine& e) {
+ConvSpec specOf(const Conv2dLayer& conv, const torch::Tensor& bias, Post post, const dnnl::engine& e) {
     ConvSpec s;
     const auto& o = conv->options;
     s.out = o.out_channels();
