@@ -156,7 +156,8 @@ class PhotoCatalog {
     void replaceSuggestions(const QString& tag, const std::vector<std::pair<int64_t, float>>& standings);
     std::vector<std::pair<QString, float>> suggestions(int64_t photoId) const;  // best first
     std::vector<std::pair<int64_t, float>> photosSuggested(const QString& tag) const;
-    std::map<QString, int64_t> suggestionCounts() const;  // per label, how many photos it is suggested for
+    // Per label, how many photos it is suggested for and that do not carry it already.
+    std::map<QString, int64_t> suggestionCounts() const;
 
     // Photos by status, read in one statement so that they add up.
     struct Counts {

@@ -208,7 +208,10 @@ std::vector<std::pair<QString, float>> PhotoCatalog::suggestions(int64_t photoId
 
 std::map<QString, int64_t> PhotoCatalog::suggestionCounts() const {
     std::map<QString, int64_t> out;
-    SqliteStatement s(*db_, "SELECT tag, count(*) FROM tag_suggestions GROUP BY tag");
+    // Photos that carry the tag already (an older zero-shot record of it, say) are counted as tagged only.
+    SqliteStatement s(*db_,
+                      "SELECT tag, count(*) FROM tag_suggestions s WHERE NOT EXISTS (SELECT 1 FROM tags t "
+                      "WHERE t.tag = s.tag AND t.photo_id = s.photo_id) GROUP BY tag");
     while (s.step()) out[s.text(0)] = s.integer(1);
     return out;
 }

@@ -89,7 +89,9 @@ std::vector<float> TagTeacher::meanOf(const std::vector<int64_t>& photos) const 
     return mean;
 }
 
-int TagTeacher::rescore(const QString& name) {
+int TagTeacher::rescore(const QString& name) { return rescore(name, nullptr); }
+
+int TagTeacher::rescore(const QString& name, NeutralScan* shared) {
     std::optional<LabelRecord> label = library_.catalog().label(name);
     if (!label) throw AlignError(name.toStdString() + ": not a label (tag suggest --label adds one)");
     const QString model = library_.modelId();
@@ -113,11 +115,9 @@ int TagTeacher::rescore(const QString& name) {
         const auto text = scan(label->text);
         LabelEvidence e;
         e.libraryPhotos = int64_t(text.size());
-        const auto column = [&](const std::vector<float>& direction) {
+        // Both by photo id: one walk lines them up.
+        const auto lineUp = [&](const Scores& scores) {
             std::vector<float> out;
-            if (direction.empty()) return out;
-            // Both by photo id: one walk lines them up.
-            const auto scores = scan(direction);
             auto it = scores.begin();
             for (const auto& [id, s] : text) {
                 while (it != scores.end() && it->first < id) ++it;
@@ -125,8 +125,16 @@ int TagTeacher::rescore(const QString& name) {
             }
             return out;
         };
+        const auto column = [&](const std::vector<float>& direction) {
+            return direction.empty() ? std::vector<float>() : lineUp(scan(direction));
+        };
         for (const auto& [id, s] : text) e.text.push_back(s);
-        e.neutral = column(label->neutral);
+        if (shared && !label->neutral.empty()) {
+            if (shared->direction != label->neutral) *shared = {label->neutral, scan(label->neutral)};
+            e.neutral = lineUp(shared->scores);
+        } else {
+            e.neutral = column(label->neutral);
+        }
         const std::vector<int64_t> confirmed = library_.catalog().photosConfirmed(name);
         const std::vector<int64_t> rejected = library_.catalog().photosRejected(name);
         e.accepted = column(meanOf(confirmed));
@@ -145,7 +153,8 @@ int TagTeacher::rescore(const QString& name) {
 }
 
 void TagTeacher::rescoreAll() {
-    for (const LabelRecord& l : library_.catalog().labels()) rescore(l.name);
+    NeutralScan neutral;
+    for (const LabelRecord& l : library_.catalog().labels()) rescore(l.name, &neutral);
 }
 
 }  // namespace photosearch

@@ -42,6 +42,13 @@ class TagTeacher {
                                                        const std::vector<float>& direction);
 
   private:
+    using Scores = std::vector<std::pair<int64_t, float>>;
+    // The neutral prompt's scan, shared by every label of one rescoreAll (the prompt is the same for all).
+    struct NeutralScan {
+        std::vector<float> direction;
+        Scores scores;
+    };
+    int rescore(const QString& label, NeutralScan* shared);
     // Makes labels of `names` (prompts embedded), without scoring them; returns the names as kept.
     QStringList putLabels(const QStringList& names, const QString& promptTemplate);
     std::vector<float> meanOf(const std::vector<int64_t>& photos) const;

@@ -122,8 +122,16 @@ class TestLibraryUnits : public QObject {
             {{ids[0], {QStringLiteral("cat\ndog"), QString(), QStringLiteral("[]")}}});  // none of these
         QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("dog"), 1}, {QStringLiteral("holiday"), 3}}));
 
+        // Suggestions count with the tag, and a photo that carries the tag already (here from the zero-shot
+        // run) is counted once, as tagged: the Tags panel shows "dog (1 + 2 suggested)".
+        c.replaceSuggestions(QStringLiteral("dog"), {{ids[3], 5.0f}, {ids[1], 4.5f}, {ids[2], 4.4f}});
+        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("dog"), 3}, {QStringLiteral("holiday"), 3}}));
+        QCOMPARE(c.suggestionCounts(), (std::map<QString, int64_t>{{QStringLiteral("dog"), 2}}));
+
         c.deleteTag(QStringLiteral("holiday"));
-        QCOMPARE(c.tagCounts(), (Counts{{QStringLiteral("dog"), 1}}));
+        c.deleteTag(QStringLiteral("dog"));
+        QVERIFY(c.tagCounts().empty());
+        QVERIFY(c.suggestionCounts().empty());
         QCOMPARE(c.counts().photos, int64_t(4));  // the photos stay
     }
 
