@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTest>
 
 #include <opencv2/imgcodecs.hpp>
@@ -11,7 +12,35 @@
 
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace photosearch::test {
+
+ProcessRun runProgram(const QString& program, const QStringList& args, const ProcessOptions& options) {
+    QProcess p;
+    p.setProcessEnvironment(options.env);
+    if (options.childModifier) p.setChildProcessModifier(options.childModifier);
+    QString prog = program;
+    QStringList arguments = args;
+    if (options.withoutRootPowers && geteuid() == 0) {
+        arguments =
+            QStringList{"--bounding-set", "-dac_override,-dac_read_search,-fowner", "--", program} + args;
+        prog = QStringLiteral("setpriv");
+    }
+    p.start(prog, arguments);
+    ProcessRun r;
+    if (!p.waitForFinished(options.timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = QStringLiteral("%1 did not finish within %2 s").arg(program).arg(options.timeoutMs / 1000);
+        return r;
+    }
+    r.crashed = p.exitStatus() == QProcess::CrashExit;
+    r.exitCode = r.crashed ? -1 : p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
 
 ScopedEnv::ScopedEnv(const char* name, const QByteArray& value)
     : name_(name), had_(qEnvironmentVariableIsSet(name)), old_(qgetenv(name)) {

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
 #include <opencv2/core.hpp>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +34,23 @@ class ScopedEnv {
     bool had_;
     QByteArray old_;
 };
+// What a program run by runProgram() did.
+struct ProcessRun {
+    int exitCode = -1;  // -1 when it did not finish in time or did not exit normally
+    bool crashed = false;
+    QString out, err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+struct ProcessOptions {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    int timeoutMs = 300000;
+    // When the tests run as root: without root's power over permissions (CAP_DAC_OVERRIDE,
+    // CAP_DAC_READ_SEARCH and CAP_FOWNER dropped by setpriv), so a read-only file is read-only to it.
+    bool withoutRootPowers = false;
+    std::function<void()> childModifier;  // runs in the child before exec (limits, signals)
+};
+// Runs `program` to its end (or the timeout) and collects what it printed.
+ProcessRun runProgram(const QString& program, const QStringList& args, const ProcessOptions& options = {});
 // Absolute path of a file under tests/data.
 QString dataPath(const QString& relative);
 // Parses a JSON file under tests/data (fails the test when it cannot).

@@ -15,18 +15,13 @@ using namespace photosearch;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
+using Run = test::ProcessRun;
 
 Run cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
-    if (!p.waitForFinished(120000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    test::ProcessOptions options;
+    options.env = env;
+    options.timeoutMs = 120000;
+    return test::runProgram(QStringLiteral(PHOTOSEARCH_CLI), args, options);
 }
 
 QString model() { return test::dataPath("align-tiny/model"); }

@@ -23,19 +23,9 @@ using namespace photosearch;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
-};
+using Run = test::ProcessRun;
 
-Run cli(QStringList args) {
-    QProcess p;
-    p.start(QStringLiteral(PHOTOSEARCH_CLI), args);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+Run cli(QStringList args) { return test::runProgram(QStringLiteral(PHOTOSEARCH_CLI), args); }
 
 // `count` distinct small photos: the fixture images, shifted and tinted.
 void makePhotos(const QString& dir, int count) {

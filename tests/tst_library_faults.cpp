@@ -25,12 +25,7 @@ using namespace photosearch;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    bool crashed = false;
-    QString out, err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
-};
+using Run = test::ProcessRun;
 
 // How a child process meets the file system: as it is; with a file size limit (RLIMIT_FSIZE, SIGXFSZ
 // ignored, so a write past it fails with EFBIG as a full disk fails with ENOSPC: "disk full" without root);
@@ -40,24 +35,15 @@ enum class Child { Plain, FileSizeLimit, Owner };
 constexpr rlim_t kFileSizeLimit = 600 * 1024;
 
 Run cli(const QStringList& args, Child child = Child::Plain) {
-    QProcess p;
-    QString program = QStringLiteral(PHOTOSEARCH_CLI);
-    QStringList arguments = args;
+    test::ProcessOptions options;
     if (child == Child::FileSizeLimit)
-        p.setChildProcessModifier([] {
+        options.childModifier = [] {
             ::signal(SIGXFSZ, SIG_IGN);
             const rlimit limit{kFileSizeLimit, kFileSizeLimit};
             ::setrlimit(RLIMIT_FSIZE, &limit);
-        });
-    if (child == Child::Owner && geteuid() == 0) {
-        arguments =
-            QStringList{"--bounding-set", "-dac_override,-dac_read_search,-fowner", "--", program} + args;
-        program = QStringLiteral("setpriv");
-    }
-    p.start(program, arguments);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitCode(), p.exitStatus() == QProcess::CrashExit, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+        };
+    options.withoutRootPowers = child == Child::Owner;
+    return test::runProgram(QStringLiteral(PHOTOSEARCH_CLI), args, options);
 }
 
 QString model() { return test::dataPath("align-tiny/model"); }

@@ -12,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,26 +23,14 @@ namespace {
 
 QString model() { return test::dataPath(QStringLiteral("align-tiny/model")); }
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
+using Run = test::ProcessRun;
 
-// `owner`: when the tests run as root, without root's power over permissions (as tst_library_faults), so a
+// `owner`: without root's power over permissions when the tests run as root (as tst_library_faults), so a
 // read-only folder is read-only to the command.
 Run run(const QString& program, const QStringList& args, bool owner = false) {
-    QProcess p;
-    QString prog = program;
-    QStringList arguments = args;
-    if (owner && geteuid() == 0) {
-        arguments =
-            QStringList{"--bounding-set", "-dac_override,-dac_read_search,-fowner", "--", program} + args;
-        prog = QStringLiteral("setpriv");
-    }
-    p.start(prog, arguments);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    test::ProcessOptions options;
+    options.withoutRootPowers = owner;
+    return test::runProgram(program, args, options);
 }
 
 QByteArray sha256(const QString& path) {
