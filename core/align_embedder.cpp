@@ -236,7 +236,9 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
             return it->second->second.clone();
         }
     }
-    if (single && device_.is_cpu()) {
+    // BERT on LibTorch (the fallback) sends a single query's small products through OpenBLAS, which only
+    // loses time to its thread hand-offs on them; the oneDNN encoder does not use OpenBLAS.
+    if (single && device_.is_cpu() && !textEncoder_) {
         std::lock_guard lock(blasMutex_);
         if (imageCalls_ == 0) blas::setThreads(1);
     }

@@ -38,9 +38,7 @@ torch::Tensor fold(Conv2dLayer& conv, nn::BatchNorm2d& bn) {
 torch::Tensor convBn(const torch::Tensor& x, Conv2dLayer& conv, nn::BatchNorm2d& bn,
                      const torch::Tensor& foldedBias) {
     if (!foldedBias.defined()) return bn(conv(x));
-    const auto& o = conv->options;
-    return torch::conv2d(x, conv->weight, foldedBias, *o.stride(),
-                         c10::get<torch::ExpandingArray<2>>(o.padding()), *o.dilation(), o.groups());
+    return conv->convolve(x, foldedBias);
 }
 
 }  // namespace

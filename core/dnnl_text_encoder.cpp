@@ -1,6 +1,7 @@
 #include "dnnl_text_encoder.h"
 
 #include "align_error.h"
+#include "dnnl_weights.h"
 
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -30,10 +31,6 @@ std::optional<dnnl::algorithm> activationOf(const std::string& name) {
     return std::nullopt;
 }
 
-torch::Tensor floatValues(const torch::Tensor& t) {
-    return t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-}
-
 dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine& e, int64_t rows, int64_t in, int64_t out,
                                         memory::data_type srcType, const memory::desc& weights,
                                         memory::data_type dstType, bool addToDst,
@@ -52,21 +49,10 @@ dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine& e, int64_t rows, int
 // One dense layer: its weight laid out once for the matrix multiplication, its float32 bias.
 struct Dense {
     int64_t in = 0, out = 0;
-    memory weights;
-    std::vector<memory> otherLayouts;  // only if a primitive for another row count asked for another layout
+    DnnlWeights weights;
+    memory::desc layout;  // the layout chosen for a short query
     torch::Tensor biasValues;
     memory bias;
-
-    // The weights in `layout` (the laid-out copy itself unless a primitive asked for another layout).
-    const memory& weightsIn(const memory::desc& layout, dnnl::stream& s) {
-        if (weights.get_desc() == layout) return weights;
-        for (const memory& m : otherLayouts)
-            if (m.get_desc() == layout) return m;
-        memory m(layout, s.get_engine());
-        dnnl::reorder(weights, m).execute(s, weights, m);
-        s.wait();
-        return otherLayouts.emplace_back(m);
-    }
 };
 
 Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, memory::data_type type,
@@ -75,14 +61,12 @@ Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, memory::
     d.out = weight.size(0);
     d.in = weight.size(1);
     // float32 as the model holds it; the reorder into the laid-out copy rounds to bfloat16 where asked
-    // (to nearest even, as torch's conversion does).
-    const torch::Tensor values = floatValues(weight);
-    memory plain({{d.in, d.out}, kF32, Tag::ba}, e, values.data_ptr());  // torch's [out, in] is {in, out} ba
+    // (to nearest even, as torch's conversion does). Torch's [out, in] is {in, out} in layout ba.
+    d.weights = DnnlWeights(floatValues(weight), {{d.in, d.out}, kF32, Tag::ba}, e);
     const auto pd = matmulDesc(e, kLayoutRows, d.in, d.out, type, memory::desc({d.in, d.out}, type, Tag::any),
                                kF32, false, std::nullopt);
-    d.weights = memory(pd.weights_desc(), e);
-    dnnl::reorder(plain, d.weights).execute(s, plain, d.weights);
-    s.wait();
+    d.layout = pd.weights_desc();
+    d.weights.in(d.layout, s);
     d.biasValues = floatValues(bias);
     d.bias = memory({{1, d.out}, kF32, Tag::ab}, e, d.biasValues.data_ptr());
     return d;
@@ -159,7 +143,7 @@ DnnlTextEncoder::Impl::Plan& DnnlTextEncoder::Impl::planFor(int64_t rows) {
                     std::optional<dnnl::algorithm> act, memory::desc& layout) {
         dnnl::matmul::primitive_desc pd;
         try {
-            pd = matmulDesc(engine, rows, d.in, d.out, lowType, d.weights.get_desc(), dstType, addToDst, act);
+            pd = matmulDesc(engine, rows, d.in, d.out, lowType, d.layout, dstType, addToDst, act);
         } catch (const dnnl::error&) {
             pd = matmulDesc(engine, rows, d.in, d.out, lowType,
                             memory::desc({d.in, d.out}, lowType, Tag::any), dstType, addToDst, act);
@@ -181,7 +165,7 @@ void DnnlTextEncoder::Impl::product(const dnnl::matmul& p, Dense& d, const memor
     memory s({{rows, d.in}, srcType, Tag::ab}, engine, src);
     memory o({{rows, d.out}, dstType, Tag::ab}, engine, dst);
     p.execute(stream, {{DNNL_ARG_SRC, s},
-                       {DNNL_ARG_WEIGHTS, d.weightsIn(layout, stream)},
+                       {DNNL_ARG_WEIGHTS, d.weights.in(layout, stream)},
                        {DNNL_ARG_BIAS, d.bias},
                        {DNNL_ARG_DST, o}});
     stream.wait();

@@ -1,6 +1,7 @@
 #include "dnnl_vision_tower.h"
 
 #include "align_error.h"
+#include "dnnl_weights.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -26,24 +27,15 @@ struct ConvSpec {
     std::array<int64_t, 4> pad{};  // top, left, bottom, right
     Post post = Post::None;
     Dims weightDims;
-    // The model's own weights (shared, not copied) in oneDNN's plain layout, until the first primitive
-    // has them in its layout; then only `reordered` holds them (one copy of the weights in memory).
-    torch::Tensor source;
-    memory plain;
+    DnnlWeights weights;  // the model's own weights (shared, not copied) until a primitive lays them out
     torch::Tensor biasValues;
     memory bias;
-    std::vector<memory> reordered;  // the weights in each layout a primitive asked for
 };
 
 struct BlockSpec {
     bool expand = false, residual = false;
     ConvSpec expandConv, depthwise, seReduce, seExpand, project;
 };
-
-// A float32 contiguous CPU tensor with the values of `t` (the same storage when it already is one).
-torch::Tensor floatValues(const torch::Tensor& t) {
-    return t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-}
 
 ConvSpec specOf(const Conv2dLayer& conv, const torch::Tensor& bias, Post post, const dnnl::engine& e) {
     ConvSpec s;
@@ -58,8 +50,8 @@ ConvSpec specOf(const Conv2dLayer& conv, const torch::Tensor& bias, Post post, c
     s.post = post;
     s.weightDims = s.groups == 1 ? Dims{s.out, s.in, s.kernel, s.kernel}
                                  : Dims{s.groups, s.out / s.groups, s.in / s.groups, s.kernel, s.kernel};
-    s.source = floatValues(conv->weight);
-    s.plain = memory({s.weightDims, kF32, s.groups == 1 ? Tag::oihw : Tag::goihw}, e, s.source.data_ptr());
+    s.weights = DnnlWeights(floatValues(conv->weight),
+                            {s.weightDims, kF32, s.groups == 1 ? Tag::oihw : Tag::goihw}, e);
     s.biasValues = floatValues(bias.defined() ? bias : conv->bias);
     s.bias = memory({{s.out}, kF32, Tag::x}, e, s.biasValues.data_ptr());
     return s;
@@ -137,18 +129,7 @@ memory DnnlVisionTower::Impl::convolve(Plan& plan, ConvSpec& spec, const memory&
         input = activation(plan, pd.src_desc(), reorderSlot);
         plan.steps.push_back({dnnl::reorder(src, input), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, input}}});
     }
-    memory weights;
-    for (const auto& r : spec.reordered)
-        if (r.get_desc() == pd.weights_desc()) weights = r;
-    if (!weights) {
-        weights = memory(pd.weights_desc(), engine);
-        memory from = spec.reordered.empty() ? spec.plain : spec.reordered.front();
-        dnnl::reorder(from, weights).execute(stream, from, weights);
-        stream.wait();
-        spec.reordered.push_back(weights);
-        spec.plain = memory();
-        spec.source = torch::Tensor();
-    }
+    const memory weights = spec.weights.in(pd.weights_desc(), stream);
     const memory dst = residual ? *residual : activation(plan, pd.dst_desc(), dstSlot);
     plan.steps.push_back({dnnl::convolution_forward(pd),
                           {{DNNL_ARG_SRC, input},

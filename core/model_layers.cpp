@@ -16,8 +16,8 @@ Conv2dLayerImpl::Conv2dLayerImpl(const torch::nn::Conv2dOptions& o) : options(o)
     if (o.bias()) bias = register_parameter("bias", torch::empty({o.out_channels()}));
 }
 
-torch::Tensor Conv2dLayerImpl::forward(const torch::Tensor& x) {
-    return torch::conv2d(x, weight, bias, *options.stride(),
+torch::Tensor Conv2dLayerImpl::convolve(const torch::Tensor& x, const torch::Tensor& withBias) const {
+    return torch::conv2d(x, weight, withBias, *options.stride(),
                          *c10::get<torch::ExpandingArray<2>>(options.padding()), *options.dilation(),
                          options.groups());
 }

@@ -24,7 +24,9 @@ TORCH_MODULE(LinearLayer);
 struct Conv2dLayerImpl : torch::nn::Module {
     // Integer padding only (what ALIGN's convolutions use).
     explicit Conv2dLayerImpl(const torch::nn::Conv2dOptions& options);
-    torch::Tensor forward(const torch::Tensor& x);
+    torch::Tensor forward(const torch::Tensor& x) { return convolve(x, bias); }
+    // With `withBias` in place of the layer's own bias (a batch norm folded into it).
+    torch::Tensor convolve(const torch::Tensor& x, const torch::Tensor& withBias) const;
     torch::nn::Conv2dOptions options;
     torch::Tensor weight, bias;  // [out, in / groups, kh, kw], [out] (undefined without bias)
 };

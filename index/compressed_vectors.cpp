@@ -52,6 +52,19 @@ __attribute__((target("avx2"))) int32_t dotAvx2(const uint8_t* codes, const int8
     return _mm_cvtsi128_si32(part) + rest;
 }
 
+// The sum of the sixteen 32-bit lanes (GCC 12's _mm512_reduce_add_epi32 reads an undefined register on the
+// way and warns).
+__attribute__((target("avx512f"))) int32_t laneSum(__m512i v) {
+    // The masked forms, all lanes kept: the unmasked ones start from an undefined register.
+    const __mmask8 all64 = 0xFF;
+    const __mmask16 all32 = 0xFFFF;
+    v = _mm512_add_epi32(v, _mm512_maskz_shuffle_i64x2(all64, v, v, 0xEE));  // 128-bit lanes 2, 3 onto 0, 1
+    v = _mm512_add_epi32(v, _mm512_maskz_shuffle_i64x2(all64, v, v, 0x01));  // lane 1 onto 0
+    v = _mm512_add_epi32(v, _mm512_maskz_shuffle_epi32(all32, v, _MM_PERM_BADC));
+    v = _mm512_add_epi32(v, _mm512_maskz_shuffle_epi32(all32, v, _MM_PERM_CDAB));
+    return _mm512_cvtsi512_si32(v);
+}
+
 // 64 bytes at a time with AVX-512 VNNI: each nibble (unsigned) times its weight (signed), summed in fours
 // straight to 32 bits, exactly. The weights stay in registers for a block of rows; the last partial 64
 // bytes are read with a mask (the rest counts as zero). Exactly dotPortable's integers.
@@ -76,7 +89,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void scoreVnni(const uint
             sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(v, nibble), low[b]);
             sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble), high[b]);
         }
-        out[r] = _mm512_reduce_add_epi32(sum);
+        out[r] = laneSum(sum);
     }
 }
 

@@ -38,7 +38,7 @@ struct PhotoRecord {
     PhotoStatus status = PhotoStatus::Indexed;
     QString error;
     // A camera RAW file: "preview" (its embedded JPEG) or "developed"; a video: "video"; else empty.
-    QString decodedFrom;
+    QString decodedFrom{};
     bool isVideo() const { return decodedFrom == QLatin1String("video"); }
 };
 

@@ -38,7 +38,7 @@ struct LibraryOptions {
     bool verifyCatalog = false;
     // The search index: "auto" (exact up to VectorIndex::kExactUpTo photos, approximate past it), "exact" or
     // "approximate". Empty: $PHOTOSEARCH_INDEX, else auto.
-    QString indexKind;
+    QString indexKind{};
 };
 
 struct IndexProgress {

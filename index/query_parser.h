@@ -36,11 +36,11 @@ struct QueryPart {
 };
 
 struct ParsedQuery {
-    QString text;                   // for ALIGN (empty when everything typed was understood otherwise)
-    std::optional<QDate> fromDate;  // taken on or after (local time)
-    std::optional<QDate> toDate;    // taken on or before
-    QStringList negatives, names, tags, folderWords;  // folderWords lowercased
-    std::vector<QueryPart> parts;                     // in typed order
+    QString text;                     // for ALIGN (empty when everything typed was understood otherwise)
+    std::optional<QDate> fromDate{};  // taken on or after (local time)
+    std::optional<QDate> toDate{};    // taken on or before
+    QStringList negatives{}, names{}, tags{}, folderWords{};  // folderWords lowercased
+    std::vector<QueryPart> parts{};                           // in typed order
 
     bool hasDates() const { return fromDate || toDate; }
     // "2019-01-01 – 2019-12-31", "from 2020-01-01", "until 2014-12-31".
