@@ -3,6 +3,7 @@
 #include "align_error.h"
 #include "cli_bench_support.h"
 #include "cli_commands.h"
+#include "compressed_vectors.h"
 #include "image_decoder.h"
 #include "model_weights.h"
 #include "photo_library.h"
@@ -149,6 +150,12 @@ int benchCommand(const QStringList& arguments) {
     p.addOption({QStringLiteral("vectors"),
                  QStringLiteral("Library sizes for query latency (default 100000)."), QStringLiteral("LIST"),
                  QStringLiteral("100000")});
+    p.addOption(
+        {QStringLiteral("scan-kernel"),
+         QStringLiteral("The approximate index's scan: portable, avx2 or avx512-vnni (default: the best "
+                        "this CPU has). With ONEDNN_MAX_CPU_ISA=AVX2 and --scan-kernel avx2 an "
+                        "AVX-512 machine stands in for an AVX2-only one."),
+         QStringLiteral("NAME")});
     p.addOption({QStringLiteral("cut-off"),
                  QStringLiteral("Only measure the good-match cut-off's precision and recall on synthetic "
                                 "libraries with planted photos (no model), and stop.")});
@@ -178,6 +185,22 @@ int benchCommand(const QStringList& arguments) {
     QTextStream out(stdout);
     QTextStream err(stderr);
     QJsonObject report;
+    if (p.isSet(QStringLiteral("scan-kernel"))) {
+        using Kernel = CompressedVectors::Kernel;
+        const std::map<QString, Kernel> names = {{QStringLiteral("portable"), Kernel::Portable},
+                                                 {QStringLiteral("avx2"), Kernel::Avx2},
+                                                 {QStringLiteral("avx512-vnni"), Kernel::Avx512Vnni}};
+        const QString name = p.value(QStringLiteral("scan-kernel"));
+        const auto it = names.find(name);
+        const auto here = CompressedVectors::kernelsOnThisCpu();
+        if (it == names.end() || std::find(here.begin(), here.end(), it->second) == here.end()) {
+            err << "error: --scan-kernel " << name
+                << ": not one of portable, avx2, avx512-vnni that this CPU runs\n";
+            return Usage;
+        }
+        CompressedVectors::useKernel(it->second);
+        report[QStringLiteral("scan_kernel")] = name;
+    }
     const int threads = AlignEmbedder::applyThreads(p.value(QStringLiteral("threads")).toInt());
     report[QStringLiteral("threads")] = threads;
 

@@ -79,6 +79,26 @@ class TestPhotoViewer : public QObject {
         qputenv("PATH", path(QStringLiteral("bin")).toUtf8() + ':' + oldPath_);
     }
 
+    // The test photos, in `dir`/photos, indexed into a library in `dir` that `session` opens (writable or
+    // not); `root` is their folder as the catalog holds it. Returns what went wrong, empty when nothing did.
+    QString openIndexed(LibrarySession& session, const QTemporaryDir& dir, bool writable, QString* root) {
+        test::makePhotos(dir.filePath(QStringLiteral("photos")));
+        QString problem = session.open({dir.filePath(QStringLiteral("library")),
+                                        test::dataPath(QStringLiteral("align-tiny/model")),
+                                        QStringLiteral("cpu"),
+                                        1,
+                                        writable,
+                                        {}});
+        if (problem.isEmpty()) problem = session.addFolder(dir.filePath(QStringLiteral("photos")));
+        if (!problem.isEmpty()) return problem;
+        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
+        session.startIndexing();
+        if (!QTest::qWaitFor([&] { return !finished.isEmpty(); }, 60000))
+            return QStringLiteral("indexing did not finish within 60 s");
+        *root = QFileInfo(dir.filePath(QStringLiteral("photos"))).canonicalFilePath();
+        return {};
+    }
+
   private slots:
     void initTestCase() {
         QVERIFY(tmp_.isValid());
@@ -192,21 +212,9 @@ class TestPhotoViewer : public QObject {
 
     void tagsByHandThroughTheSession() {
         QTemporaryDir dir;
-        test::makePhotos(dir.filePath(QStringLiteral("photos")));
         LibrarySession session;
-        QCOMPARE(session.open({dir.filePath(QStringLiteral("library")),
-                               test::dataPath(QStringLiteral("align-tiny/model")),
-                               QStringLiteral("cpu"),
-                               1,
-                               false,
-                               {}}),
-                 QString());
-        QCOMPARE(session.addFolder(dir.filePath(QStringLiteral("photos"))), QString());
-        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
-        session.startIndexing();
-        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
-
-        const QString root = QFileInfo(dir.filePath(QStringLiteral("photos"))).canonicalFilePath();
+        QString root;
+        QCOMPARE(openIndexed(session, dir, false, &root), QString());
         const QStringList two{root + QStringLiteral("/chelsea.jpg"), root + QStringLiteral("/rocket.jpg")};
         QSignalSpy changed(&session, &LibrarySession::libraryChanged);
         QCOMPARE(session.setTag(two, QStringLiteral("  my   cats "), true), QString());  // spaces tidied
@@ -235,20 +243,9 @@ class TestPhotoViewer : public QObject {
     // photo vectors all sit at cosine 0.9997 or more to each other, too alike for a label to pick any out.
     void suggestionsAreAcceptedWithYAndRejectedWithN() {
         QTemporaryDir dir;
-        test::makePhotos(dir.filePath(QStringLiteral("photos")));
         LibrarySession session;
-        QCOMPARE(session.open({dir.filePath(QStringLiteral("library")),
-                               test::dataPath(QStringLiteral("align-tiny/model")),
-                               QStringLiteral("cpu"),
-                               1,
-                               true,
-                               {}}),
-                 QString());
-        QCOMPARE(session.addFolder(dir.filePath(QStringLiteral("photos"))), QString());
-        QSignalSpy finished(&session, &LibrarySession::indexingFinished);
-        session.startIndexing();
-        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
-        const QString root = QFileInfo(dir.filePath(QStringLiteral("photos"))).canonicalFilePath();
+        QString root;
+        QCOMPARE(openIndexed(session, dir, true, &root), QString());
         const QString cat = root + QStringLiteral("/chelsea.jpg"),
                       rocket = root + QStringLiteral("/rocket.jpg");
         PhotoLibrary& lib = *session.library();
