@@ -44,12 +44,18 @@ struct Options {
             "Measure: print when the grid and its first screen of thumbnails showed, scroll the whole "
             "library a screen at a time printing frame times, then quit.")};
 
+    QCommandLineOption measureIndexing{
+        QStringLiteral("measure-indexing"),
+        QStringLiteral("Measure: print when the window's indexing of the library's folders started, when its "
+                       "first photos were indexed, its progress every 1,000 photos and when it finished, "
+                       "with the peak memory, then quit.")};
+
     void addTo(QCommandLineParser& parser) const {
         parser.setApplicationDescription(
             QStringLiteral("Find photos in your own library by describing them."));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({library, model, query, screenshot, typeQuery, measureBrowse});
+        parser.addOptions({library, model, query, screenshot, typeQuery, measureBrowse, measureIndexing});
     }
 };
 
@@ -100,9 +106,10 @@ int main(int argc, char** argv) {
     const QString typeQuery = parser.value(options.typeQuery), screenshot = parser.value(options.screenshot);
     photosearch::MainWindow window(
         {libraryDir, modelDir, parser.value(options.query), true, typeQuery.isEmpty()});
-    const bool measureBrowse = parser.isSet(options.measureBrowse);
-    if (!typeQuery.isEmpty() || !screenshot.isEmpty() || measureBrowse)
-        new photosearch::WindowAutomation(&window, typeQuery, screenshot, measureBrowse);
+    const bool measureBrowse = parser.isSet(options.measureBrowse),
+               measureIndexing = parser.isSet(options.measureIndexing);
+    if (!typeQuery.isEmpty() || !screenshot.isEmpty() || measureBrowse || measureIndexing)
+        new photosearch::WindowAutomation(&window, typeQuery, screenshot, measureBrowse, measureIndexing);
     window.show();
     return app.exec();
 }

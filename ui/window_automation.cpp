@@ -1,5 +1,6 @@
 #include "window_automation.h"
 
+#include "library_session.h"
 #include "main_window.h"
 #include "results_model.h"
 #include "thumbnail_cache.h"
@@ -11,6 +12,7 @@
 #include <QScrollBar>
 #include <QTimer>
 
+#include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cstdio>
@@ -41,16 +43,18 @@ double WindowAutomation::msSinceProcessStart() {
 }
 
 WindowAutomation::WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath,
-                                   bool measureBrowse)
+                                   bool measureBrowse, bool measureIndexing)
     : QObject(window),
       window_(window),
       typeQuery_(std::move(typeQuery)),
       screenshotPath_(std::move(screenshotPath)),
-      measureBrowse_(measureBrowse) {
+      measureBrowse_(measureBrowse),
+      measureIndexing_(measureIndexing) {
     window_->installEventFilter(this);
     connect(window_, &MainWindow::resultsShown, this, &WindowAutomation::onResults);
     if (measureBrowse_)
         connect(window_->thumbnailCache(), &ThumbnailCache::ready, this, &WindowAutomation::onThumbnail);
+    if (measureIndexing_) watchIndexing();
     if (typeQuery_.isEmpty()) return;
     connect(window_, &MainWindow::modelReady, this, [this] {
         ready_ = true;
@@ -64,11 +68,40 @@ WindowAutomation::WindowAutomation(MainWindow* window, QString typeQuery, QStrin
 bool WindowAutomation::eventFilter(QObject* watched, QEvent* event) {
     if (watched == window_ && event->type() == QEvent::Show && !shown_) {
         shown_ = true;
-        if (!typeQuery_.isEmpty() || measureBrowse_)
+        if (!typeQuery_.isEmpty() || measureBrowse_ || measureIndexing_)
             std::fprintf(stderr, "timing: window shown %.0f ms after the process started\n",
                          msSinceProcessStart());
     }
     return QObject::eventFilter(watched, event);
+}
+
+// Indexing as the window runs it after the model loads (background priority, thumbnails of what is in view
+// made alongside): its start, its first photos, every 1,000 photos, its end; then the window closes.
+void WindowAutomation::watchIndexing() {
+    LibrarySession* session = window_->session();
+    connect(session, &LibrarySession::indexingStarted, this, [] {
+        std::fprintf(stderr, "timing: indexing started %.0f ms after the process started\n",
+                     msSinceProcessStart());
+    });
+    connect(session, &LibrarySession::indexProgress, this,
+            [this](qint64 done, qint64 total, double photosPerSecond, double) {
+                if (done == 0 || done < nextReport_) return;
+                std::fprintf(
+                    stderr,
+                    "timing: %lld of %lld photos indexed %.0f ms after the process started (%.2f photos/s)\n",
+                    static_cast<long long>(done), static_cast<long long>(total), msSinceProcessStart(),
+                    photosPerSecond);
+                nextReport_ = (done / 1000 + 1) * 1000;
+            });
+    connect(session, &LibrarySession::indexingFinished, this, [this](const QString& summary, bool cancelled) {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        std::fprintf(stderr,
+                     "timing: indexing %s %.0f ms after the process started: %s; peak memory %ld MB\n",
+                     cancelled ? "cancelled" : "finished", msSinceProcessStart(), qPrintable(summary),
+                     usage.ru_maxrss / 1024);
+        QTimer::singleShot(0, window_, &QWidget::close);
+    });
 }
 
 void WindowAutomation::typeNextCharacter() {

@@ -23,7 +23,7 @@ class WindowAutomation : public QObject {
     Q_OBJECT
   public:
     WindowAutomation(MainWindow* window, QString typeQuery, QString screenshotPath,
-                     bool measureBrowse = false);
+                     bool measureBrowse = false, bool measureIndexing = false);
     bool eventFilter(QObject* watched, QEvent* event) override;
 
     // Milliseconds since this process started (the kernel's start time, before any library was loaded).
@@ -34,12 +34,14 @@ class WindowAutomation : public QObject {
     void onResults(int count);
     void onThumbnail();
     void scrollFrames();
+    void watchIndexing();
 
     MainWindow* window_;
     QString typeQuery_, screenshotPath_;
     bool ready_ = false, shown_ = false, screenshotTaken_ = false;
-    bool measureBrowse_ = false, firstResults_ = false, firstScreen_ = false;
+    bool measureBrowse_ = false, measureIndexing_ = false, firstResults_ = false, firstScreen_ = false;
     qint64 lastEditNs_ = 0;
+    qint64 nextReport_ = 0;  // photos done at the next progress line (0: the first photos)
     std::vector<double> latencies_;
 };
 
