@@ -141,9 +141,28 @@ void LibraryIndexer::run() {
     scan();
     compare();
     report_.stages.scan = lap();
-    hashAndMatch();
-    report_.stages.hash = lap();
-    embed();
+    // 3 and 4 a chunk at a time, the first small: the first photos are searchable within seconds, not after
+    // every changed file was hashed (9.8 GB for 10,000 phone photos).
+    if (!backOnline_.empty() || !goneOffline_.empty())
+        lib_.writer_->write([&](PhotoCatalog& catalog) {
+            for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
+            for (const PhotoRecord& p : goneOffline_) catalog.setStatus(p.id, PhotoStatus::Offline);
+            catalog.bumpGeneration();
+        });
+    progress_.total = static_cast<int64_t>(candidates_.size());
+    embedTimer_.start();
+    for (size_t from = 0, chunk = 64; from < candidates_.size();
+         from += chunk, chunk = std::min<size_t>(chunk * 2, 1024)) {
+        if (ctl_.isCancelled()) {
+            report_.cancelled = true;
+            break;
+        }
+        hashAndMatch(from, std::min(candidates_.size(), from + chunk));
+        report_.stages.hash += lap();
+        embed();
+        if (report_.cancelled) break;
+        stage_.restart();
+    }
     stage_.restart();
     forgetDeleted();
     finish();
@@ -187,10 +206,11 @@ void LibraryIndexer::compare() {
     }
 }
 
-void LibraryIndexer::hashAndMatch() {
+void LibraryIndexer::hashAndMatch(size_t from, size_t to) {
     // 3. Content hashes of what changed, in parallel: a moved or copied photo is not embedded again.
-    parallelFor(candidates_.size(), workers_ + 1, [&](size_t i) {
-        Candidate& c = candidates_[i];
+    toEmbed_.clear();
+    parallelFor(to - from, workers_ + 1, [&](size_t k) {
+        Candidate& c = candidates_[from + k];
         if (!c.file.problem.isEmpty())
             c.error = c.file.problem;
         else if (!ctl_.isCancelled())
@@ -202,10 +222,8 @@ void LibraryIndexer::hashAndMatch() {
     std::vector<std::pair<QString, QString>> failed;
     lib_.writer_->write(
         [&](PhotoCatalog& catalog) {
-            for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
-            for (const PhotoRecord& p : goneOffline_) catalog.setStatus(p.id, PhotoStatus::Offline);
             std::map<int64_t, bool> folderKept;
-            for (size_t i = 0; i < candidates_.size(); ++i) {
+            for (size_t i = from; i < to; ++i) {
                 const Candidate& c = candidates_[i];
                 const ScannedFile& f = c.file;
                 const auto kept = folderKept.try_emplace(f.folderId, false);
@@ -263,6 +281,18 @@ void LibraryIndexer::hashAndMatch() {
             if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
         });
     for (const auto& [path, error] : failed) fail(path, error);
+    // What needed no embedding (unchanged, moved, copied, unreadable) is done too.
+    if (const size_t settled = to - from - toEmbed_.size(); settled > 0) reportProgress(settled, {});
+}
+
+void LibraryIndexer::reportProgress(size_t more, const QString& currentPath) {
+    progress_.done += static_cast<int64_t>(more);
+    const double seconds = embedTimer_.elapsed() / 1000.0;
+    progress_.photosPerSecond = seconds > 0 ? progress_.done / seconds : 0;
+    progress_.etaSeconds =
+        progress_.photosPerSecond > 0 ? (progress_.total - progress_.done) / progress_.photosPerSecond : -1;
+    progress_.currentPath = currentPath;
+    if (callbacks_.progress) callbacks_.progress(progress_);
 }
 
 void LibraryIndexer::embed() {
@@ -322,10 +352,6 @@ void LibraryIndexer::embed() {
             if (--running == 0) queue.close();
         });
 
-    QElapsedTimer embedTimer;
-    embedTimer.start();
-    IndexProgress progress;
-    progress.total = static_cast<int64_t>(toEmbed_.size());
     bool more = true;
     while (more) {
         ctl_.waitWhilePaused();
@@ -427,17 +453,11 @@ void LibraryIndexer::embed() {
         for (const auto& [path, error] : failed) fail(path, error);
         report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 
-        progress.done += static_cast<int64_t>(batch.size());
-        const double seconds = embedTimer.elapsed() / 1000.0;
-        progress.photosPerSecond = seconds > 0 ? progress.done / seconds : 0;
-        progress.etaSeconds =
-            progress.photosPerSecond > 0 ? (progress.total - progress.done) / progress.photosPerSecond : -1;
-        progress.currentPath = batch.back().record.path;
-        if (callbacks_.progress) callbacks_.progress(progress);
+        reportProgress(batch.size(), batch.back().record.path);
     }
     pool.join();
-    report_.stages.decode = static_cast<double>(decodeNs) / 1e9;
-    report_.stages.preprocess = static_cast<double>(preprocessNs) / 1e9;
+    report_.stages.decode += static_cast<double>(decodeNs) / 1e9;
+    report_.stages.preprocess += static_cast<double>(preprocessNs) / 1e9;
 }
 
 void LibraryIndexer::forgetDeleted() {

@@ -17,6 +17,8 @@ namespace photosearch {
 //  2. compare: with the catalog; same size and time means unchanged;
 //  3. hashAndMatch: content hashes of what changed, so a moved or copied photo is not embedded again;
 //  4. embed: decode and preprocess on worker threads, embed in batches, one transaction per batch;
+//     3 and 4 run a chunk of the changed files at a time (64, then doubling to 1,024), so the first photos
+//     are searchable within seconds of a run's start whatever the library's size;
 //  5. forgetDeleted: what is gone (not on a cancelled run: its scan may be incomplete);
 //  then finish: the vector cache saved, the catalog's backup kept.
 // Every write is a command to the library's one writer (LibraryWriter), so searches and other writers
@@ -36,8 +38,10 @@ class LibraryIndexer {
   private:
     void scan();
     void compare();
-    void hashAndMatch();
-    void embed();
+    void hashAndMatch(size_t from,
+                      size_t to);  // candidates_[from, to); toEmbed_ is what of them needs embedding
+    void embed();                  // toEmbed_
+    void reportProgress(size_t more, const QString& currentPath);
     void forgetDeleted();
     void finish();
     void fail(const QString& path, const QString& error);
@@ -47,7 +51,8 @@ class LibraryIndexer {
     const IndexCallbacks& callbacks_;
     IndexControl& ctl_;
     IndexReport& report_;
-    QElapsedTimer timer_, stage_;
+    QElapsedTimer timer_, stage_, embedTimer_;
+    IndexProgress progress_;  // of all candidates: embedded, or settled without embedding
     QString model_;
     int dim_ = 0, workers_ = 1, batchSize_ = 1;
 
