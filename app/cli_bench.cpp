@@ -276,9 +276,13 @@ int benchCommand(const QStringList& arguments) {
     const QString textWeights = QString::fromStdString(c10::toString(embedder->textWeightType()));
     report[QStringLiteral("text_weights")] = textWeights;
     out << QStringLiteral(
-               "text model dense weights: %1 (this CPU %2 AVX512_BF16; PHOTOSEARCH_PRECISION=float32 or "
+               "text model dense weights: %1%2 (this CPU %3 AVX512_BF16; PHOTOSEARCH_PRECISION=float32 or "
                "bfloat16 forces one)\n")
                .arg(textWeights,
+                    embedder->textEncoderOnOneDnn() &&
+                            embedder->textKernel() == DnnlTextEncoder::Kernel::Bfloat16Avx2
+                        ? QStringLiteral(", widened on AVX2")
+                        : QString(),
                     AlignEmbedder::cpuHasNativeBFloat16() ? QStringLiteral("has") : QStringLiteral("lacks"));
     std::vector<double> decode, decodeReduced, preprocess, preprocessReduced, levelDiffs;
     std::vector<PixelValues> pixels;

@@ -81,7 +81,7 @@ void CommandLine::addModelOptions(Precision precision) {
                        QStringLiteral("N"), QStringLiteral("0")});
     const QString choices = QStringLiteral(
         "float32 (the reference's arithmetic), auto (bfloat16 text weights on CPUs with "
-        "AVX512_BF16, float16 on CUDA), float16 (CUDA) or bfloat16");
+        "AVX512_BF16 or AVX2, float16 on CUDA), float16 (CUDA) or bfloat16");
     if (precision == Precision::Reference)
         parser_.addOption({QStringLiteral("precision"),
                            choices + QStringLiteral(" (default: float32, ALIGN's own numbers)."),

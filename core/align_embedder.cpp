@@ -5,6 +5,7 @@
 #include "memory_tuning.h"
 
 #include "align_error.h"
+#include "bf16_dense.h"
 #include "model_weights.h"
 
 #include <QDir>
@@ -137,12 +138,18 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
             .trimmed()
             .toLower();
     const bool cuda = e->device_.is_cuda();
+    const bool textOnOneDnn =
+        !cuda && DnnlTextEncoder::supports(e->config_.text) &&
+        qEnvironmentVariable("PHOTOSEARCH_TEXT_ENGINE").trimmed().toLower() != QLatin1String("libtorch");
+    // bfloat16 text weights multiply on oneDNN where the CPU has bfloat16 instructions, and with our AVX2
+    // kernel (float32 rows, the weights widened in registers) where it has not.
+    const bool widenedBf16 = textOnOneDnn && !cpuHasNativeBFloat16() && Bf16Dense::cpuSupported();
     bool bf16TextWeights = false;
     if (precision == QLatin1String("auto")) {
         if (cuda)
             e->dtype_ = torch::kHalf;
         else
-            bf16TextWeights = cpuHasNativeBFloat16();
+            bf16TextWeights = cpuHasNativeBFloat16() || widenedBf16;
     } else if (precision == QLatin1String("float16")) {
         if (!cuda) throw AlignError("precision float16 needs a CUDA device; this one is " + e->device_.str());
         e->dtype_ = torch::kHalf;
@@ -155,7 +162,7 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
         throw AlignError("precision must be auto, float32, float16 or bfloat16, got " +
                          precision.toStdString());
     }
-    if (bf16TextWeights && !cpuCanRunBFloat16())
+    if (bf16TextWeights && !widenedBf16 && !cpuCanRunBFloat16())
         throw AlignError(
             "precision bfloat16: oneDNN is limited to " + oneDnnIsaCap().toStdString() +
             " (ONEDNN_MAX_CPU_ISA), which has no bfloat16 kernels on this CPU; use float32 or auto, or "
@@ -168,11 +175,14 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
         e->visionTower_ = std::make_unique<DnnlVisionTower>(*e->model_->visionModel);
         e->model_->visionModel->releaseWeights();
     }
-    if (!cuda && e->dtype_ == torch::kFloat32 && DnnlTextEncoder::supports(e->config_.text) &&
-        qEnvironmentVariable("PHOTOSEARCH_TEXT_ENGINE").trimmed().toLower() != QLatin1String("libtorch")) {
-        // The dense weights are laid out once for oneDNN (in bfloat16 where chosen: 170 MB less memory
-        // for BERT-base); the module's own copies are released.
-        e->textEncoder_ = std::make_unique<DnnlTextEncoder>(*e->model_, bf16TextWeights);
+    if (textOnOneDnn && e->dtype_ == torch::kFloat32) {
+        // The dense weights are laid out once for oneDNN or packed for the AVX2 kernel (in bfloat16 where
+        // chosen: 170 MB less memory for BERT-base); the module's own copies are released.
+        using Kernel = DnnlTextEncoder::Kernel;
+        e->textKernel_ = !bf16TextWeights ? Kernel::Float32
+                         : widenedBf16    ? Kernel::Bfloat16Avx2
+                                          : Kernel::Bfloat16;
+        e->textEncoder_ = std::make_unique<DnnlTextEncoder>(*e->model_, e->textKernel_);
         e->model_->textModel->releaseDenseWeights();
         if (bf16TextWeights) e->textWeightType_ = torch::kBFloat16;
         memory::releaseFreeMemory();  // the released weights sit below the allocator's trim threshold
@@ -189,7 +199,10 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
            "built in %lld ms, weights read in %lld ms, laid out in %lld ms",
            qUtf8Printable(options.modelDir), e->device_.str().c_str(), e->threads_, qUtf8Printable(precision),
            c10::toString(e->dtype_), e->visionTower_ ? " on oneDNN" : " on LibTorch",
-           c10::toString(e->textWeightType_), e->textEncoder_ ? " on oneDNN" : " on LibTorch",
+           c10::toString(e->textWeightType_),
+           !e->textEncoder_                                          ? " on LibTorch"
+           : e->textKernel_ == DnnlTextEncoder::Kernel::Bfloat16Avx2 ? " widened on AVX2"
+                                                                     : " on oneDNN",
            oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData(), laps[0], laps[1], laps[2]);
     return e;
 }

@@ -26,11 +26,12 @@ struct EmbedderOptions {
     QString device = QStringLiteral("auto");  // auto, cpu, cuda, cuda:N
     int threads = 0;                          // 0: one per core
     // "auto": float16 on CUDA (tensor cores, half the memory traffic). On the CPU, bfloat16 weights for the
-    // text model's dense layers when the CPU multiplies bfloat16 natively (AVX512_BF16: a single query
-    // streams half the bytes and takes about a quarter of the time), float32 for everything else.
+    // text model's dense layers: multiplied by oneDNN where the CPU has AVX512_BF16 (a single query streams
+    // half the bytes and takes about a quarter of the time), widened to float32 in registers by our AVX2
+    // kernel elsewhere (about half the time); float32 for everything else.
     // "float32" forces float32 everywhere (the reference's own arithmetic), "float16" needs CUDA,
-    // "bfloat16" forces the bfloat16 text weights on the CPU (slow without AVX512_BF16) or the whole
-    // model in bfloat16 on CUDA.
+    // "bfloat16" forces the bfloat16 text weights on the CPU (with PHOTOSEARCH_TEXT_ENGINE=libtorch and
+    // without AVX512_BF16: slow) or the whole model in bfloat16 on CUDA.
     QString precision = defaultPrecision();  // empty means defaultPrecision() too
 
     // $PHOTOSEARCH_PRECISION, else "auto".
@@ -86,6 +87,8 @@ class AlignEmbedder {
     // Whether texts run through the oneDNN text encoder (CPU, float32 activations, float32 or bfloat16
     // weights; PHOTOSEARCH_TEXT_ENGINE=libtorch turns it off) rather than the LibTorch module.
     bool textEncoderOnOneDnn() const { return textEncoder_ != nullptr; }
+    // How the text encoder's dense layers multiply, where textEncoderOnOneDnn().
+    DnnlTextEncoder::Kernel textKernel() const { return textKernel_; }
 
     // "auto" picks CUDA when this LibTorch build and machine have it, else the CPU.
     static torch::Device resolveDevice(const QString& name);
@@ -106,6 +109,7 @@ class AlignEmbedder {
     std::unique_ptr<ImageProcessor> processor_;
     AlignModel model_{nullptr};
     std::unique_ptr<DnnlVisionTower> visionTower_;  // the image model on oneDNN directly, where it runs
+    DnnlTextEncoder::Kernel textKernel_ = DnnlTextEncoder::Kernel::Float32;
     std::unique_ptr<DnnlTextEncoder> textEncoder_;  // the text model on oneDNN directly, where it runs
     torch::Device device_{torch::kCPU};
     torch::ScalarType dtype_ = torch::kFloat32;

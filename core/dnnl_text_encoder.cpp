@@ -1,6 +1,7 @@
 #include "dnnl_text_encoder.h"
 
 #include "align_error.h"
+#include "bf16_dense.h"
 #include "dnnl_weights.h"
 
 #include <ATen/Parallel.h>
@@ -11,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace photosearch {
 
@@ -46,20 +48,29 @@ dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine& e, int64_t rows, int
             attr, e};
 }
 
-// One dense layer: its weight laid out once for the matrix multiplication, its float32 bias.
+// One dense layer: its weight laid out once for the matrix multiplication (oneDNN's, or packed for our AVX2
+// kernel), its float32 bias.
 struct Dense {
     int64_t in = 0, out = 0;
     DnnlWeights weights;
     memory::desc layout;  // the layout chosen for a short query
+    Bf16Dense widened;    // instead of `weights`, for DnnlTextEncoder::Kernel::Bfloat16Avx2
     torch::Tensor biasValues;
     memory bias;
 };
 
-Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, memory::data_type type,
+Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, DnnlTextEncoder::Kernel kernel,
                 const dnnl::engine& e, dnnl::stream& s) {
     Dense d;
     d.out = weight.size(0);
     d.in = weight.size(1);
+    d.biasValues = floatValues(bias);
+    d.bias = memory({{1, d.out}, kF32, Tag::ab}, e, d.biasValues.data_ptr());
+    if (kernel == DnnlTextEncoder::Kernel::Bfloat16Avx2) {
+        d.widened = Bf16Dense(floatValues(weight).data_ptr<float>(), d.out, d.in);
+        return d;
+    }
+    const auto type = kernel == DnnlTextEncoder::Kernel::Bfloat16 ? kBF16 : kF32;
     // float32 as the model holds it; the reorder into the laid-out copy rounds to bfloat16 where asked
     // (to nearest even, as torch's conversion does). Torch's [out, in] is {in, out} in layout ba.
     d.weights = DnnlWeights(floatValues(weight), {{d.in, d.out}, kF32, Tag::ba}, e);
@@ -67,8 +78,6 @@ Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, memory::
                                kF32, false, std::nullopt);
     d.layout = pd.weights_desc();
     d.weights.in(d.layout, s);
-    d.biasValues = floatValues(bias);
-    d.bias = memory({{1, d.out}, kF32, Tag::ab}, e, d.biasValues.data_ptr());
     return d;
 }
 
@@ -106,9 +115,11 @@ Norm normOf(const torch::nn::LayerNorm& n) {
 struct DnnlTextEncoder::Impl {
     dnnl::engine engine{dnnl::engine::kind::cpu, 0};
     dnnl::stream stream{engine};
-    memory::data_type weightType = kF32;
+    Kernel kernel = Kernel::Float32;
+    memory::data_type weightType = kF32;  // of the oneDNN products' weights and inputs
     int64_t hidden = 0, intermediate = 0, heads = 0, headSize = 0, maxPositions = 0;
     dnnl::algorithm activation = dnnl::algorithm::eltwise_gelu_erf;
+    std::string activationName;                  // the config's, for the AVX2 kernel's layers
     torch::Tensor words, positions, tokenTypes;  // the embedding tables, shared with the model
     Norm embeddingsNorm;
     struct Layer {
@@ -127,6 +138,9 @@ struct DnnlTextEncoder::Impl {
     std::map<int64_t, Plan> plans;
 
     Plan& planFor(int64_t rows);
+    void widenedLayer(Layer& l, torch::Tensor& x, torch::Tensor& qkv, torch::Tensor& context,
+                      torch::Tensor& attended, torch::Tensor& inner, const std::vector<float>& additive,
+                      int64_t n, int64_t len);
     void product(const dnnl::matmul& p, Dense& d, const memory::desc& layout, void* src,
                  memory::data_type srcType, void* dst, memory::data_type dstType, int64_t rows);
     void attention(const float* qkv, float* context, const std::vector<float>& additive, int64_t n,
@@ -157,6 +171,32 @@ DnnlTextEncoder::Impl::Plan& DnnlTextEncoder::Impl::planFor(int64_t rows) {
     p.intermediate = make(l.intermediate, lowType, false, activation, p.intermediateLayout);
     p.output = make(l.output, kF32, true, std::nullopt, p.outputLayout);
     return plans.emplace(rows, std::move(p)).first->second;
+}
+
+// One encoder layer with the AVX2 kernel: the steps of the oneDNN loop in features(), with the activation
+// applied after its product instead of as a post-op.
+void DnnlTextEncoder::Impl::widenedLayer(Layer& l, torch::Tensor& x, torch::Tensor& qkv,
+                                         torch::Tensor& context, torch::Tensor& attended,
+                                         torch::Tensor& inner, const std::vector<float>& additive, int64_t n,
+                                         int64_t len) {
+    const int64_t rows = n * len;
+    l.qkv.widened.apply(x.data_ptr<float>(), rows, l.qkv.biasValues.data_ptr<float>(), qkv.data_ptr<float>(),
+                        false);
+    attention(qkv.data_ptr<float>(), context.data_ptr<float>(), additive, n, len);
+    attended.copy_(x);  // the residual: the product adds itself to it
+    l.attentionOut.widened.apply(context.data_ptr<float>(), rows, l.attentionOut.biasValues.data_ptr<float>(),
+                                 attended.data_ptr<float>(), true);
+    l.attentionNorm.apply(attended.data_ptr<float>(), rows, hidden);
+    l.intermediate.widened.apply(attended.data_ptr<float>(), rows,
+                                 l.intermediate.biasValues.data_ptr<float>(), inner.data_ptr<float>(), false);
+    if (activationName == "relu")
+        inner.relu_();
+    else
+        inner.copy_(torch::gelu(inner, activation == dnnl::algorithm::eltwise_gelu_tanh ? "tanh" : "none"));
+    x.copy_(attended);
+    l.output.widened.apply(inner.data_ptr<float>(), rows, l.output.biasValues.data_ptr<float>(),
+                           x.data_ptr<float>(), true);
+    l.outputNorm.apply(x.data_ptr<float>(), rows, hidden);
 }
 
 void DnnlTextEncoder::Impl::product(const dnnl::matmul& p, Dense& d, const memory::desc& layout, void* src,
@@ -211,21 +251,24 @@ bool DnnlTextEncoder::supports(const AlignTextConfig& c) {
            c.numHiddenLayers > 0 && c.numAttentionHeads > 0 && c.hiddenSize % c.numAttentionHeads == 0;
 }
 
-DnnlTextEncoder::DnnlTextEncoder(const AlignModelImpl& model, bool bfloat16Weights)
-    : d_(std::make_unique<Impl>()) {
+DnnlTextEncoder::DnnlTextEncoder(const AlignModelImpl& model, Kernel kernel) : d_(std::make_unique<Impl>()) {
     const AlignTextModelImpl& text = *model.textModel;
     const AlignTextConfig& c = text.config;
     if (!supports(c))
         throw AlignError("the oneDNN text encoder cannot run position embeddings '" +
                          c.positionEmbeddingType + "' with activation '" + c.hiddenAct + "'");
     Impl& d = *d_;
-    d.weightType = bfloat16Weights ? kBF16 : kF32;
+    if (kernel == Kernel::Bfloat16Avx2 && !Bf16Dense::cpuSupported())
+        throw AlignError("the text encoder's AVX2 bfloat16 kernel needs a CPU with AVX2 and FMA");
+    d.kernel = kernel;
+    d.weightType = kernel == Kernel::Bfloat16 ? kBF16 : kF32;
     d.hidden = c.hiddenSize;
     d.intermediate = c.intermediateSize;
     d.heads = c.numAttentionHeads;
     d.headSize = c.hiddenSize / c.numAttentionHeads;
     d.maxPositions = c.maxPositionEmbeddings;
     d.activation = *activationOf(c.hiddenAct);
+    d.activationName = c.hiddenAct;
     d.words = floatValues(text.wordEmbeddings->weight);
     d.positions = floatValues(text.positionEmbeddings->weight);
     d.tokenTypes = floatValues(text.tokenTypeEmbeddings->weight);
@@ -234,15 +277,14 @@ DnnlTextEncoder::DnnlTextEncoder(const AlignModelImpl& model, bool bfloat16Weigh
         const auto& l = *module->as<AlignTextLayer>();
         const auto& a = *l.selfAttention;
         Impl::Layer layer;
-        layer.qkv = makeDense(torch::cat({a.query->weight, a.key->weight, a.value->weight}),
-                              torch::cat({a.query->bias, a.key->bias, a.value->bias}), d.weightType, d.engine,
-                              d.stream);
+        layer.qkv =
+            makeDense(torch::cat({a.query->weight, a.key->weight, a.value->weight}),
+                      torch::cat({a.query->bias, a.key->bias, a.value->bias}), kernel, d.engine, d.stream);
         layer.attentionOut =
-            makeDense(l.attentionDense->weight, l.attentionDense->bias, d.weightType, d.engine, d.stream);
-        layer.intermediate = makeDense(l.intermediateDense->weight, l.intermediateDense->bias, d.weightType,
-                                       d.engine, d.stream);
-        layer.output =
-            makeDense(l.outputDense->weight, l.outputDense->bias, d.weightType, d.engine, d.stream);
+            makeDense(l.attentionDense->weight, l.attentionDense->bias, kernel, d.engine, d.stream);
+        layer.intermediate =
+            makeDense(l.intermediateDense->weight, l.intermediateDense->bias, kernel, d.engine, d.stream);
+        layer.output = makeDense(l.outputDense->weight, l.outputDense->bias, kernel, d.engine, d.stream);
         layer.attentionNorm = normOf(l.attentionNorm);
         layer.outputNorm = normOf(l.outputNorm);
         d.layers.push_back(std::move(layer));
@@ -300,21 +342,26 @@ torch::Tensor DnnlTextEncoder::features(const torch::Tensor& inputIds, const tor
         lowInput.copy_(t);
         return lowInput.data_ptr();
     };
-    Impl::Plan& plan = d.planFor(rows);
     const int count =
         layers < 0 ? static_cast<int>(d.layers.size()) : std::min(layers, static_cast<int>(d.layers.size()));
-    for (int li = 0; li < count; ++li) {
+    if (d.kernel == Kernel::Bfloat16Avx2) {
+        for (int li = 0; li < count; ++li)
+            d.widenedLayer(d.layers[static_cast<size_t>(li)], x, qkv, context, attended, inner, additive, n,
+                           len);
+    }
+    Impl::Plan* plan = d.kernel == Kernel::Bfloat16Avx2 ? nullptr : &d.planFor(rows);
+    for (int li = 0; plan && li < count; ++li) {
         Impl::Layer& l = d.layers[static_cast<size_t>(li)];
-        d.product(plan.qkv, l.qkv, plan.qkvLayout, asInput(x), d.weightType, qkv.data_ptr(), kF32, rows);
+        d.product(plan->qkv, l.qkv, plan->qkvLayout, asInput(x), d.weightType, qkv.data_ptr(), kF32, rows);
         d.attention(qkv.data_ptr<float>(), context.data_ptr<float>(), additive, n, len);
         attended.copy_(x);  // the residual: the product adds itself to it
-        d.product(plan.attentionOut, l.attentionOut, plan.attentionOutLayout, asInput(context), d.weightType,
-                  attended.data_ptr(), kF32, rows);
+        d.product(plan->attentionOut, l.attentionOut, plan->attentionOutLayout, asInput(context),
+                  d.weightType, attended.data_ptr(), kF32, rows);
         l.attentionNorm.apply(attended.data_ptr<float>(), rows, h);
-        d.product(plan.intermediate, l.intermediate, plan.intermediateLayout, asInput(attended), d.weightType,
-                  inner.data_ptr(), d.weightType, rows);
+        d.product(plan->intermediate, l.intermediate, plan->intermediateLayout, asInput(attended),
+                  d.weightType, inner.data_ptr(), d.weightType, rows);
         x.copy_(attended);
-        d.product(plan.output, l.output, plan.outputLayout, inner.data_ptr(), d.weightType, x.data_ptr(),
+        d.product(plan->output, l.output, plan->outputLayout, inner.data_ptr(), d.weightType, x.data_ptr(),
                   kF32, rows);
         l.outputNorm.apply(xs, rows, h);
     }

@@ -16,17 +16,25 @@ namespace photosearch {
 // before them, and a layer's activations live in a few buffers.
 //
 // The arithmetic is the model's: float32 weights give AlignModel::getTextFeatures within float rounding.
-// With bfloat16 weights (CPUs with AVX512_BF16) each product's inputs are rounded to bfloat16 and summed
-// in float32; everything else (embeddings, attention, layer norms, the projection) stays float32.
+// With bfloat16 weights on oneDNN (CPUs with AVX512_BF16) each product's inputs are rounded to bfloat16 and
+// summed in float32. On CPUs without bfloat16 instructions the weights rounded to bfloat16 are multiplied by
+// float32 rows with our AVX2 kernel (Bf16Dense): the float32 model with its dense weights rounded, to float
+// rounding. Everything else (embeddings, attention, layer norms, the projection) stays float32.
 // Thread-safe (one call at a time); uses the calling thread's OpenMP thread count, as LibTorch does.
 class DnnlTextEncoder {
   public:
+    // How the dense layers multiply.
+    enum class Kernel {
+        Float32,       // oneDNN, float32 weights
+        Bfloat16,      // oneDNN, bfloat16 weights and inputs (where the CPU has bfloat16 instructions)
+        Bfloat16Avx2,  // our AVX2 kernel: bfloat16 weights widened in registers, float32 inputs
+    };
     // Whether the encoder can run this text model: absolute positions and a GELU or ReLU activation.
     static bool supports(const AlignTextConfig& config);
-    // Lays the dense weights out once (as bfloat16 when `bfloat16Weights`); the model's own dense weights
-    // may be released afterwards (AlignTextModelImpl::releaseDenseWeights). The embeddings, layer norms and
-    // the projection are shared with the model, not copied.
-    DnnlTextEncoder(const AlignModelImpl& model, bool bfloat16Weights);
+    // Lays the dense weights out once for `kernel`; the model's own dense weights may be released
+    // afterwards (AlignTextModelImpl::releaseDenseWeights). The embeddings, layer norms and the projection
+    // are shared with the model, not copied. Throws AlignError if this CPU cannot run `kernel`.
+    DnnlTextEncoder(const AlignModelImpl& model, Kernel kernel);
     ~DnnlTextEncoder();
     DnnlTextEncoder(const DnnlTextEncoder&) = delete;
     DnnlTextEncoder& operator=(const DnnlTextEncoder&) = delete;

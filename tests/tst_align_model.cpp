@@ -4,6 +4,7 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "align_model.h"
+#include "bf16_dense.h"
 #include "image_decoder.h"
 #include "image_processor.h"
 #include "model_weights.h"
@@ -168,9 +169,10 @@ class TestAlignModel : public QObject {
         }
     }
 
-    // bfloat16 text weights (what "auto" picks on CPUs with AVX512_BF16): BERT's dense layers multiply in
-    // bfloat16 with float accumulation, everything else stays float32. Each value then carries a relative
-    // rounding error of about 2^-9, so parity is not 1e-4 per value; what a search relies on is the
+    // bfloat16 text weights (what "auto" picks on the CPU): BERT's dense layers multiply in bfloat16 with
+    // float accumulation (oneDNN, on CPUs with AVX512_BF16), or widen the bfloat16 weights to multiply
+    // float32 rows (our AVX2 kernel, elsewhere); everything else stays float32. Each value then carries a
+    // relative rounding error of about 2^-9, so parity is not 1e-4 per value; what a search relies on is the
     // direction of each text embedding (cosine >= 0.999, the bar reduced-scale decoding is held to) and the
     // texts each image matches best.
     // Both text engines: oneDNN with its own laid-out weights (the default) and the LibTorch module.
@@ -182,9 +184,11 @@ class TestAlignModel : public QObject {
     void bfloat16TextWeightsKeepDirectionsAndRanking() {
         QFETCH(QString, engine);
         const test::ScopedEnv textEngine("PHOTOSEARCH_TEXT_ENGINE", engine.toUtf8());
-        if (!AlignEmbedder::cpuCanRunBFloat16()) {
-            // oneDNN capped below AVX-512 on an AVX-512 CPU (the @avx2 run): refused with the reason, not a
-            // crash.
+        const bool widened =
+            engine.isEmpty() && !AlignEmbedder::cpuHasNativeBFloat16() && Bf16Dense::cpuSupported();
+        if (!widened && !AlignEmbedder::cpuCanRunBFloat16()) {
+            // LibTorch's module with oneDNN capped below AVX-512 on an AVX-512 CPU (the @avx2 run): refused
+            // with the reason, not a crash.
             try {
                 AlignEmbedder::load({test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2,
                                      QStringLiteral("bfloat16")});
@@ -198,6 +202,9 @@ class TestAlignModel : public QObject {
             {test::dataPath("align-tiny/model"), QStringLiteral("cpu"), 2, QStringLiteral("bfloat16")});
         QCOMPARE(test::typeName(embedder->textWeightType()), test::typeName(torch::kBFloat16));
         QCOMPARE(embedder->textEncoderOnOneDnn(), engine.isEmpty());
+        if (engine.isEmpty())
+            QVERIFY(embedder->textKernel() ==
+                    (widened ? DnnlTextEncoder::Kernel::Bfloat16Avx2 : DnnlTextEncoder::Kernel::Bfloat16));
         if (!engine.isEmpty()) {
             const auto& layer0 = *embedder->model()->textModel->layers[0]->as<AlignTextLayer>();
             QCOMPARE(test::typeName(layer0.intermediateDense->weight.scalar_type()),
@@ -238,13 +245,14 @@ class TestAlignModel : public QObject {
               (refLogits.max() - refLogits.min()).item<double>());
     }
 
-    // "auto" on the CPU: bfloat16 text weights exactly where the CPU multiplies bfloat16 natively; asked-for
-    // precisions the device cannot run are refused by name.
+    // "auto" on the CPU: bfloat16 text weights where the CPU multiplies bfloat16 natively or runs our AVX2
+    // kernel; asked-for precisions the device cannot run are refused by name.
     void precisionChoices() {
         const QString dir = test::dataPath("align-tiny/model");
         auto automatic = AlignEmbedder::load({dir, QStringLiteral("cpu"), 1, QStringLiteral("auto")});
+        const bool bf16 = AlignEmbedder::cpuHasNativeBFloat16() || Bf16Dense::cpuSupported();
         QCOMPARE(test::typeName(automatic->textWeightType()),
-                 test::typeName(AlignEmbedder::cpuHasNativeBFloat16() ? torch::kBFloat16 : torch::kFloat32));
+                 test::typeName(bf16 ? torch::kBFloat16 : torch::kFloat32));
         QCOMPARE(test::typeName(automatic->dtype()),
                  test::typeName(torch::kFloat32));  // the image model always runs in float32 on the CPU
         try {

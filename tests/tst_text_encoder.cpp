@@ -4,10 +4,14 @@
 // values are of order 1; float32 rounding over a few hundred products is ~1e-7 there), padding included,
 // and the features agree with Hugging Face's within the parity tolerance, 1e-4 * (1 + |value|). The
 // embedder uses it by default on the CPU, with PHOTOSEARCH_TEXT_ENGINE=libtorch as the way back.
+// On CPUs without bfloat16 instructions, bfloat16 weights go through our AVX2 kernel (Bf16Dense): that is the
+// float32 model with its dense weights rounded to bfloat16, so it is held to the same 1e-5 against the module
+// with those weights rounded.
 #include "align_config.h"
 #include "align_embedder.h"
 #include "align_error.h"
 #include "align_model.h"
+#include "bf16_dense.h"
 #include "dnnl_text_encoder.h"
 #include "model_weights.h"
 #include "safetensors_file.h"
@@ -63,7 +67,7 @@ class TestTextEncoder : public QObject {
 
     // The embeddings and every layer, every text and every position, padding included.
     void everyLayerMatchesTheModel() {
-        DnnlTextEncoder encoder(*model_, false);
+        DnnlTextEncoder encoder(*model_, DnnlTextEncoder::Kernel::Float32);
         torch::InferenceMode guard;
         const TextOutput out = model_->textModel->forward(ids_, mask_, {}, true);
         QCOMPARE(out.hiddenStates.size(), size_t(config_.text.numHiddenLayers + 1));
@@ -84,7 +88,7 @@ class TestTextEncoder : public QObject {
 
     // The features: Hugging Face's get_text_features, batched and one text at a time (unpadded).
     void featuresMatchTheReference() {
-        DnnlTextEncoder encoder(*model_, false);
+        DnnlTextEncoder encoder(*model_, DnnlTextEncoder::Kernel::Float32);
         torch::InferenceMode guard;
         const auto ref = reference(*expected_, "text_embeds_raw");
         const auto batched = encoder.features(ids_, mask_);
@@ -98,6 +102,101 @@ class TestTextEncoder : public QObject {
                                                 mask_[i].slice(0, 0, len).unsqueeze(0));
             QVERIFY2(relativeError(alone[0], ref[i]) <= kAgainstReference, qPrintable(QString::number(i)));
         }
+    }
+
+    // torch's float32 -> bfloat16 conversion (round to nearest, ties to even; NaN stays NaN), bit for bit,
+    // on random values of every magnitude and on the edges: ties, infinities, the largest finite values,
+    // subnormals, zeros and NaN.
+    void bfloat16RoundingIsTorchs() {
+        auto values =
+            torch::randn({20000}) * torch::pow(10.0, torch::randint(-40, 39, {20000}).to(torch::kFloat));
+        const float edges[] = {0.f,
+                               -0.f,
+                               1.f,
+                               1.00390625f /* 1 + 2^-8: a tie, rounds to even */,
+                               1.01171875f /* 1 + 3 * 2^-8: a tie, rounds up */,
+                               3.4028235e38f,
+                               -3.4028235e38f,
+                               INFINITY,
+                               -INFINITY,
+                               1e-40f,
+                               -1e-42f,
+                               NAN};
+        values = torch::cat({values, torch::from_blob(const_cast<float*>(edges), {12}).clone()});
+        const auto theirs = values.to(torch::kBFloat16).view(torch::kShort);
+        const float* v = values.data_ptr<float>();
+        const int16_t* t = theirs.data_ptr<int16_t>();
+        for (int64_t i = 0; i < values.size(0); ++i) {
+            const auto ours = static_cast<int16_t>(Bf16Dense::toBfloat16(v[i]));
+            if (std::isnan(v[i])) {
+                QVERIFY((ours & 0x7f80) == 0x7f80 && (ours & 0x7f) != 0);  // a NaN, not an infinity
+                continue;
+            }
+            QVERIFY2(ours == t[i],
+                     qPrintable(QStringLiteral("%1: ours %2, torch %3").arg(v[i]).arg(ours).arg(t[i])));
+        }
+    }
+
+    // Every row count (1 to 13: one pass, uneven passes), output counts that fill panels or not, with and
+    // without a bias, writing or adding: torch's product with the weights rounded to bfloat16.
+    void bfloat16DenseIsTheProductWithRoundedWeights() {
+        if (!Bf16Dense::cpuSupported())
+            QSKIP(
+                "the kernel needs AVX2 with FMA, which this CPU lacks; bfloat16 weights are not offered "
+                "here");
+        for (const int64_t out : {1, 16, 37, 50})
+            for (const int64_t in : {3, 32, 101}) {
+                const auto weight = torch::randn({out, in});
+                const auto rounded = weight.to(torch::kBFloat16).to(torch::kFloat);
+                const auto bias = torch::randn({out});
+                const Bf16Dense dense(weight.data_ptr<float>(), out, in);
+                for (int64_t rows = 1; rows <= 13; ++rows) {
+                    const auto x = torch::randn({rows, in});
+                    const auto before = torch::randn({rows, out});
+                    auto written = torch::full({rows, out}, NAN);
+                    dense.apply(x.data_ptr<float>(), rows, nullptr, written.data_ptr<float>(), false);
+                    QVERIFY2(relativeError(written, torch::matmul(x, rounded.t())) <= kAgainstModule,
+                             qPrintable(QStringLiteral("%1 rows, %2 -> %3").arg(rows).arg(in).arg(out)));
+                    auto added = before.clone();
+                    dense.apply(x.data_ptr<float>(), rows, bias.data_ptr<float>(), added.data_ptr<float>(),
+                                true);
+                    QVERIFY2(
+                        relativeError(added, before + torch::linear(x, rounded, bias)) <= kAgainstModule,
+                        qPrintable(QStringLiteral("%1 rows, %2 -> %3, added").arg(rows).arg(in).arg(out)));
+                }
+            }
+    }
+
+    // The encoder with the AVX2 kernel, every layer and the features: the module with its dense weights
+    // rounded to bfloat16 (the fixture's 37-wide intermediate layer fills its last panel partly).
+    void widenedBfloat16IsTheModelWithRoundedWeights() {
+        if (!Bf16Dense::cpuSupported())
+            QSKIP(
+                "the kernel needs AVX2 with FMA, which this CPU lacks; bfloat16 weights are not offered "
+                "here");
+        DnnlTextEncoder encoder(*model_, DnnlTextEncoder::Kernel::Bfloat16Avx2);
+        AlignModel rounded(config_);
+        ModelWeights::openFile(test::dataPath("align-tiny/model/model.safetensors"))->loadInto(*rounded);
+        rounded->eval();
+        torch::InferenceMode guard;
+        for (const auto& module : *rounded->textModel->layers) {
+            const auto& l = *module->as<AlignTextLayer>();
+            for (const auto* dense : {&l.selfAttention->query, &l.selfAttention->key, &l.selfAttention->value,
+                                      &l.attentionDense, &l.intermediateDense, &l.outputDense})
+                (*dense)->weight.copy_((*dense)->weight.to(torch::kBFloat16));
+        }
+        const TextOutput out = rounded->textModel->forward(ids_, mask_, {}, true);
+        for (int layers = 0; layers <= config_.text.numHiddenLayers; ++layers) {
+            const double err = relativeError(encoder.features(ids_, mask_, layers),
+                                             out.hiddenStates[static_cast<size_t>(layers)]);
+            QVERIFY2(err <= kAgainstModule,
+                     qPrintable(QStringLiteral("after %1 layers: %2").arg(layers).arg(err)));
+        }
+        QVERIFY(relativeError(encoder.features(ids_, mask_), rounded->getTextFeatures(ids_, mask_)) <=
+                kAgainstModule);
+        // Rounding the weights is a real change: the float32 model's features differ by more.
+        QVERIFY(relativeError(encoder.features(ids_, mask_), model_->getTextFeatures(ids_, mask_)) >
+                kAgainstModule);
     }
 
     void embedderUsesTheEncoderOnTheCpu() {
@@ -121,7 +220,7 @@ class TestTextEncoder : public QObject {
 
     // Inputs it cannot take are refused with a reason, and models it cannot run go to LibTorch.
     void refusesWhatItCannotRun() {
-        DnnlTextEncoder encoder(*model_, false);
+        DnnlTextEncoder encoder(*model_, DnnlTextEncoder::Kernel::Float32);
         auto outside = ids_.clone();
         outside[0][1] = config_.text.vocabSize;
         QVERIFY_THROWS_EXCEPTION(AlignError, encoder.features(outside, mask_));

@@ -47,11 +47,11 @@ SettingsDialog::SettingsDialog(LibrarySession* session, QWidget* parent)
     precision_->addItem(tr("Automatic (fastest this computer keeps faithful)"), QStringLiteral("auto"));
     precision_->addItem(tr("float32 (the reference's own arithmetic, slower queries)"),
                         QStringLiteral("float32"));
-    precision_->addItem(tr("bfloat16 text model (fast on CPUs with AVX512_BF16)"),
+    precision_->addItem(tr("bfloat16 text model (fast on CPUs with AVX512_BF16 or AVX2)"),
                         QStringLiteral("bfloat16"));
     precision_->setToolTip(
-        tr("Automatic stores the text model's weights in bfloat16 on CPUs that multiply it natively "
-           "(a query takes a quarter of the time; embeddings agree with float32 to cosine 0.999) "
+        tr("Automatic stores the text model's weights in bfloat16 on CPUs with AVX512_BF16 or AVX2 "
+           "(a query takes a half to a quarter of the time; embeddings agree with float32 to cosine 0.999) "
            "and runs in float16 on CUDA."));
     precision_->setCurrentIndex(std::max(
         0, precision_->findData(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")))));
