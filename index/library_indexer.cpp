@@ -1,11 +1,9 @@
 #include "library_indexer.h"
 #include "tag_teacher.h"
-#include "xmp_sidecar.h"
 
 #include "align_embedder.h"
 #include "align_error.h"
 #include "file_hash.h"
-#include "image_decoder.h"
 #include "library_error.h"
 #include "library_writer.h"
 #include "memory_tuning.h"
@@ -20,6 +18,7 @@
 #include <QFileInfo>
 #include <QThread>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -35,40 +34,9 @@ namespace {
 int batchSizeFor(const AlignEmbedder& e) { return e.prefersBatches() ? 16 : 1; }
 
 using Candidate = LibraryIndexer::Candidate;
-
-struct Prepared {
-    size_t index = 0;
-    PixelValues pixels;
-    // A video: its later sampled frames (the first is `pixels`), and every frame's time.
-    std::vector<PixelValues> laterFrames;
-    std::vector<int64_t> frameTimesMs;
-    PhotoRecord record;
-    QStringList keywords;  // from its XMP/IPTC metadata and sidecars: confirmed tags
-    QString error;
-    bool vanished = false;  // gone since the scan (an unplugged drive): neither indexed nor failed
-};
+using Prepared = LibraryIndexer::Prepared;
 
 QString hashFile(const QString& path, QString& error) { return Digest::sha256OfFile(path, &error); }
-
-// A video's frames, sampled by VideoSampling's rule and preprocessed as they are decoded (never all of them
-// at full size in memory).
-void prepareVideo(const ImageProcessor& processor, Prepared& p) {
-    bool first = true;
-    const VideoInfo info =
-        VideoDecoder::decodeFrames(p.record.path, VideoSampling{}, [&](double timeS, const cv::Mat& rgb) {
-            PixelValues pixels = processor.preprocess(rgb);
-            if (first)
-                p.pixels = std::move(pixels);
-            else
-                p.laterFrames.push_back(std::move(pixels));
-            first = false;
-            p.frameTimesMs.push_back(std::llround(timeS * 1000));
-        });
-    p.record.width = info.width;
-    p.record.height = info.height;
-    p.record.decodedFrom = QStringLiteral("video");
-    if (const auto taken = parseExifDateTime(info.dateTimeOriginal)) p.record.takenAt = *taken;
-}
 
 }  // namespace
 
@@ -141,8 +109,6 @@ void LibraryIndexer::run() {
     scan();
     compare();
     report_.stages.scan = lap();
-    // 3 and 4 a chunk at a time, the first small: the first photos are searchable within seconds, not after
-    // every changed file was hashed (9.8 GB for 10,000 phone photos).
     if (!backOnline_.empty() || !goneOffline_.empty())
         lib_.writer_->write([&](PhotoCatalog& catalog) {
             for (int64_t id : backOnline_) catalog.setStatus(id, PhotoStatus::Indexed);
@@ -151,6 +117,8 @@ void LibraryIndexer::run() {
         });
     progress_.total = static_cast<int64_t>(candidates_.size());
     embedTimer_.start();
+    // 3 and 4 a chunk at a time, the first small: the first photos are searchable within seconds, not after
+    // every changed file was hashed (9.8 GB for 10,000 phone photos).
     for (size_t from = 0, chunk = 64; from < candidates_.size();
          from += chunk, chunk = std::min<size_t>(chunk * 2, 1024)) {
         if (ctl_.isCancelled()) {
@@ -211,6 +179,7 @@ void LibraryIndexer::hashAndMatch(size_t from, size_t to) {
     toEmbed_.clear();
     parallelFor(to - from, workers_ + 1, [&](size_t k) {
         Candidate& c = candidates_[from + k];
+        ctl_.waitWhilePaused();  // a pause takes hold within a file, not at the end of the chunk
         if (!c.file.problem.isEmpty())
             c.error = c.file.problem;
         else if (!ctl_.isCancelled())
@@ -281,8 +250,13 @@ void LibraryIndexer::hashAndMatch(size_t from, size_t to) {
             if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
         });
     for (const auto& [path, error] : failed) fail(path, error);
-    // What needed no embedding (unchanged, moved, copied, unreadable) is done too.
-    if (const size_t settled = to - from - toEmbed_.size(); settled > 0) reportProgress(settled, {});
+    // What needed no embedding (unchanged, moved, copied, unreadable) is done too; the status line shows the
+    // last of it.
+    if (const size_t settled = to - from - toEmbed_.size(); settled > 0) {
+        size_t last = to - 1;
+        while (std::binary_search(toEmbed_.begin(), toEmbed_.end(), last)) --last;  // toEmbed_ is ascending
+        reportProgress(settled, candidates_[last].file.path);
+    }
 }
 
 void LibraryIndexer::reportProgress(size_t more, const QString& currentPath) {
@@ -310,43 +284,8 @@ void LibraryIndexer::embed() {
     for (int w = 0; w < workers_; ++w)
         pool.start([&] {
             for (size_t k; !stop && (k = next++) < toEmbed_.size();) {
-                const Candidate& c = candidates_[toEmbed_[k]];
                 Prepared p;
-                p.index = toEmbed_[k];
-                p.record.path = c.file.path;
-                p.record.folderId = c.file.folderId;
-                p.record.size = c.file.size;
-                p.record.mtimeMs = c.file.mtimeMs;
-                p.record.contentHash = c.hash;
-                p.record.takenAt = c.file.mtimeMs / 1000;
-                try {
-                    QElapsedTimer t;
-                    t.start();
-                    p.keywords = XmpSidecar::readKeywords(c.file.path);
-                    if (VideoDecoder::isVideoName(c.file.path)) {
-                        prepareVideo(e.processor(), p);
-                        decodeNs += t.nsecsElapsed();
-                        queue.push(std::move(p));
-                        continue;
-                    }
-                    const DecodedImage image =
-                        ImageDecoder::decodeFile(c.file.path, true, e.processor().reducedDecodeSize());
-                    decodeNs += t.nsecsElapsed();
-                    t.restart();
-                    p.record.width = image.width;
-                    p.record.height = image.height;
-                    p.record.orientation = image.orientation;
-                    p.record.decodedFrom = image.decodedFrom;
-                    if (const auto taken = parseExifDateTime(image.dateTimeOriginal))
-                        p.record.takenAt = *taken;
-                    p.pixels = e.processor().preprocess(image.rgb);
-                    preprocessNs += t.nsecsElapsed();
-                } catch (const std::exception& ex) {
-                    p.error = QString::fromUtf8(ex.what());
-                    const QString shown = native_path::display(c.file.path) + QStringLiteral(": ");
-                    if (p.error.startsWith(shown)) p.error = p.error.mid(shown.size());
-                    p.vanished = !native_path::existsOrIsLink(c.file.path);
-                }
+                prepare(toEmbed_[k], p, decodeNs, preprocessNs);
                 queue.push(std::move(p));
             }
             if (--running == 0) queue.close();
@@ -389,75 +328,83 @@ void LibraryIndexer::embed() {
                 features.push_back(std::move(f));
         }
         report_.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
-        t.restart();
-        std::vector<int64_t> ids, stale;
-        std::vector<float> data;
-        std::vector<std::pair<QString, QString>> failed;
-        lib_.writer_->write(
-            [&](PhotoCatalog& catalog) {
-                size_t row = 0;
-                std::map<int64_t, bool>
-                    folderKept;  // a folder removed from the library while this run embedded its photos
-                for (Prepared& b : batch) {
-                    const auto kept = folderKept.try_emplace(b.record.folderId, false);
-                    if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
-                    if (!kept.first->second) {
-                        // its features were computed; the next photo's follow
-                        if (b.error.isEmpty()) row += 1 + b.laterFrames.size();
-                        continue;
-                    }
-                    if (b.vanished) {  // the next run finds its folder offline, or the file deleted
-                        ++report_.offline;
-                        continue;
-                    }
-                    // A video's frames from before: the new ones (or its failure) replace them all.
-                    if (VideoDecoder::isVideoName(b.record.path))
-                        if (const auto before = catalog.photoByPath(b.record.path)) {
-                            const std::vector<int64_t> old = catalog.frameVectorIds(before->id);
-                            stale.insert(stale.end(), old.begin(), old.end());
-                        }
-                    if (!b.error.isEmpty()) {
-                        b.record.error = b.error;
-                        catalog.putFailed(b.record);
-                        failed.emplace_back(b.record.path, b.error);
-                        continue;
-                    }
-                    const std::vector<float>& v = features[row++];
-                    const int64_t id = catalog.putIndexed(b.record, model_, v);
-                    // Keywords other tools gave it are a person's: confirmed (a name past the tags' limit
-                    // of 200 characters is not one).
-                    for (const QString& k : b.keywords)
-                        if (k.size() <= 200) catalog.addTag({id}, k);
-                    ids.push_back(id);
-                    data.insert(data.end(), v.begin(), v.end());
-                    if (b.record.isVideo()) {
-                        std::vector<FrameVector> frames{{b.frameTimesMs[0], v}};
-                        for (size_t f = 1; f < b.frameTimesMs.size(); ++f) {
-                            const std::vector<float>& later = features[row++];
-                            frames.push_back({b.frameTimesMs[f], later});
-                            ids.push_back(frameVectorId(id, static_cast<int>(f)));
-                            data.insert(data.end(), later.begin(), later.end());
-                        }
-                        catalog.putFrames(id, model_, frames);
-                    }
-                    ++report_.indexed;
-                }
-                catalog.bumpGeneration();
-            },
-            [&] {
-                if (const auto v = lib_.vectors()) {
-                    v->remove(stale);
-                    v->add(ids, data);
-                }
-            });
-        for (const auto& [path, error] : failed) fail(path, error);
-        report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
+        writeBatch(batch, features);
 
         reportProgress(batch.size(), batch.back().record.path);
     }
     pool.join();
     report_.stages.decode += static_cast<double>(decodeNs) / 1e9;
     report_.stages.preprocess += static_cast<double>(preprocessNs) / 1e9;
+}
+
+// One transaction for a batch: its photos indexed (a video with its frames), its failures kept, what vanished
+// or lost its folder meanwhile left out; then its vectors into the cache.
+void LibraryIndexer::writeBatch(std::vector<Prepared>& batch,
+                                const std::vector<std::vector<float>>& features) {
+    QElapsedTimer t;
+    t.start();
+    std::vector<int64_t> ids, stale;
+    std::vector<float> data;
+    std::vector<std::pair<QString, QString>> failed;
+    lib_.writer_->write(
+        [&](PhotoCatalog& catalog) {
+            size_t row = 0;
+            std::map<int64_t, bool>
+                folderKept;  // a folder removed from the library while this run embedded its photos
+            for (Prepared& b : batch) {
+                const auto kept = folderKept.try_emplace(b.record.folderId, false);
+                if (kept.second) kept.first->second = catalog.hasFolder(b.record.folderId);
+                if (!kept.first->second) {
+                    // its features were computed; the next photo's follow
+                    if (b.error.isEmpty()) row += 1 + b.laterFrames.size();
+                    continue;
+                }
+                if (b.vanished) {  // the next run finds its folder offline, or the file deleted
+                    ++report_.offline;
+                    continue;
+                }
+                // A video's frames from before: the new ones (or its failure) replace them all.
+                if (VideoDecoder::isVideoName(b.record.path))
+                    if (const auto before = catalog.photoByPath(b.record.path)) {
+                        const std::vector<int64_t> old = catalog.frameVectorIds(before->id);
+                        stale.insert(stale.end(), old.begin(), old.end());
+                    }
+                if (!b.error.isEmpty()) {
+                    b.record.error = b.error;
+                    catalog.putFailed(b.record);
+                    failed.emplace_back(b.record.path, b.error);
+                    continue;
+                }
+                const std::vector<float>& v = features[row++];
+                const int64_t id = catalog.putIndexed(b.record, model_, v);
+                // Keywords other tools gave it are a person's: confirmed (a name past the tags' limit
+                // of 200 characters is not one).
+                for (const QString& k : b.keywords)
+                    if (k.size() <= 200) catalog.addTag({id}, k);
+                ids.push_back(id);
+                data.insert(data.end(), v.begin(), v.end());
+                if (b.record.isVideo()) {
+                    std::vector<FrameVector> frames{{b.frameTimesMs[0], v}};
+                    for (size_t f = 1; f < b.frameTimesMs.size(); ++f) {
+                        const std::vector<float>& later = features[row++];
+                        frames.push_back({b.frameTimesMs[f], later});
+                        ids.push_back(frameVectorId(id, static_cast<int>(f)));
+                        data.insert(data.end(), later.begin(), later.end());
+                    }
+                    catalog.putFrames(id, model_, frames);
+                }
+                ++report_.indexed;
+            }
+            catalog.bumpGeneration();
+        },
+        [&] {
+            if (const auto v = lib_.vectors()) {
+                v->remove(stale);
+                v->add(ids, data);
+            }
+        });
+    for (const auto& [path, error] : failed) fail(path, error);
+    report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;
 }
 
 void LibraryIndexer::forgetDeleted() {

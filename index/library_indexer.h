@@ -4,8 +4,12 @@
 #include "photo_library.h"
 #include "photo_scanner.h"
 
-#include <QElapsedTimer>
+#include "image_processor.h"
 
+#include <QElapsedTimer>
+#include <QStringList>
+
+#include <atomic>
 #include <map>
 #include <set>
 #include <vector>
@@ -34,6 +38,18 @@ class LibraryIndexer {
         QString hash;
         QString error;
     };
+    // A file to embed, decoded and preprocessed.
+    struct Prepared {
+        size_t index = 0;
+        PixelValues pixels;
+        // A video: its later sampled frames (the first is `pixels`), and every frame's time.
+        std::vector<PixelValues> laterFrames;
+        std::vector<int64_t> frameTimesMs;
+        PhotoRecord record;
+        QStringList keywords;  // from its XMP/IPTC metadata and sidecars: confirmed tags
+        QString error;
+        bool vanished = false;  // gone since the scan (an unplugged drive): neither indexed nor failed
+    };
 
   private:
     void scan();
@@ -41,6 +57,9 @@ class LibraryIndexer {
     void hashAndMatch(size_t from,
                       size_t to);  // candidates_[from, to); toEmbed_ is what of them needs embedding
     void embed();                  // toEmbed_
+    void prepare(size_t index, Prepared& p, std::atomic<int64_t>& decodeNs,
+                 std::atomic<int64_t>& preprocessNs) const;
+    void writeBatch(std::vector<Prepared>& batch, const std::vector<std::vector<float>>& features);
     void reportProgress(size_t more, const QString& currentPath);
     void forgetDeleted();
     void finish();

@@ -18,6 +18,7 @@
 #include <QTest>
 #include <QThread>
 
+#include <atomic>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -418,6 +419,39 @@ class TestPhotoLibrary : public QObject {
         QCOMPARE(r.failed.size(), size_t(1));
         QVERIFY(r.failed.front().first.endsWith(QStringLiteral("zz-broken.jpg")));
         QCOMPARE(lib->catalog().vectorCount(), int64_t(72));
+    }
+
+    // A pause holds the run from its start, hashing included: the broken link's failure is found only once
+    // the run is resumed (before, the whole first chunk was hashed and settled while paused). The progress
+    // for files settled without embedding names the last of them, as the status line shows it.
+    void pauseHoldsTheHashingAndSettledFilesAreNamed() {
+        const QString dir = path(QStringLiteral("held"));
+        makePhotos(dir, 1);  // 12 photos
+        QVERIFY(QFile::link(path(QStringLiteral("nowhere.jpg")), dir + QStringLiteral("/zz-broken.jpg")));
+        auto lib = open();
+        lib->addFolder(dir);
+        IndexControl control;
+        control.setPaused(true);
+        std::atomic<int> failures{0}, failuresWhilePaused{-1};
+        std::vector<QString> paths;
+        IndexCallbacks callbacks;
+        callbacks.fileFailed = [&](const QString&, const QString&) { ++failures; };
+        callbacks.progress = [&](const IndexProgress& p) { paths.push_back(p.currentPath); };
+        std::thread releaser([&] {
+            QThread::msleep(400);
+            failuresWhilePaused = failures.load();
+            control.setPaused(false);
+        });
+        const IndexReport r = lib->index(callbacks, &control);
+        releaser.join();
+        QCOMPARE(failuresWhilePaused.load(), 0);
+        QCOMPARE(failures.load(), 1);
+        QCOMPARE(r.indexed, int64_t(12));
+        QCOMPARE(paths.size(), size_t(13));  // the settled link, then each embedded photo
+        QVERIFY2(paths.front().endsWith(QStringLiteral("zz-broken.jpg")), qPrintable(paths.front()));
+        for (size_t i = 1; i < paths.size(); ++i)
+            QVERIFY2(paths[i].startsWith(dir) && !paths[i].contains(QStringLiteral("zz-")),
+                     qPrintable(paths[i]));
     }
 
     void secondWriterIsRefused() {
