@@ -124,14 +124,16 @@ Bf16Dense::Bf16Dense(const float* weight, int64_t out, int64_t in)
     : in_(in), out_(out), panels_((out + kPanel - 1) / kPanel) {
     if (out <= 0 || in <= 0) throw AlignError("bfloat16 dense layer: empty weight");
     packed_.assign(static_cast<size_t>(panels_ * in * kPanel), 0);  // a last partial panel is zero-padded
-    for (int64_t p = 0; p < panels_; ++p)
-        for (int64_t slot = 0; slot < kPanel; ++slot) {
-            const int64_t o = p * kPanel + kSlotOutput[slot];
-            if (o >= out) continue;
-            uint16_t* dst = packed_.data() + p * in * kPanel + slot;
-            const float* row = weight + o * in;
-            for (int64_t k = 0; k < in; ++k) dst[k * kPanel] = toBfloat16(row[k]);
+    // Written in order, read from 16 rows at once; panels in parallel (part of the model's load).
+    at::parallel_for(0, panels_, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p) {
+            uint16_t* dst = packed_.data() + p * in * kPanel;
+            for (int64_t k = 0; k < in; ++k, dst += kPanel)
+                for (int64_t slot = 0; slot < kPanel; ++slot)
+                    if (const int64_t o = p * kPanel + kSlotOutput[slot]; o < out)
+                        dst[slot] = toBfloat16(weight[o * in + k]);
         }
+    });
 }
 
 void Bf16Dense::apply(const float* src, int64_t rows, const float* bias, float* dst, bool accumulate) const {
