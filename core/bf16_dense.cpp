@@ -3,9 +3,9 @@
 #include "align_error.h"
 
 #include <ATen/Parallel.h>
+#include <c10/util/BFloat16.h>
 
 #include <algorithm>
-#include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -112,14 +112,6 @@ bool Bf16Dense::cpuSupported() {
 #endif
 }
 
-uint16_t Bf16Dense::toBfloat16(float value) {
-    uint32_t bits = 0;
-    std::memcpy(&bits, &value, sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);  // quiet NaN
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return static_cast<uint16_t>(bits >> 16);
-}
-
 Bf16Dense::Bf16Dense(const float* weight, int64_t out, int64_t in)
     : in_(in), out_(out), panels_((out + kPanel - 1) / kPanel) {
     if (out <= 0 || in <= 0) throw AlignError("bfloat16 dense layer: empty weight");
@@ -131,7 +123,7 @@ Bf16Dense::Bf16Dense(const float* weight, int64_t out, int64_t in)
             for (int64_t k = 0; k < in; ++k, dst += kPanel)
                 for (int64_t slot = 0; slot < kPanel; ++slot)
                     if (const int64_t o = p * kPanel + kSlotOutput[slot]; o < out)
-                        dst[slot] = toBfloat16(weight[o * in + k]);
+                        dst[slot] = c10::BFloat16(weight[o * in + k]).x;
         }
     });
 }

@@ -17,11 +17,9 @@ class Bf16Dense {
   public:
     // Whether this CPU (and its operating system) runs the kernel: AVX2 and FMA.
     static bool cpuSupported();
-    // Rounds a float32 to bfloat16, to nearest even, as torch's conversion does (NaN stays NaN).
-    static uint16_t toBfloat16(float value);
-
     Bf16Dense() = default;
-    // `weight` is [out, in] float32, row-major (torch's nn.Linear layout); copied, rounded and packed.
+    // `weight` is [out, in] float32, row-major (torch's nn.Linear layout); copied, rounded to bfloat16 by
+    // LibTorch's own conversion (to nearest even) and packed.
     Bf16Dense(const float* weight, int64_t out, int64_t in);
 
     int64_t in() const { return in_; }

@@ -36,7 +36,7 @@ std::optional<dnnl::algorithm> activationOf(const std::string& name) {
 dnnl::matmul::primitive_desc matmulDesc(const dnnl::engine& e, int64_t rows, int64_t in, int64_t out,
                                         memory::data_type srcType, const memory::desc& weights,
                                         memory::data_type dstType, bool addToDst,
-                                        std::optional<dnnl::algorithm> activation) {
+                                        const dnnl::algorithm* activation) {
     dnnl::post_ops ops;
     if (addToDst) ops.append_sum(1.f);
     if (activation) ops.append_eltwise(1.f, *activation, 0.f, 0.f);
@@ -75,7 +75,7 @@ Dense makeDense(const torch::Tensor& weight, const torch::Tensor& bias, DnnlText
     // (to nearest even, as torch's conversion does). Torch's [out, in] is {in, out} in layout ba.
     d.weights = DnnlWeights(floatValues(weight), {{d.in, d.out}, kF32, Tag::ba}, e);
     const auto pd = matmulDesc(e, kLayoutRows, d.in, d.out, type, memory::desc({d.in, d.out}, type, Tag::any),
-                               kF32, false, std::nullopt);
+                               kF32, false, nullptr);
     d.layout = pd.weights_desc();
     d.weights.in(d.layout, s);
     return d;
@@ -119,7 +119,6 @@ struct DnnlTextEncoder::Impl {
     memory::data_type weightType = kF32;  // of the oneDNN products' weights and inputs
     int64_t hidden = 0, intermediate = 0, heads = 0, headSize = 0, maxPositions = 0;
     dnnl::algorithm activation = dnnl::algorithm::eltwise_gelu_erf;
-    std::string activationName;                  // the config's, for the AVX2 kernel's layers
     torch::Tensor words, positions, tokenTypes;  // the embedding tables, shared with the model
     Norm embeddingsNorm;
     struct Layer {
@@ -130,19 +129,24 @@ struct DnnlTextEncoder::Impl {
     torch::Tensor projectionWeight, projectionBias;
     std::mutex mutex;
 
+    // One product for one row count: dst = src x weights + bias (+ dst where `addToDst`), then the activation
+    // where `activate`. The oneDNN primitive and the weights' layout it reads (none for the AVX2 kernel).
+    struct Step {
+        dnnl::matmul primitive;
+        memory::desc layout;
+        bool addToDst = false, activate = false;
+    };
     // The four products of a layer for one row count (the same primitives serve every layer).
     struct Plan {
-        dnnl::matmul qkv, attentionOut, intermediate, output;
-        memory::desc qkvLayout, attentionOutLayout, intermediateLayout, outputLayout;
+        Step qkv, attentionOut, intermediate, output;
     };
     std::map<int64_t, Plan> plans;
 
     Plan& planFor(int64_t rows);
-    void widenedLayer(Layer& l, torch::Tensor& x, torch::Tensor& qkv, torch::Tensor& context,
-                      torch::Tensor& attended, torch::Tensor& inner, const std::vector<float>& additive,
-                      int64_t n, int64_t len);
-    void product(const dnnl::matmul& p, Dense& d, const memory::desc& layout, void* src,
-                 memory::data_type srcType, void* dst, memory::data_type dstType, int64_t rows);
+    // Runs a step on the dense layer's kernel: oneDNN's primitive (sum and activation as its post-ops), or
+    // our AVX2 kernel with the activation applied after it.
+    void product(const Step& step, Dense& d, void* src, memory::data_type srcType, void* dst,
+                 memory::data_type dstType, int64_t rows);
     void attention(const float* qkv, float* context, const std::vector<float>& additive, int64_t n,
                    int64_t len) const;
 };
@@ -153,8 +157,10 @@ DnnlTextEncoder::Impl::Plan& DnnlTextEncoder::Impl::planFor(int64_t rows) {
     const Layer& l = layers.front();
     const memory::data_type lowType = weightType;
     // Prefers the layout the weights were laid out in; another only if this row count cannot use it.
-    auto make = [&](const Dense& d, memory::data_type dstType, bool addToDst,
-                    std::optional<dnnl::algorithm> act, memory::desc& layout) {
+    auto make = [&](const Dense& d, memory::data_type dstType, bool addToDst, bool activate) {
+        Step step{{}, {}, addToDst, activate};
+        if (kernel == Kernel::Bfloat16Avx2) return step;
+        const dnnl::algorithm* act = activate ? &activation : nullptr;
         dnnl::matmul::primitive_desc pd;
         try {
             pd = matmulDesc(engine, rows, d.in, d.out, lowType, d.layout, dstType, addToDst, act);
@@ -162,52 +168,39 @@ DnnlTextEncoder::Impl::Plan& DnnlTextEncoder::Impl::planFor(int64_t rows) {
             pd = matmulDesc(engine, rows, d.in, d.out, lowType,
                             memory::desc({d.in, d.out}, lowType, Tag::any), dstType, addToDst, act);
         }
-        layout = pd.weights_desc();
-        return dnnl::matmul(pd);
+        step.primitive = dnnl::matmul(pd);
+        step.layout = pd.weights_desc();
+        return step;
     };
     Plan p;
-    p.qkv = make(l.qkv, kF32, false, std::nullopt, p.qkvLayout);
-    p.attentionOut = make(l.attentionOut, kF32, true, std::nullopt, p.attentionOutLayout);
-    p.intermediate = make(l.intermediate, lowType, false, activation, p.intermediateLayout);
-    p.output = make(l.output, kF32, true, std::nullopt, p.outputLayout);
+    p.qkv = make(l.qkv, kF32, false, false);
+    p.attentionOut = make(l.attentionOut, kF32, true, false);
+    p.intermediate = make(l.intermediate, lowType, false, true);
+    p.output = make(l.output, kF32, true, false);
     return plans.emplace(rows, std::move(p)).first->second;
 }
 
-// One encoder layer with the AVX2 kernel: the steps of the oneDNN loop in features(), with the activation
-// applied after its product instead of as a post-op.
-void DnnlTextEncoder::Impl::widenedLayer(Layer& l, torch::Tensor& x, torch::Tensor& qkv,
-                                         torch::Tensor& context, torch::Tensor& attended,
-                                         torch::Tensor& inner, const std::vector<float>& additive, int64_t n,
-                                         int64_t len) {
-    const int64_t rows = n * len;
-    l.qkv.widened.apply(x.data_ptr<float>(), rows, l.qkv.biasValues.data_ptr<float>(), qkv.data_ptr<float>(),
-                        false);
-    attention(qkv.data_ptr<float>(), context.data_ptr<float>(), additive, n, len);
-    attended.copy_(x);  // the residual: the product adds itself to it
-    l.attentionOut.widened.apply(context.data_ptr<float>(), rows, l.attentionOut.biasValues.data_ptr<float>(),
-                                 attended.data_ptr<float>(), true);
-    l.attentionNorm.apply(attended.data_ptr<float>(), rows, hidden);
-    l.intermediate.widened.apply(attended.data_ptr<float>(), rows,
-                                 l.intermediate.biasValues.data_ptr<float>(), inner.data_ptr<float>(), false);
-    if (activationName == "relu")
-        inner.relu_();
-    else
-        inner.copy_(torch::gelu(inner, activation == dnnl::algorithm::eltwise_gelu_tanh ? "tanh" : "none"));
-    x.copy_(attended);
-    l.output.widened.apply(inner.data_ptr<float>(), rows, l.output.biasValues.data_ptr<float>(),
-                           x.data_ptr<float>(), true);
-    l.outputNorm.apply(x.data_ptr<float>(), rows, hidden);
-}
-
-void DnnlTextEncoder::Impl::product(const dnnl::matmul& p, Dense& d, const memory::desc& layout, void* src,
-                                    memory::data_type srcType, void* dst, memory::data_type dstType,
-                                    int64_t rows) {
+void DnnlTextEncoder::Impl::product(const Step& step, Dense& d, void* src, memory::data_type srcType,
+                                    void* dst, memory::data_type dstType, int64_t rows) {
+    if (!d.widened.empty()) {
+        // float32 throughout (the kernel's inputs and outputs); the activation as a pass over the result, in
+        // place, with torch's own functions.
+        d.widened.apply(static_cast<const float*>(src), rows, d.biasValues.data_ptr<float>(),
+                        static_cast<float*>(dst), step.addToDst);
+        if (!step.activate) return;
+        auto values = torch::from_blob(dst, {rows, d.out});
+        if (activation == dnnl::algorithm::eltwise_relu)
+            values.relu_();
+        else
+            at::gelu_out(values, values, activation == dnnl::algorithm::eltwise_gelu_tanh ? "tanh" : "none");
+        return;
+    }
     memory s({{rows, d.in}, srcType, Tag::ab}, engine, src);
     memory o({{rows, d.out}, dstType, Tag::ab}, engine, dst);
-    p.execute(stream, {{DNNL_ARG_SRC, s},
-                       {DNNL_ARG_WEIGHTS, d.weights.in(layout, stream)},
-                       {DNNL_ARG_BIAS, d.bias},
-                       {DNNL_ARG_DST, o}});
+    step.primitive.execute(stream, {{DNNL_ARG_SRC, s},
+                                    {DNNL_ARG_WEIGHTS, d.weights.in(step.layout, stream)},
+                                    {DNNL_ARG_BIAS, d.bias},
+                                    {DNNL_ARG_DST, o}});
     stream.wait();
 }
 
@@ -268,7 +261,6 @@ DnnlTextEncoder::DnnlTextEncoder(const AlignModelImpl& model, Kernel kernel) : d
     d.headSize = c.hiddenSize / c.numAttentionHeads;
     d.maxPositions = c.maxPositionEmbeddings;
     d.activation = *activationOf(c.hiddenAct);
-    d.activationName = c.hiddenAct;
     d.words = floatValues(text.wordEmbeddings->weight);
     d.positions = floatValues(text.positionEmbeddings->weight);
     d.tokenTypes = floatValues(text.tokenTypeEmbeddings->weight);
@@ -344,25 +336,19 @@ torch::Tensor DnnlTextEncoder::features(const torch::Tensor& inputIds, const tor
     };
     const int count =
         layers < 0 ? static_cast<int>(d.layers.size()) : std::min(layers, static_cast<int>(d.layers.size()));
-    if (d.kernel == Kernel::Bfloat16Avx2) {
-        for (int li = 0; li < count; ++li)
-            d.widenedLayer(d.layers[static_cast<size_t>(li)], x, qkv, context, attended, inner, additive, n,
-                           len);
-    }
-    Impl::Plan* plan = d.kernel == Kernel::Bfloat16Avx2 ? nullptr : &d.planFor(rows);
-    for (int li = 0; plan && li < count; ++li) {
+    Impl::Plan& plan = d.planFor(rows);
+    for (int li = 0; li < count; ++li) {
         Impl::Layer& l = d.layers[static_cast<size_t>(li)];
-        d.product(plan->qkv, l.qkv, plan->qkvLayout, asInput(x), d.weightType, qkv.data_ptr(), kF32, rows);
+        d.product(plan.qkv, l.qkv, asInput(x), d.weightType, qkv.data_ptr(), kF32, rows);
         d.attention(qkv.data_ptr<float>(), context.data_ptr<float>(), additive, n, len);
         attended.copy_(x);  // the residual: the product adds itself to it
-        d.product(plan->attentionOut, l.attentionOut, plan->attentionOutLayout, asInput(context),
-                  d.weightType, attended.data_ptr(), kF32, rows);
-        l.attentionNorm.apply(attended.data_ptr<float>(), rows, h);
-        d.product(plan->intermediate, l.intermediate, plan->intermediateLayout, asInput(attended),
-                  d.weightType, inner.data_ptr(), d.weightType, rows);
-        x.copy_(attended);
-        d.product(plan->output, l.output, plan->outputLayout, inner.data_ptr(), d.weightType, x.data_ptr(),
+        d.product(plan.attentionOut, l.attentionOut, asInput(context), d.weightType, attended.data_ptr(),
                   kF32, rows);
+        l.attentionNorm.apply(attended.data_ptr<float>(), rows, h);
+        d.product(plan.intermediate, l.intermediate, asInput(attended), d.weightType, inner.data_ptr(),
+                  d.weightType, rows);
+        x.copy_(attended);
+        d.product(plan.output, l.output, inner.data_ptr(), d.weightType, x.data_ptr(), kF32, rows);
         l.outputNorm.apply(xs, rows, h);
     }
     if (layers >= 0) return x.view({n, len, h});
