@@ -303,8 +303,27 @@ std::vector<std::vector<float>> unitRows(const torch::Tensor& features) {
 
 }  // namespace
 
+int AlignEmbedder::preferredBatch() const {
+    if (device_.is_cuda()) return 16;
+    return visionTower_ ? 4 : 1;
+}
+
 std::vector<std::vector<float>> AlignEmbedder::imageEmbeddings(const std::vector<PixelValues>& images) {
-    return unitRows(imageFeatures(images));
+    const auto batch = static_cast<size_t>(preferredBatch());
+    if (images.size() <= 1 || (images.size() == batch && batch > 1)) return unitRows(imageFeatures(images));
+    // Full batches, then on the CPU the rest one at a time: the tower keeps the plans of two shapes (a batch
+    // and a single image), and a third would be built and dropped again at every call.
+    std::vector<std::vector<float>> out;
+    out.reserve(images.size());
+    for (size_t from = 0; from < images.size();) {
+        const size_t left = images.size() - from;
+        const size_t n = left >= batch || device_.is_cuda() ? std::min(left, batch) : 1;
+        for (auto& row : unitRows(imageFeatures(
+                 {images.begin() + std::ptrdiff_t(from), images.begin() + std::ptrdiff_t(from + n)})))
+            out.push_back(std::move(row));
+        from += n;
+    }
+    return out;
 }
 
 std::vector<std::vector<float>> AlignEmbedder::textEmbeddings(const std::vector<QString>& texts) {

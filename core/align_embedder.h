@@ -58,8 +58,10 @@ class AlignEmbedder {
     // leaves core/). Cosine similarity is then a dot product.
     std::vector<std::vector<float>> imageEmbeddings(const std::vector<PixelValues>& images);
     std::vector<std::vector<float>> textEmbeddings(const std::vector<QString>& texts);
-    // Whether the model runs on a GPU (which wants batches; the CPU embeds one photo at a time).
-    bool prefersBatches() const { return device_.is_cuda(); }
+    // How many images the image model runs fastest at a time: 16 on a GPU; 4 on the oneDNN tower (11.3
+    // against 10.4 images/s one at a time, 2 threads, docs/performance.md); 1 on LibTorch's CPU module, which
+    // is slower in batches. imageEmbeddings() runs a longer list in batches of this size.
+    int preferredBatch() const;
     // logits_per_image for the given raw features, [images, texts] = cosine / temperature.
     torch::Tensor logitsPerImage(const torch::Tensor& imageFeatures, const torch::Tensor& textFeatures) const;
 

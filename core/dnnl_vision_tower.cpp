@@ -6,6 +6,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <array>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -80,10 +81,11 @@ struct DnnlVisionTower::Impl {
         std::array<size_t, 4> bufferSize{};
         std::array<torch::Tensor, 4> buffers;
     };
-    // Only the latest shape's plan is kept: its activation buffers grow with the batch (a batch of 8
-    // full-size images holds ~0.5 GB), and a new plan costs only its primitives (the weights stay laid out).
-    std::optional<Plan> current;
-    std::array<int64_t, 3> currentShape{};
+    // The plans of the two latest shapes, the latest first: the indexer's batch and a single photo. Not more:
+    // a plan's activation buffers grow with the batch (a batch of 8 full-size images holds ~0.5 GB), and a
+    // new plan costs only its primitives (the weights stay laid out).
+    static constexpr size_t kPlansKept = 2;
+    std::list<std::pair<std::array<int64_t, 3>, Plan>> plans;
 
     Plan& planFor(int64_t n, int64_t h, int64_t w);
     memory activation(Plan& plan, const memory::desc& md, int slot);
@@ -171,8 +173,12 @@ memory DnnlVisionTower::Impl::poolWhole(Plan& plan, const memory& src, bool max)
 
 DnnlVisionTower::Impl::Plan& DnnlVisionTower::Impl::planFor(int64_t n, int64_t h, int64_t w) {
     const std::array<int64_t, 3> shape{n, h, w};
-    if (current && currentShape == shape) return *current;
-    current.reset();  // the old buffers go before the new ones are made
+    for (auto it = plans.begin(); it != plans.end(); ++it)
+        if (it->first == shape) {
+            plans.splice(plans.begin(), plans, it);
+            return plans.front().second;
+        }
+    if (plans.size() >= kPlansKept) plans.pop_back();  // the old buffers go before the new ones are made
     Plan plan;
     plan.input = memory({{n, 3, h, w}, kF32, Tag::nchw}, engine, DNNL_MEMORY_NONE);
     plan.output = memory({{n, channels, 1, 1}, kF32, Tag::nchw}, engine, DNNL_MEMORY_NONE);
@@ -210,8 +216,8 @@ DnnlVisionTower::Impl::Plan& DnnlVisionTower::Impl::planFor(int64_t n, int64_t h
                 torch::empty({static_cast<int64_t>((plan.bufferSize[s] + 63) / 64) * 16}, torch::kFloat32);
     for (auto& [m, slot] : plan.slotted)
         m.set_data_handle(plan.buffers[static_cast<size_t>(slot)].data_ptr());
-    currentShape = shape;
-    return current.emplace(std::move(plan));
+    plans.emplace_front(shape, std::move(plan));
+    return plans.front().second;
 }
 
 bool DnnlVisionTower::supports(const AlignVisionModelImpl& model) {

@@ -28,11 +28,6 @@ namespace photosearch {
 
 namespace {
 
-// Measured with photosearch-cli bench (align-base, 2 cores, LibTorch 1.13 CPU): the image model runs
-// 5.35 images/s at batch 1 but 1.43 at batch 4 and 0.73 at batch 8, so the CPU embeds one photo at a
-// time; a GPU wants batches.
-int batchSizeFor(const AlignEmbedder& e) { return e.prefersBatches() ? 16 : 1; }
-
 using Candidate = LibraryIndexer::Candidate;
 using Prepared = LibraryIndexer::Prepared;
 
@@ -105,7 +100,7 @@ void LibraryIndexer::run() {
     report_.stages.loadModel = lap();
     dim_ = e.config().projectionDim;
     workers_ = std::max(1, QThread::idealThreadCount() - 1);
-    batchSize_ = batchSizeFor(e);
+    batchSize_ = e.preferredBatch();
     scan();
     compare();
     report_.stages.scan = lap();
@@ -319,14 +314,8 @@ void LibraryIndexer::embed() {
             report_.modelThreadsFewest ? std::min(report_.modelThreadsFewest, threads) : threads;
         QElapsedTimer t;
         t.start();
-        // A video's frames in the batches the model prefers (one at a time on a CPU).
-        std::vector<std::vector<float>> features;
-        for (size_t from = 0; from < pixels.size(); from += static_cast<size_t>(batchSize_)) {
-            const size_t to = std::min(pixels.size(), from + static_cast<size_t>(batchSize_));
-            for (auto& f : e.imageEmbeddings(
-                     {pixels.begin() + std::ptrdiff_t(from), pixels.begin() + std::ptrdiff_t(to)}))
-                features.push_back(std::move(f));
-        }
+        // The photos with a video's frames, in the batches the model prefers.
+        const std::vector<std::vector<float>> features = e.imageEmbeddings(pixels);
         report_.stages.embed += static_cast<double>(t.nsecsElapsed()) / 1e9;
         writeBatch(batch, features);
 

@@ -124,6 +124,36 @@ class TestImageTower : public QObject {
             QVERIFY_THROWS_EXCEPTION(AlignError, tower->model()->visionModel->forward(pixels_));
         }
     }
+
+    // A longer list of photos (as the indexer hands over a batch with a video's frames) runs in the tower's
+    // preferred batches and the rest one at a time; every photo gets its own embedding, in order, as when
+    // embedded alone.
+    void embedderRunsLongListsInItsBatches() {
+        const QString dir = test::dataPath("align-tiny/model");
+        auto embedder = AlignEmbedder::load({dir, QStringLiteral("cpu"), 2, QStringLiteral("float32")});
+        QVERIFY(embedder->imageTowerOnOneDnn());
+        QCOMPARE(embedder->preferredBatch(), 4);
+        std::vector<PixelValues> alone;
+        for (int64_t i = 0; i < pixels_.size(0); ++i) {
+            const auto p = pixels_[i].contiguous();
+            alone.push_back({static_cast<int>(p.size(0)), static_cast<int>(p.size(1)),
+                             static_cast<int>(p.size(2)),
+                             std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())});
+        }
+        std::vector<PixelValues> list;  // two full batches and three left over, the fixture's images in turn
+        for (size_t i = 0; i < 11; ++i) list.push_back(alone[i % alone.size()]);
+        const auto embedded = embedder->imageEmbeddings(list);
+        QCOMPARE(embedded.size(), list.size());
+        for (size_t i = 0; i < list.size(); ++i) {
+            const auto single = embedder->imageEmbeddings({list[i]});
+            QCOMPARE(single.size(), size_t(1));
+            const auto ours = torch::from_blob(const_cast<float*>(embedded[i].data()),
+                                               {static_cast<int64_t>(embedded[i].size())});
+            const auto ref = torch::from_blob(const_cast<float*>(single[0].data()),
+                                              {static_cast<int64_t>(single[0].size())});
+            QVERIFY2(relativeError(ours, ref) <= kTolerance, qPrintable(QStringLiteral("photo %1").arg(i)));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestImageTower)
