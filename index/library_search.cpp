@@ -90,6 +90,16 @@ const std::unordered_map<QString, std::vector<int64_t>>& LibrarySearch::photosBy
     return *nameWords_;
 }
 
+void LibrarySearch::prepareNames() {
+    std::lock_guard lock(pathsMutex_);
+    photosByNameWord();
+}
+
+bool LibrarySearch::namesPrepared() {
+    std::lock_guard lock(pathsMutex_);
+    return nameWords_.has_value();
+}
+
 QueryContext LibrarySearch::queryContext() {
     QueryContext c;
     c.isFolderWord = [this](const QString& word) {

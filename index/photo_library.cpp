@@ -289,6 +289,8 @@ std::vector<SearchResult> PhotoLibrary::search(const QString& text, const Search
 }
 
 QueryContext PhotoLibrary::queryContext() { return search_->queryContext(); }
+void PhotoLibrary::prepareQueryContext() { search_->prepareNames(); }
+bool PhotoLibrary::queryContextPrepared() { return search_->namesPrepared(); }
 
 namespace {
 const QString kSavedPrefix = QStringLiteral("saved_search:");

@@ -137,6 +137,10 @@ class PhotoLibrary {
     std::vector<SearchResult> search(const QString& text, const SearchOptions& options);
     // How to read a typed query against this library (its folder and file names); the clock is now.
     QueryContext queryContext();
+    // Reads the folder and file names queryContext() matches words against now, off the thread that will
+    // type: they are read on first use otherwise, and again after an index run or a removed folder.
+    void prepareQueryContext();
+    bool queryContextPrepared();
     // Saved searches (smart albums), by name. Saving under a name taken replaces that search.
     std::vector<SavedSearch> savedSearches() const;
     std::optional<SavedSearch> savedSearch(const QString& name) const;

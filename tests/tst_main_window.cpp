@@ -109,6 +109,9 @@ class TestMainWindow : public QObject {
     void typingAQueryFillsTheGridInRankedOrder() {
         auto w = openWindow();
         QVERIFY(w);
+        // The folder and file names typed words are matched against were read in the background once the
+        // model was loaded and the start-up run was done, not at the first keystroke.
+        QVERIFY(w->session()->library()->queryContextPrepared());
         // The results model keeps Qt's model contract through every reset the search makes.
         QAbstractItemModelTester tester(w->results(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTest::keyClicks(w->searchField(), QStringLiteral("a cup of coffee"));

@@ -103,6 +103,7 @@ void LibrarySession::loadModel() {
             library_->search(QStringLiteral("warm up"),
                              SearchOptions{});  // loads it, checks it is the library's
             emit modelLoaded();
+            library_->prepareQueryContext();  // after: searchable first, the names a moment later
         } catch (const LibraryError& e) {
             emit modelFailed(QString::fromUtf8(e.what()), e.kind() == LibraryErrorKind::ModelMismatch);
         } catch (const std::exception& e) {
@@ -173,6 +174,7 @@ void LibrarySession::startIndexing() {
             const IndexReport r = library_->index(callbacks, &control_);
             cancelled = r.cancelled;
             summary = runSummary(r);
+            library_->prepareQueryContext();  // the run's new names, here rather than at the next keystroke
         } catch (const std::exception& e) {
             emit failed(QString::fromUtf8(e.what()));
             summary = tr("Indexing stopped: %1").arg(QString::fromUtf8(e.what()));
