@@ -6,12 +6,42 @@
 
 #include <QCoreApplication>
 
-#include <cstring>
+namespace {
+
+// Indexing and the benchmark keep the model busy for long: its threads wait passively.
+bool keepsTheModelBusy(int argc, char** argv) {
+    const auto is = [](const char* a, const char* b) {
+        for (; *a && *a == *b; ++a, ++b) {
+        }
+        return *a == *b;
+    };
+    return argc > 1 && (is(argv[1], "index") || is(argv[1], "bench"));
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define PHOTOSEARCH_SANITIZER_RUNTIME 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PHOTOSEARCH_SANITIZER_RUNTIME 1
+#endif
+
+#if defined(__linux__) && !defined(PHOTOSEARCH_SANITIZER_RUNTIME)
+// Before any library's initialisers (see cpu_sharing.h). Not in a sanitized build, whose runtime sets itself
+// up from the same array; there main() runs the program again as before.
+void runAgainBeforeLibraries(int argc, char** argv, char** envp) {
+    if (keepsTheModelBusy(argc, argv))
+        photosearch::cpu_sharing::runAgainWithPassiveWaitsBeforeLibraries(argv, envp);
+}
+__attribute__((section(".preinit_array"),
+               used)) void (*const kRunAgainBeforeLibraries)(int, char**, char**) = runAgainBeforeLibraries;
+#endif
+
+}  // namespace
 
 int main(int argc, char** argv) {
-    // Indexing and the benchmark keep the model busy for long: its threads wait passively (may run again).
-    if (argc > 1 && (std::strcmp(argv[1], "index") == 0 || std::strcmp(argv[1], "bench") == 0))
-        photosearch::cpu_sharing::runAgainWithPassiveWaits(argv);
+    if (keepsTheModelBusy(argc, argv)) photosearch::cpu_sharing::runAgainWithPassiveWaits(argv);
     photosearch::memory::tuneAllocator();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("photosearch-cli"));

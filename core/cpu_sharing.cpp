@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QThread>
 
+#include <alloca.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -29,6 +30,39 @@ void runAgainWithPassiveWaits(char** argv) {
     // execv failed (no /proc, or the program was replaced on disk): run on with spinning waits.
 #else
     (void)argv;
+#endif
+}
+
+namespace {
+
+// The C library's string functions may be a sanitizer's, not yet set up before the libraries' initialisers.
+bool startsWith(const char* s, const char* prefix) {
+    for (; *prefix; ++s, ++prefix)
+        if (*s != *prefix) return false;
+    return true;
+}
+
+}  // namespace
+
+void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp) {
+#if defined(__linux__)
+    if (!argv || !argv[0] || !envp) return;
+    size_t n = 0;
+    bool spinSet = false;
+    for (; envp[n]; ++n) {
+        if (startsWith(envp[n], "OMP_WAIT_POLICY=")) return;
+        spinSet = spinSet || startsWith(envp[n], "GOMP_SPINCOUNT=");
+    }
+    // The new block on the stack: the allocator is not to be relied on this early.
+    auto** env = static_cast<char**>(alloca((n + 3) * sizeof(char*)));
+    for (size_t i = 0; i < n; ++i) env[i] = envp[i];
+    static char passive[] = "OMP_WAIT_POLICY=PASSIVE", spin[] = "GOMP_SPINCOUNT=3000";
+    env[n++] = passive;
+    if (!spinSet) env[n++] = spin;  // as runAgainWithPassiveWaits: a ~30 us spin before sleeping
+    env[n] = nullptr;
+    syscall(SYS_execve, "/proc/self/exe", argv, env);
+#else
+    (void)argv, (void)envp;
 #endif
 }
 

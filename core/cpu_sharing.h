@@ -13,9 +13,15 @@ namespace photosearch::cpu_sharing {
 // (and the C library resets the environment after any earlier hook), so when the variable is not set this
 // sets it to PASSIVE (with GOMP_SPINCOUNT=3000, a ~30 us spin before sleeping, unless set) and runs the
 // program again in place (execv of /proc/self/exe, same arguments): a second
-// start of the libraries, about 0.1-0.3 s, which a short command (a search) should not pay. A value the
+// start of the libraries, about 0.45 s here, which a short command (a search) should not pay. A value the
 // person set is kept. Returns only when no re-run happened (it was set, or execv failed).
 void runAgainWithPassiveWaits(char** argv);
+// The same from an executable's .preinit_array, before any library's initialisers run (LibTorch's operator
+// registrations among them): the first start then costs the dynamic loader's ~20 ms, not a whole start of the
+// libraries (~0.45 s here). It reads and passes the environment block it is given (the C library's own is not
+// set up yet) and calls only the kernel; when the variable is set already, or execve fails, it returns and
+// runAgainWithPassiveWaits() in main() is the fallback.
+void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp);
 
 // Puts the calling thread, and the threads it starts from now on, in the background: the CPU only when no
 // other program wants it (SCHED_IDLE) and the disk only when it is idle (I/O class idle). Linux does not let
