@@ -310,7 +310,7 @@ int AlignEmbedder::preferredBatch() const {
 
 std::vector<std::vector<float>> AlignEmbedder::imageEmbeddings(const std::vector<PixelValues>& images) {
     const auto batch = static_cast<size_t>(preferredBatch());
-    if (images.size() <= 1 || (images.size() == batch && batch > 1)) return unitRows(imageFeatures(images));
+    if (images.size() == batch) return unitRows(imageFeatures(images));
     // Full batches, then on the CPU the rest one at a time: the tower keeps the plans of two shapes (a batch
     // and a single image), and a third would be built and dropped again at every call.
     std::vector<std::vector<float>> out;
