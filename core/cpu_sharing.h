@@ -17,10 +17,11 @@ namespace photosearch::cpu_sharing {
 // person set is kept. Returns only when no re-run happened (it was set, or execv failed).
 void runAgainWithPassiveWaits(char** argv);
 // The same from an executable's .preinit_array, before any library's initialisers run (LibTorch's operator
-// registrations among them): the first start then costs the dynamic loader's ~20 ms, not a whole start of the
-// libraries (~0.45 s here). It reads and passes the environment block it is given (the C library's own is not
-// set up yet) and calls only the kernel; when the variable is set already, or execve fails, it returns and
-// runAgainWithPassiveWaits() in main() is the fallback.
+// registrations among them): the first start then costs loading and linking the libraries (`bench --help`
+// took 0.64 s in all against 0.90 s with the re-run from main(); a command that never runs again, 0.46 s). It
+// reads and passes the environment block it is given (the C library's own is not set up yet) and calls only
+// the kernel; when the variable is set already, or execve fails, it returns and runAgainWithPassiveWaits() in
+// main() is the fallback.
 void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp);
 
 // Puts the calling thread, and the threads it starts from now on, in the background: the CPU only when no
