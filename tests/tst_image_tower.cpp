@@ -36,6 +36,18 @@ class TestImageTower : public QObject {
     AlignModel model_{nullptr};
     torch::Tensor pixels_;  // every fixture image, preprocessed
 
+    // The fixture's images as the embedder takes them, one PixelValues each.
+    std::vector<PixelValues> fixtureImages() const {
+        std::vector<PixelValues> images;
+        for (int64_t i = 0; i < pixels_.size(0); ++i) {
+            const auto p = pixels_[i].contiguous();
+            images.push_back({static_cast<int>(p.size(0)), static_cast<int>(p.size(1)),
+                              static_cast<int>(p.size(2)),
+                              std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())});
+        }
+        return images;
+    }
+
   private Q_SLOTS:
     void initTestCase() {
         torch::set_num_threads(2);
@@ -98,13 +110,7 @@ class TestImageTower : public QObject {
     // The embedder on the CPU runs images through the tower and keeps one copy of the weights; the
     // environment variable brings back the LibTorch module, and both give the same features.
     void embedderUsesTheTowerOnTheCpu() {
-        std::vector<PixelValues> images;
-        for (int64_t i = 0; i < pixels_.size(0); ++i) {
-            const auto p = pixels_[i].contiguous();
-            images.push_back({static_cast<int>(p.size(0)), static_cast<int>(p.size(1)),
-                              static_cast<int>(p.size(2)),
-                              std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())});
-        }
+        const std::vector<PixelValues> images = fixtureImages();
         const QString dir = test::dataPath("align-tiny/model");
         auto tower = AlignEmbedder::load({dir, QStringLiteral("cpu"), 2, QStringLiteral("float32")});
         QVERIFY(tower->imageTowerOnOneDnn());
@@ -133,13 +139,7 @@ class TestImageTower : public QObject {
         auto embedder = AlignEmbedder::load({dir, QStringLiteral("cpu"), 2, QStringLiteral("float32")});
         QVERIFY(embedder->imageTowerOnOneDnn());
         QCOMPARE(embedder->preferredBatch(), 4);
-        std::vector<PixelValues> alone;
-        for (int64_t i = 0; i < pixels_.size(0); ++i) {
-            const auto p = pixels_[i].contiguous();
-            alone.push_back({static_cast<int>(p.size(0)), static_cast<int>(p.size(1)),
-                             static_cast<int>(p.size(2)),
-                             std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())});
-        }
+        const std::vector<PixelValues> alone = fixtureImages();
         std::vector<PixelValues> list;  // two full batches and three left over, the fixture's images in turn
         for (size_t i = 0; i < 11; ++i) list.push_back(alone[i % alone.size()]);
         const auto embedded = embedder->imageEmbeddings(list);
