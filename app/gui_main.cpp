@@ -46,9 +46,10 @@ struct Options {
 
     QCommandLineOption measureIndexing{
         QStringLiteral("measure-indexing"),
-        QStringLiteral("Measure: print when the window's indexing of the library's folders started, when its "
-                       "first photos were indexed, its progress every 1,000 photos and when it finished, "
-                       "with the peak memory, then quit.")};
+        QStringLiteral(
+            "Measure: print when the window's indexing of the library's folders started, when its "
+            "first photos were indexed and shown in the grid, its progress every 1,000 photos and when it "
+            "finished with the peak memory, then quit.")};
 
     void addTo(QCommandLineParser& parser) const {
         parser.setApplicationDescription(

@@ -42,8 +42,10 @@ float LibrarySearch::Calibration::neutralOf(int64_t photoId) const {
 
 std::shared_ptr<const LibrarySearch::Calibration> LibrarySearch::calibration(const VectorIndex& vectors) {
     std::lock_guard lock(calibrationMutex_);
-    if (calibration_) return calibration_;
+    if (calibration_ && vectors.size() <= calibration_->vectors + calibration_->vectors / 4)
+        return calibration_;
     auto c = std::make_shared<Calibration>();
+    c->vectors = vectors.size();
     AlignEmbedder& e = library_.embedder();
     c->dim = e.config().projectionDim;
     const std::vector<float> n = e.textEmbeddings({QString::fromLatin1(kNeutralPrompt)})[0];

@@ -243,6 +243,9 @@ void LibraryIndexer::hashAndMatch(size_t from, size_t to) {
         },
         [&] {
             if (const auto v = lib_.vectors()) v->add(copyIds, copyVectors);
+            QStringList paths;  // moved, copied, touched or failed: searchable as they now are
+            for (size_t i = from; i < to; ++i) paths << candidates_[i].file.path;
+            lib_.search_->refreshPaths(paths);
         });
     for (const auto& [path, error] : failed) fail(path, error);
     // What needed no embedding (unchanged, moved, copied, unreadable) is done too; the status line shows the
@@ -391,6 +394,9 @@ void LibraryIndexer::writeBatch(std::vector<Prepared>& batch,
                 v->remove(stale);
                 v->add(ids, data);
             }
+            QStringList paths;  // browsing and search show the batch from now on
+            for (const Prepared& b : batch) paths << b.record.path;
+            lib_.search_->refreshPaths(paths);
         });
     for (const auto& [path, error] : failed) fail(path, error);
     report_.stages.write += static_cast<double>(t.nsecsElapsed()) / 1e9;

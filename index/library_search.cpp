@@ -70,23 +70,55 @@ void LibrarySearch::refreshPaths() {
     calibration_.reset();
 }
 
+void LibrarySearch::refreshPaths(const QStringList& changed) {
+    if (changed.isEmpty()) return;
+    const auto places = library_.catalog().placesAt(changed);
+    std::vector<int64_t> ids;
+    for (const auto& [id, _] : places) ids.push_back(id);
+    auto times = library_.catalog().frameTimesOf(ids);
+    QStringList roots;  // a folder added while the run goes
+    for (const FolderRecord& f : library_.catalog().folders()) roots << f.path;
+    std::unordered_map<QString, QStringList> folderWords;
+    std::lock_guard lock(pathsMutex_);
+    if (roots != roots_) {
+        roots_ = std::move(roots);
+        nameWords_.reset();
+    }
+    for (const auto& [id, place] : places) {
+        const auto known = paths_.find(id);
+        const bool named = known != paths_.end() && known->second.indexed;  // its words are in nameWords_
+        if (named && (known->second.path != place.path || !place.indexed))
+            nameWords_.reset();  // moved or failed: worked out again when next asked
+        else if (!named && place.indexed && nameWords_)
+            addNameWords(id, place, folderWords);
+        paths_[id] = place;
+        if (const auto t = times.find(id); t != times.end())
+            frameTimes_[id] = std::move(t->second);
+        else
+            frameTimes_.erase(id);
+    }
+}
+
+void LibrarySearch::addNameWords(int64_t id, const Place& place,
+                                 std::unordered_map<QString, QStringList>& folderWords) {
+    const QString named = namedPart(place.path, roots_);
+    const int slash = static_cast<int>(named.lastIndexOf(QLatin1Char('/')));
+    const QString folder = named.left(std::max(slash, 0));
+    auto it = folderWords.find(folder);
+    if (it == folderWords.end()) it = folderWords.emplace(folder, nameWords(folder)).first;
+    QStringList words = it->second;
+    for (const QString& w : nameWords(named.mid(slash + 1).section(QLatin1Char('.'), 0, 0)))
+        if (!words.contains(w)) words << w;
+    for (const QString& w : words) (*nameWords_)[w].push_back(id);
+}
+
 const std::unordered_map<QString, std::vector<int64_t>>& LibrarySearch::photosByNameWord() {
     if (nameWords_) return *nameWords_;
     nameWords_.emplace();
     // Words are worked out once a folder (and once a file name); a library has far fewer folders than photos.
     std::unordered_map<QString, QStringList> folderWords;
-    for (const auto& [id, place] : paths_) {
-        if (!place.indexed) continue;
-        const QString named = namedPart(place.path, roots_);
-        const int slash = static_cast<int>(named.lastIndexOf(QLatin1Char('/')));
-        const QString folder = named.left(std::max(slash, 0));
-        auto it = folderWords.find(folder);
-        if (it == folderWords.end()) it = folderWords.emplace(folder, nameWords(folder)).first;
-        QStringList words = it->second;
-        for (const QString& w : nameWords(named.mid(slash + 1).section(QLatin1Char('.'), 0, 0)))
-            if (!words.contains(w)) words << w;
-        for (const QString& w : words) (*nameWords_)[w].push_back(id);
-    }
+    for (const auto& [id, place] : paths_)
+        if (place.indexed) addNameWords(id, place, folderWords);
     return *nameWords_;
 }
 

@@ -78,6 +78,9 @@ class LibrarySearch {
     std::vector<SearchResult> browse(const SearchOptions& options);
     // Re-reads every photo's path and date after the catalog changed (an index run, a removed folder).
     void refreshPaths();
+    // Re-reads the paths and dates of the photos at these paths only: what an index run's batch just
+    // committed, so that browsing and searching show a run's photos as they come, not when it ends.
+    void refreshPaths(const QStringList& changed);
     // How to read a typed query against this library: which words name its folders and files.
     QueryContext queryContext();
     // Works out now which photos each folder and file-name word names (14 ms at 10,000 photos, growing with
@@ -109,6 +112,8 @@ class LibrarySearch {
     void fuseWithNames(std::vector<SearchResult>& ranked, const QStringList& words);
     // The photos whose names hold each name word (built on first use; pathsMutex_ held).
     const std::unordered_map<QString, std::vector<int64_t>>& photosByNameWord();
+    // Adds an indexed photo's words to nameWords_; `folderWords` keeps each folder's words worked out once.
+    void addNameWords(int64_t id, const Place& place, std::unordered_map<QString, QStringList>& folderWords);
     // The photos that pass the filters, newest first, leaving out those the negatives describe well.
     std::vector<SearchResult> browseWithout(const SearchOptions& options);
     // The options to rank with so that every good match is found (all results, when they are to be
@@ -126,6 +131,8 @@ class LibrarySearch {
         std::vector<float> sampleNeutral;                // the neutral prompt's score of each sample row
         std::vector<std::pair<int64_t, float>> neutral;  // photo id -> its neutral score, by id
         double neutralMean = 0;
+        int64_t vectors =
+            0;  // the index's size when it was made: a quarter more (a run adding) makes it anew
         float neutralOf(int64_t photoId) const;
     };
     std::shared_ptr<const Calibration> calibration(const VectorIndex& vectors);

@@ -124,6 +124,9 @@ class PhotoCatalog {
                             const std::function<void(int64_t, const float*, int)>& visit) const;
     // Each video's frame times in milliseconds, by frame number.
     std::unordered_map<int64_t, std::vector<int64_t>> frameTimes() const;
+    // The same for these photos only (those that are videos).
+    std::unordered_map<int64_t, std::vector<int64_t>> frameTimesOf(
+        const std::vector<int64_t>& photoIds) const;
 
     // Bumped by every change to the set of vectors; the FAISS cache records the value it was built at.
     int64_t generation() const;
@@ -179,6 +182,8 @@ class PhotoCatalog {
         bool video = false;
     };
     std::unordered_map<int64_t, Place> places() const;
+    // The same for the photos at these paths (those the catalog has).
+    std::vector<std::pair<int64_t, Place>> placesAt(const QStringList& paths) const;
 
   private:
     void migrate();

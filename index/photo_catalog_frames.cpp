@@ -4,6 +4,7 @@
 #include "align_error.h"
 
 #include <cstring>
+#include <string>
 
 namespace photosearch {
 
@@ -81,12 +82,44 @@ std::unordered_map<int64_t, std::vector<int64_t>> PhotoCatalog::frameTimes() con
     return out;
 }
 
+std::unordered_map<int64_t, std::vector<int64_t>> PhotoCatalog::frameTimesOf(
+    const std::vector<int64_t>& photoIds) const {
+    std::unordered_map<int64_t, std::vector<int64_t>> out;
+    SqliteStatement s(*db_, "SELECT frame, time_ms FROM video_frames WHERE photo_id = ? ORDER BY frame");
+    for (const int64_t id : photoIds) {
+        s.bind(1, id);
+        while (s.step()) {
+            std::vector<int64_t>& times = out[id];
+            times.resize(static_cast<size_t>(s.integer(0)) + 1);
+            times.back() = s.integer(1);
+        }
+        s.reset();
+    }
+    return out;
+}
+
+namespace {
+constexpr const char* kPlaceColumns = "SELECT id, path, taken_at, status = 'indexed', decoded_from = 'video'";
+PhotoCatalog::Place placeOf(const SqliteStatement& s) {
+    return {s.text(1), s.integer(2), s.integer(3) != 0, s.integer(4) != 0};
+}
+}  // namespace
+
 std::unordered_map<int64_t, PhotoCatalog::Place> PhotoCatalog::places() const {
     std::unordered_map<int64_t, Place> out;
-    SqliteStatement s(*db_,
-                      "SELECT id, path, taken_at, status = 'indexed', decoded_from = 'video' FROM photos");
-    while (s.step())
-        out.emplace(s.integer(0), Place{s.text(1), s.integer(2), s.integer(3) != 0, s.integer(4) != 0});
+    SqliteStatement s(*db_, (std::string(kPlaceColumns) + " FROM photos").c_str());
+    while (s.step()) out.emplace(s.integer(0), placeOf(s));
+    return out;
+}
+
+std::vector<std::pair<int64_t, PhotoCatalog::Place>> PhotoCatalog::placesAt(const QStringList& paths) const {
+    std::vector<std::pair<int64_t, Place>> out;
+    SqliteStatement s(*db_, (std::string(kPlaceColumns) + " FROM photos WHERE path = ?").c_str());
+    for (const QString& path : paths) {
+        s.bind(1, path);
+        if (s.step()) out.emplace_back(s.integer(0), placeOf(s));
+        s.reset();
+    }
     return out;
 }
 

@@ -26,9 +26,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QUrl>
 
 #include <algorithm>
+#include <atomic>
 
 using namespace photosearch;
 
@@ -239,6 +241,77 @@ class TestMainWindow : public QObject {
         if (untagged > 0) QVERIFY(dialog.summaryText().contains(QStringLiteral("left untagged")));
         QTest::mouseClick(dialog.applyButton(), Qt::LeftButton);
         QCOMPARE(tagRows(), int64_t(photos_.size() - untagged));
+    }
+
+    // A run's photos are in the window as each batch is in, not when the run ends (a first run of 10,000
+    // photos takes 20 minutes): the run is paused after its first batch, and what the catalog then holds is
+    // what the grid browses, what the folder tree counts (a new subfolder included) and what a typed query
+    // ranks. The grid is not reset under a person who has chosen a photo in it.
+    void photosOfARunShowAsTheyCome() {
+        auto w = openWindow();
+        QVERIFY(w);
+        QTRY_COMPARE(w->results()->count(), 12);
+        for (int i = 1; i <= 4; ++i)
+            test::makePhotos(tmp_->filePath(QStringLiteral("photos/more%1").arg(i)), i);
+        QSignalSpy finished(w->session(), &LibrarySession::indexingFinished);
+        std::atomic<int> batches{0}, pauseAfter{1};
+        LibrarySession* session = w->session();
+        // On the indexing thread, as a batch is reported: the run waits before its next one.
+        connect(
+            session, &LibrarySession::indexProgress, session,
+            [&batches, &pauseAfter, session] {
+                if (++batches == pauseAfter) session->setPaused(true);
+            },
+            Qt::DirectConnection);
+        session->startIndexing();
+        QTRY_VERIFY_WITH_TIMEOUT(batches == 1, 30000);
+        const int64_t first = session->status().indexed;  // committed, and no batch after it
+        QVERIFY2(first > 12 && first < 60, qPrintable(QString::number(first)));
+
+        QTRY_COMPARE_WITH_TIMEOUT(w->results()->count(), int(first), 5000);
+        QTreeWidget* folders = w->foldersTree();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            folders->topLevelItemCount() == 2 &&
+                folders->topLevelItem(1)->text(0) == QStringLiteral("photos (%1)").arg(first),
+            5000);
+        QCOMPARE(folders->topLevelItem(1)->child(0)->text(0), QStringLiteral("more1 (%1)").arg(first - 12));
+        QVERIFY2(w->libraryStatusText().startsWith(QStringLiteral("%1 photos").arg(first)),
+                 qPrintable(w->libraryStatusText()));
+        QTest::keyClicks(w->searchField(), QStringLiteral("a rocket"));
+        QTRY_VERIFY_WITH_TIMEOUT(w->results()->isRanked() && w->results()->count() == int(first), 20000);
+        bool newPhotoFound = false;
+        for (int row = 0; row < w->results()->rowCount(); ++row)
+            newPhotoFound |= w->results()
+                                 ->index(row)
+                                 .data(ResultsModel::PathRole)
+                                 .toString()
+                                 .contains(QStringLiteral("/more1/"));
+        QVERIFY(newPhotoFound);
+
+        // Back to browsing, a photo chosen: the next batch is counted, and the grid stays as the person has
+        // it.
+        QTest::keyClick(w->searchField(), Qt::Key_Escape);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->results()->isRanked() && w->results()->count() == int(first), 20000);
+        const QModelIndex chosen = w->results()->index(1);  // the first photo, under its month
+        QVERIFY(!chosen.data(ResultsModel::PathRole).toString().isEmpty());
+        w->grid()->setCurrentIndex(chosen);
+        QSignalSpy shown(w.get(), &MainWindow::resultsShown);
+        pauseAfter = 2;
+        session->setPaused(false);
+        QTRY_VERIFY_WITH_TIMEOUT(batches == 2, 30000);
+        const int64_t second = session->status().indexed;
+        QVERIFY(second > first);
+        QTRY_VERIFY_WITH_TIMEOUT(w->libraryStatusText().startsWith(QStringLiteral("%1 photos").arg(second)),
+                                 5000);
+        QTest::qWait(1000);  // a browse asked for with the counts would be back (in 20 ms here)
+        QCOMPARE(shown.count(), 0);
+        QCOMPARE(w->results()->count(), int(first));
+        QCOMPARE(w->grid()->currentIndex(), chosen);
+
+        session->setPaused(false);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(session->status().indexed, int64_t(60));
+        QTRY_COMPARE(w->results()->count(), 60);  // the run's end shows them all
     }
 
     void cancelStopsIndexingAndKeepsWhatWasDone() {

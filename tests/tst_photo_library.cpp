@@ -397,31 +397,80 @@ class TestPhotoLibrary : public QObject {
     // A large folder is indexed a chunk at a time: the first photos are searchable before every changed file
     // has been looked at (hashed), not after (9.8 GB to hash for 10,000 phone photos). The broken link sorts
     // after the 72 photos, beyond the first chunk of 64, so its failure is found after the first batch is in.
+    // And searchable in the process that runs the index (the window's), not only in the catalog: the first
+    // batch is browsed, found by text, by its folder and by its folder's name while the run goes on; so is a
+    // photo moved since the last run, at its new place.
     void firstPhotosAreSearchableBeforeEveryFileIsLookedAt() {
         const QString dir = path(QStringLiteral("many"));
         for (int i = 0; i < 6; ++i) makePhotos(dir + QStringLiteral("/set%1").arg(i), i + 1);  // 72 photos
         QVERIFY(QFile::link(path(QStringLiteral("nowhere.jpg")), dir + QStringLiteral("/zz-broken.jpg")));
         auto lib = open();
         lib->addFolder(dir);
+        SearchOptions everything;
+        everything.limit = 1000;
+        const auto pathsOf = [](const std::vector<SearchResult>& results) {
+            QStringList paths;
+            for (const SearchResult& r : results) paths << r.path;
+            paths.sort();
+            return paths;
+        };
         int progressCalls = 0;
         int64_t searchableAtFirst = -1;
         int failuresAtFirst = -1, failures = 0;
+        QStringList committedAtFirst, browsedAtFirst, foundAtFirst, namedAtFirst, folderAtFirst;
         IndexCallbacks callbacks;
         callbacks.fileFailed = [&](const QString&, const QString&) { ++failures; };
         callbacks.progress = [&](const IndexProgress& p) {
             if (progressCalls++ > 0) return;
             QCOMPARE(p.total, int64_t(73));
             failuresAtFirst = failures;
-            searchableAtFirst = PhotoCatalog(path(QStringLiteral("library/catalog.sqlite"))).vectorCount();
+            const PhotoCatalog committed(path(QStringLiteral("library/catalog.sqlite")));
+            searchableAtFirst = committed.vectorCount();
+            for (const PhotoRecord& r : committed.photos())
+                if (r.status == PhotoStatus::Indexed) committedAtFirst << r.path;
+            committedAtFirst.sort();
+            browsedAtFirst = pathsOf(lib->browse(everything));
+            foundAtFirst = pathsOf(lib->search(QStringLiteral("a photo"), everything));
+            // The run reads in path order, so its first batch is of set0 (12 photos).
+            SearchOptions named = everything;
+            named.folderWords << QStringLiteral("set0");
+            for (const SearchResult& r : lib->search(QStringLiteral("a photo"), named))
+                if (r.nameMatches > 0) namedAtFirst << r.path;
+            namedAtFirst.sort();
+            SearchOptions folder = everything;
+            folder.folder = dir + QStringLiteral("/set0");
+            folderAtFirst = pathsOf(lib->browse(folder));
         };
         const IndexReport r = lib->index(callbacks);
         QVERIFY(searchableAtFirst > 0);
+        QVERIFY(searchableAtFirst < 12);
+        QCOMPARE(committedAtFirst.size(), qsizetype(searchableAtFirst));
+        QCOMPARE(browsedAtFirst, committedAtFirst);
+        QCOMPARE(foundAtFirst, committedAtFirst);
+        QCOMPARE(namedAtFirst, committedAtFirst);
+        QCOMPARE(folderAtFirst, committedAtFirst);
         QCOMPARE(failuresAtFirst, 0);
         QCOMPARE(failures, 1);
         QCOMPARE(r.indexed, int64_t(72));
         QCOMPARE(r.failed.size(), size_t(1));
         QVERIFY(r.failed.front().first.endsWith(QStringLiteral("zz-broken.jpg")));
         QCOMPARE(lib->catalog().vectorCount(), int64_t(72));
+
+        // A photo moved to a new folder is at its new place once the next run has matched it by content.
+        const QString from = pathsOf(lib->browse(everything)).constFirst();
+        QVERIFY(QDir().mkpath(dir + QStringLiteral("/moved")));
+        const QString to = dir + QStringLiteral("/moved/") + QFileInfo(from).fileName();
+        QVERIFY(QFile::rename(from, to));
+        QStringList browsedWhileRunning;
+        progressCalls = 0;
+        callbacks.progress = [&](const IndexProgress&) {
+            if (progressCalls++ == 0) browsedWhileRunning = pathsOf(lib->browse(everything));
+        };
+        QCOMPARE(lib->index(callbacks).moved, int64_t(1));
+        QVERIFY(progressCalls > 0);  // before the run's end, where it reads every photo's path again
+        QCOMPARE(browsedWhileRunning.size(), qsizetype(72));
+        QVERIFY(browsedWhileRunning.contains(to));
+        QVERIFY(!browsedWhileRunning.contains(from));
     }
 
     // A pause holds the run from its start, hashing included: the broken link's failure is found only once

@@ -8,6 +8,10 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 class QCheckBox;
 class QComboBox;
 class QDateEdit;
@@ -115,6 +119,26 @@ class MainWindow : public QMainWindow {
     void showError(const QString& message);
     // Rebuilds the folder tree and the tag list from the catalog (after the library changed).
     void refreshSidePanel();
+    // The folder tree (main_window_folders.cpp): built anew, keeping what the person opened and where they
+    // scrolled; each row's count of photos, false when a folder holding photos has no row yet; the counts
+    // read again during an index run (the tree built anew when a folder is new).
+    void rebuildFolderTree();
+    bool showFolderCounts(const std::vector<std::pair<QString, int64_t>>& directories);
+    void refreshFolderCounts();
+    // What an index run has added so far: the status bar's and folder tree's counts, and the grid's photos
+    // when that does not take the person's place in it. `quiet`: the run stopped reporting (paused, or
+    // between chunks); only what was skipped is read.
+    void showRunSoFar(bool quiet);
+    // A read of the catalog repeated while an index run reports: due once 20 times its last cost has passed
+    // (a second at least), so that it takes at most about 5% of the window's thread; one skipped is done
+    // when the run goes quiet.
+    struct Throttled {
+        QElapsedTimer since;
+        qint64 costMs = 0;
+        bool skipped = false;
+        bool due(bool quiet);
+    };
+    Throttled folderCounts_, runGrid_;
     // Shows the folder and tag filters in use as chosen in the side panel, and as chips; drops a filter on
     // something the panel no longer lists.
     void showActiveFilters();
@@ -187,7 +211,10 @@ class MainWindow : public QMainWindow {
     int latestRequest_ = 0;
     bool latestRanked_ = false;  // the latest request was a search (scores), not browsing
     double latestMs_ = 0;
-    QElapsedTimer statusClock_;  // when the status bar's counts were last read during an index run
+    // While an index run reports: showRunSoFar at most once a second, and once more a second after the last
+    // report when one came meanwhile.
+    QTimer countsClock_;
+    bool countsPending_ = false;
 
     bool modelReady_ = false;
     QPointer<PhotoViewer> viewer_;

@@ -28,6 +28,7 @@
 #include <QHBoxLayout>
 #include <QImageReader>
 #include <QInputDialog>
+#include <QItemSelectionModel>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -39,6 +40,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
 #include <QSlider>
@@ -52,6 +54,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 namespace photosearch {
 
@@ -62,8 +65,6 @@ QString duration(double seconds) {
     const int s = static_cast<int>(seconds + 0.5);
     return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
-
-QString folderName(const QString& path) { return native_path::display(path.section(QLatin1Char('/'), -1)); }
 
 // A date typed as written, digits in a fixed order ("2020-01-01"; a locale's month names made typed dates
 // land on other days). After a whole year QDateEdit has already moved on to the month, so the "-" typed next
@@ -252,7 +253,16 @@ void MainWindow::buildStatusBar() {
 }
 
 void MainWindow::wireIndexing() {
+    countsClock_.setSingleShot(true);
+    countsClock_.setInterval(1000);
+    connect(&countsClock_, &QTimer::timeout, this, [this] {
+        if (!countsPending_) return showRunSoFar(true);  // the run went quiet (paused, or between chunks)
+        countsPending_ = false;
+        showRunSoFar(false);
+        countsClock_.start();
+    });
     connect(&session_, &LibrarySession::indexingStarted, this, [this] {
+        folderCounts_ = runGrid_ = Throttled{};   // what this run adds, from its first batch
         statusText_->setText(tr("Indexing..."));  // not the end of the last run
         progress_->setVisible(true);
         progress_->setRange(0, 0);
@@ -270,16 +280,14 @@ void MainWindow::wireIndexing() {
                 progress_->setFormat(QStringLiteral("%1 / %2").arg(done).arg(total));
                 if (!pauseButton_->isChecked())
                     rate_->setText(tr("%1 photos/s, %2 left").arg(rate, 0, 'f', 1).arg(duration(eta)));
-                // The counts scan the catalog on this thread: once a second while a run reports, not per
-                // batch (the end of the run refreshes them exactly).
-                if (!statusClock_.isValid() || statusClock_.elapsed() >= 1000) {
-                    refreshLibraryStatus();
-                    statusClock_.start();
+                // At most once a second while a run reports, not per batch (they read the catalog on this
+                // thread), and a second after the last report (a paused run's photos).
+                if (countsClock_.isActive()) {
+                    countsPending_ = true;
+                } else {
+                    showRunSoFar(false);
+                    countsClock_.start();
                 }
-                // A library filling for the first time shows its photos as they come; a big one being
-                // re-scanned is not reset under the person scrolling it.
-                if (!latestRanked_ && model_->count() < 200 && search_->text().trimmed().isEmpty())
-                    debounce_.start();
             });
     connect(&session_, &LibrarySession::indexFileFailed, this,
             [this](const QString& path, const QString& error) {
@@ -292,10 +300,39 @@ void MainWindow::wireIndexing() {
                 pauseButton_->setVisible(false);
                 cancelButton_->setVisible(false);
                 statusText_->setText(cancelled ? tr("Indexing stopped; %1").arg(summary) : summary);
+                countsClock_.stop();  // read exactly now
+                countsPending_ = false;
                 refreshProblems();
                 refreshLibraryStatus();
                 runQuery();
             });
+}
+
+bool MainWindow::Throttled::due(bool quiet) {
+    if (quiet) return std::exchange(skipped, false);
+    // A second at least, less a timer's slack (Qt's coarse timers fire up to 5% early).
+    if (since.isValid() && since.elapsed() < std::max<qint64>(950, 20 * costMs)) {
+        skipped = true;
+        return false;
+    }
+    since.start();
+    skipped = false;
+    return true;
+}
+
+void MainWindow::showRunSoFar(bool quiet) {
+    if (!quiet) refreshLibraryStatus();  // a count of rows
+    if (folderCounts_.due(quiet)) {
+        QElapsedTimer cost;  // grouping every photo by folder: 22 ms at 10,000 photos, 217 at 100,000
+        cost.start();
+        refreshFolderCounts();
+        folderCounts_.costMs = cost.elapsed();
+    }
+    // The grid takes in the run's photos while the person browses its top with nothing selected; else it is
+    // not reset under them (the run's end shows them). Its cost is the last browse's (showResults).
+    if (!latestRanked_ && search_->text().trimmed().isEmpty() && grid_->verticalScrollBar()->value() == 0 &&
+        !grid_->selectionModel()->hasSelection() && runGrid_.due(quiet))
+        debounce_.start();
 }
 
 void MainWindow::refreshLibraryStatus() {
@@ -321,44 +358,8 @@ void MainWindow::refreshProblems() {
 }
 
 void MainWindow::refreshSidePanel() {
-    const QSignalBlocker blockFolders(folders_), blockTags(tags_);
-    // The tree keeps what the person opened; at first the folders added show their subfolders.
-    QSet<QString> expanded;
-    const bool firstFill = folders_->topLevelItemCount() == 0;
-    for (QTreeWidgetItemIterator it(folders_); *it; ++it)
-        if ((*it)->isExpanded()) expanded << (*it)->data(0, Qt::UserRole).toString();
-    folders_->clear();
-    auto* everything = new QTreeWidgetItem(folders_, {tr("All folders")});
-    everything->setData(0, Qt::UserRole, QString());
-    const auto directories = session_.directoryCounts();
-    for (const FolderRecord& f :
-         session_.library() ? session_.library()->folders() : std::vector<FolderRecord>{}) {
-        QHash<QString, QTreeWidgetItem*> items;
-        QHash<QTreeWidgetItem*, int64_t> under;  // photos under each item, subfolders included
-        auto* root = new QTreeWidgetItem(folders_);
-        root->setData(0, Qt::UserRole, f.path);
-        items.insert(f.path, root);
-        under.insert(root, 0);
-        std::function<QTreeWidgetItem*(const QString&)> itemFor = [&](const QString& dir) {
-            if (QTreeWidgetItem* known = items.value(dir)) return known;
-            auto* item = new QTreeWidgetItem(itemFor(dir.section(QLatin1Char('/'), 0, -2)));
-            item->setData(0, Qt::UserRole, dir);
-            items.insert(dir, item);
-            return item;
-        };
-        const QString prefix = f.path.endsWith(QLatin1Char('/')) ? f.path : f.path + QLatin1Char('/');
-        for (const auto& [dir, n] : directories) {
-            if (dir != f.path && !dir.startsWith(prefix)) continue;
-            for (QTreeWidgetItem* item = itemFor(dir); item; item = item->parent()) under[item] += n;
-        }
-        for (auto it = items.cbegin(); it != items.cend(); ++it) {
-            it.value()->setText(
-                0, QStringLiteral("%1 (%2)").arg(folderName(it.key())).arg(under.value(it.value())));
-            it.value()->setToolTip(0, native_path::display(it.key()));
-            it.value()->setExpanded(firstFill ? it.value() == root : expanded.contains(it.key()));
-        }
-        root->sortChildren(0, Qt::AscendingOrder);
-    }
+    const QSignalBlocker blockTags(tags_);
+    rebuildFolderTree();
     saved_->clear();
     for (const SavedSearch& search : session_.savedSearches()) {
         auto* item = new QListWidgetItem(search.name, saved_);

@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
@@ -33,8 +34,11 @@ void MainWindow::showResults(const QVector<SearchHit>& hits, double ms) {
         sort_->setCurrentIndex(sort_->findData(
             int(latestRanked_ ? ResultsModel::Order::BestMatch : ResultsModel::Order::NewestFirst)));
     }
+    QElapsedTimer shown;
+    shown.start();
     model_->setResults(hits, latestRanked_, static_cast<ResultsModel::Order>(sort_->currentData().toInt()));
     grid_->scrollToTop();
+    if (!latestRanked_) runGrid_.costMs = static_cast<qint64>(ms) + shown.elapsed();
     updateEmptyState();
     emit resultsShown(model_->count());
 }

@@ -40,6 +40,7 @@ class WindowAutomation : public QObject {
     QString typeQuery_, screenshotPath_;
     bool ready_ = false, shown_ = false, screenshotTaken_ = false;
     bool measureBrowse_ = false, measureIndexing_ = false, firstResults_ = false, firstScreen_ = false;
+    bool firstIndexedShown_ = false;  // the grid showed photos of the run measured
     qint64 lastEditNs_ = 0;
     qint64 nextReport_ = 0;  // photos done at the next progress line (0: the first photos)
     std::vector<double> latencies_;
