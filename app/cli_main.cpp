@@ -10,22 +10,9 @@ namespace {
 
 // Indexing and the benchmark keep the model busy for long: its threads wait passively.
 bool keepsTheModelBusy(int argc, char** argv) {
-    const auto is = [](const char* a, const char* b) {
-        for (; *a && *a == *b; ++a, ++b) {
-        }
-        return *a == *b;
-    };
-    return argc > 1 && (is(argv[1], "index") || is(argv[1], "bench"));
+    using photosearch::cpu_sharing::sameText;
+    return argc > 1 && (sameText(argv[1], "index") || sameText(argv[1], "bench"));
 }
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define PHOTOSEARCH_SANITIZER_RUNTIME 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define PHOTOSEARCH_SANITIZER_RUNTIME 1
-#endif
 
 #if defined(__linux__) && !defined(PHOTOSEARCH_SANITIZER_RUNTIME)
 // Before any library's initialisers (see cpu_sharing.h). Not in a sanitized build, whose runtime sets itself

@@ -35,14 +35,22 @@ void runAgainWithPassiveWaits(char** argv) {
 
 namespace {
 
-// The C library's string functions may be a sanitizer's, not yet set up before the libraries' initialisers.
-bool startsWith(const char* s, const char* prefix) {
+// What follows `prefix` in `s`, or null when `s` does not start with it. By hand: the C library's string
+// functions may be a sanitizer's, not yet set up before the libraries' initialisers.
+const char* after(const char* s, const char* prefix) {
     for (; *prefix; ++s, ++prefix)
-        if (*s != *prefix) return false;
-    return true;
+        if (*s != *prefix) return nullptr;
+    return s;
 }
 
+bool startsWith(const char* s, const char* prefix) { return after(s, prefix) != nullptr; }
+
 }  // namespace
+
+bool sameText(const char* a, const char* b) {
+    const char* rest = after(a, b);
+    return rest && !*rest;
+}
 
 void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp) {
 #if defined(__linux__)

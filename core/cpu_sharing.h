@@ -2,6 +2,17 @@
 
 #include <QString>
 
+// Defined in a build with a sanitizer whose runtime starts from .preinit_array, as the early re-run below
+// does (its loader has to come first there).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define PHOTOSEARCH_SANITIZER_RUNTIME 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PHOTOSEARCH_SANITIZER_RUNTIME 1
+#endif
+
 // Sharing the machine with the programs a person is using while their library indexes.
 namespace photosearch::cpu_sharing {
 
@@ -23,6 +34,9 @@ void runAgainWithPassiveWaits(char** argv);
 // the kernel; when the variable is set already, or execve fails, it returns and runAgainWithPassiveWaits() in
 // main() is the fallback.
 void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp);
+// `a` and `b` are the same text; safe that early (the C library's string functions may be a sanitizer's,
+// not yet set up), for reading the arguments there.
+bool sameText(const char* a, const char* b);
 
 // Puts the calling thread, and the threads it starts from now on, in the background: the CPU only when no
 // other program wants it (SCHED_IDLE) and the disk only when it is idle (I/O class idle). Linux does not let
