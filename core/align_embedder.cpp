@@ -207,12 +207,11 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     return e;
 }
 
-torch::Tensor AlignEmbedder::imageFeatures(const std::vector<PixelValues>& images) {
-    if (images.empty()) return torch::empty({0, config_.projectionDim});
-    const PixelValues& first = images.front();
-    auto batch =
-        torch::empty({static_cast<int64_t>(images.size()), first.channels, first.height, first.width});
-    for (size_t i = 0; i < images.size(); ++i) {
+torch::Tensor AlignEmbedder::imageFeatures(const PixelValues* images, size_t count) {
+    if (count == 0) return torch::empty({0, config_.projectionDim});
+    const PixelValues& first = images[0];
+    auto batch = torch::empty({static_cast<int64_t>(count), first.channels, first.height, first.width});
+    for (size_t i = 0; i < count; ++i) {
         const PixelValues& p = images[i];
         if (p.channels != first.channels || p.height != first.height || p.width != first.width)
             throw AlignError("images in one batch must share a size");
@@ -318,9 +317,7 @@ std::vector<std::vector<float>> AlignEmbedder::imageEmbeddings(const std::vector
     for (size_t from = 0; from < images.size();) {
         const size_t left = images.size() - from;
         const size_t n = left >= batch || device_.is_cuda() ? std::min(left, batch) : 1;
-        for (auto& row : unitRows(imageFeatures(
-                 {images.begin() + std::ptrdiff_t(from), images.begin() + std::ptrdiff_t(from + n)})))
-            out.push_back(std::move(row));
+        for (auto& row : unitRows(imageFeatures(images.data() + from, n))) out.push_back(std::move(row));
         from += n;
     }
     return out;

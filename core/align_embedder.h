@@ -48,7 +48,11 @@ class AlignEmbedder {
     static std::unique_ptr<AlignEmbedder> load(const EmbedderOptions& options);
 
     // Raw get_image_features for preprocessed images, [N, projection_dim].
-    torch::Tensor imageFeatures(const std::vector<PixelValues>& images);
+    torch::Tensor imageFeatures(const std::vector<PixelValues>& images) {
+        return imageFeatures(images.data(), images.size());
+    }
+    // The same for `count` images from `images` on (a slice of a longer list, not copied).
+    torch::Tensor imageFeatures(const PixelValues* images, size_t count);
     // Raw get_text_features, [N, projection_dim]; texts are truncated to the model's maximum length and
     // padded together (padding does not change the features). A single text is never padded, runs with
     // one BLAS thread unless images are being embedded at the same time, and its result is remembered

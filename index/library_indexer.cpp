@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -305,11 +306,12 @@ void LibraryIndexer::embed() {
         while (static_cast<int>(batch.size()) < batchSize_ && (more = queue.pop(p)))
             batch.push_back(std::move(p));
 
-        std::vector<PixelValues> pixels;
-        for (const Prepared& b : batch)
+        std::vector<PixelValues> pixels;  // moved out: the batch keeps its records and frame counts
+        for (Prepared& b : batch)
             if (b.error.isEmpty()) {
-                pixels.push_back(b.pixels);
-                pixels.insert(pixels.end(), b.laterFrames.begin(), b.laterFrames.end());
+                pixels.push_back(std::move(b.pixels));
+                pixels.insert(pixels.end(), std::make_move_iterator(b.laterFrames.begin()),
+                              std::make_move_iterator(b.laterFrames.end()));
             }
         const int threads = e.shareCpusWithOtherPrograms();
         report_.modelThreadsMost = std::max(report_.modelThreadsMost, threads);
