@@ -56,11 +56,20 @@ void addParsedQuery(const ParsedQuery& q, SearchOptions& o) {
     o.folderWords << q.folderWords;
 }
 
+namespace {
+
+QStringList folderPaths(const PhotoCatalog& catalog) {
+    QStringList roots;
+    for (const FolderRecord& f : catalog.folders()) roots << f.path;
+    return roots;
+}
+
+}  // namespace
+
 void LibrarySearch::refreshPaths() {
     auto paths = library_.catalog().places();
     auto times = library_.catalog().frameTimes();
-    QStringList roots;
-    for (const FolderRecord& f : library_.catalog().folders()) roots << f.path;
+    QStringList roots = folderPaths(library_.catalog());
     std::lock_guard lock(pathsMutex_);
     paths_ = std::move(paths);
     frameTimes_ = std::move(times);
@@ -76,8 +85,7 @@ void LibrarySearch::refreshPaths(const QStringList& changed) {
     std::vector<int64_t> ids;
     for (const auto& [id, _] : places) ids.push_back(id);
     auto times = library_.catalog().frameTimesOf(ids);
-    QStringList roots;  // a folder added while the run goes
-    for (const FolderRecord& f : library_.catalog().folders()) roots << f.path;
+    QStringList roots = folderPaths(library_.catalog());  // a folder added while the run goes
     std::unordered_map<QString, QStringList> folderWords;
     std::lock_guard lock(pathsMutex_);
     if (roots != roots_) {

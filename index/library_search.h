@@ -131,8 +131,8 @@ class LibrarySearch {
         std::vector<float> sampleNeutral;                // the neutral prompt's score of each sample row
         std::vector<std::pair<int64_t, float>> neutral;  // photo id -> its neutral score, by id
         double neutralMean = 0;
-        int64_t vectors =
-            0;  // the index's size when it was made: a quarter more (a run adding) makes it anew
+        // The index's size when it was made: a quarter more (a run adding) makes it anew.
+        int64_t vectors = 0;
         float neutralOf(int64_t photoId) const;
     };
     std::shared_ptr<const Calibration> calibration(const VectorIndex& vectors);

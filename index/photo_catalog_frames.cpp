@@ -71,14 +71,20 @@ void PhotoCatalog::forEachFrameVector(const QString& model,
     }
 }
 
+namespace {
+
+// Frame `frame` of a video, at `timeMs`, after its earlier frames.
+void addFrameTime(std::vector<int64_t>& times, int64_t frame, int64_t timeMs) {
+    times.resize(static_cast<size_t>(frame) + 1);
+    times.back() = timeMs;
+}
+
+}  // namespace
+
 std::unordered_map<int64_t, std::vector<int64_t>> PhotoCatalog::frameTimes() const {
     std::unordered_map<int64_t, std::vector<int64_t>> out;
     SqliteStatement s(*db_, "SELECT photo_id, frame, time_ms FROM video_frames ORDER BY photo_id, frame");
-    while (s.step()) {
-        std::vector<int64_t>& times = out[s.integer(0)];
-        times.resize(static_cast<size_t>(s.integer(1)) + 1);
-        times.back() = s.integer(2);
-    }
+    while (s.step()) addFrameTime(out[s.integer(0)], s.integer(1), s.integer(2));
     return out;
 }
 
@@ -88,11 +94,7 @@ std::unordered_map<int64_t, std::vector<int64_t>> PhotoCatalog::frameTimesOf(
     SqliteStatement s(*db_, "SELECT frame, time_ms FROM video_frames WHERE photo_id = ? ORDER BY frame");
     for (const int64_t id : photoIds) {
         s.bind(1, id);
-        while (s.step()) {
-            std::vector<int64_t>& times = out[id];
-            times.resize(static_cast<size_t>(s.integer(0)) + 1);
-            times.back() = s.integer(1);
-        }
+        while (s.step()) addFrameTime(out[id], s.integer(0), s.integer(1));
         s.reset();
     }
     return out;

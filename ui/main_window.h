@@ -119,10 +119,11 @@ class MainWindow : public QMainWindow {
     void showError(const QString& message);
     // Rebuilds the folder tree and the tag list from the catalog (after the library changed).
     void refreshSidePanel();
-    // The folder tree (main_window_folders.cpp): built anew, keeping what the person opened and where they
-    // scrolled; each row's count of photos, false when a folder holding photos has no row yet; the counts
-    // read again during an index run (the tree built anew when a folder is new).
-    void rebuildFolderTree();
+    // The folder tree (main_window_folders.cpp) from the catalog's photos per directory: built anew, keeping
+    // what the person opened and where they scrolled; each row's count of photos, false when a folder
+    // holding photos has no row yet; the counts read again during an index run (the tree built anew when a
+    // folder is new).
+    void rebuildFolderTree(const std::vector<std::pair<QString, int64_t>>& directories);
     bool showFolderCounts(const std::vector<std::pair<QString, int64_t>>& directories);
     void refreshFolderCounts();
     // What an index run has added so far: the status bar's and folder tree's counts, and the grid's photos

@@ -20,14 +20,9 @@ namespace {
 
 QString folderName(const QString& path) { return native_path::display(path.section(QLatin1Char('/'), -1)); }
 
-bool holds(const QString& folder, const QString& dir) {
-    return dir == folder ||
-           dir.startsWith(folder.endsWith(QLatin1Char('/')) ? folder : folder + QLatin1Char('/'));
-}
-
 }  // namespace
 
-void MainWindow::rebuildFolderTree() {
+void MainWindow::rebuildFolderTree(const std::vector<std::pair<QString, int64_t>>& directories) {
     const QSignalBlocker blockFolders(folders_);
     // The tree keeps what the person opened and where they scrolled; at first the folders added show their
     // subfolders.
@@ -39,7 +34,6 @@ void MainWindow::rebuildFolderTree() {
     folders_->clear();
     auto* everything = new QTreeWidgetItem(folders_, {tr("All folders")});
     everything->setData(0, Qt::UserRole, QString());
-    const auto directories = session_.directoryCounts();
     std::vector<QTreeWidgetItem*> roots;
     for (const FolderRecord& f :
          session_.library() ? session_.library()->folders() : std::vector<FolderRecord>{}) {
@@ -55,7 +49,7 @@ void MainWindow::rebuildFolderTree() {
             return item;
         };
         for (const auto& [dir, n] : directories)
-            if (holds(f.path, dir)) itemFor(dir);
+            if (isUnderFolder(dir, f.path)) itemFor(dir);
         for (auto it = items.cbegin(); it != items.cend(); ++it) {
             it.value()->setToolTip(0, native_path::display(it.key()));
             it.value()->setExpanded(firstFill ? it.value() == root : expanded.contains(it.key()));
@@ -81,7 +75,7 @@ bool MainWindow::showFolderCounts(const std::vector<std::pair<QString, int64_t>>
         }
         QHash<QTreeWidgetItem*, int64_t> under;  // photos under each row, subfolders included
         for (const auto& [dir, n] : directories) {
-            if (!holds(folder, dir)) continue;
+            if (!isUnderFolder(dir, folder)) continue;
             QTreeWidgetItem* item = items.value(dir);
             if (!item) return false;  // a folder that has no row yet
             for (; item; item = item->parent()) under[item] += n;
@@ -94,8 +88,9 @@ bool MainWindow::showFolderCounts(const std::vector<std::pair<QString, int64_t>>
 }
 
 void MainWindow::refreshFolderCounts() {
-    if (showFolderCounts(session_.directoryCounts())) return;
-    rebuildFolderTree();
+    const auto directories = session_.directoryCounts();
+    if (showFolderCounts(directories)) return;
+    rebuildFolderTree(directories);
     showActiveFilters();  // the folder chosen, chosen again in the new tree
 }
 

@@ -359,7 +359,7 @@ void MainWindow::refreshProblems() {
 
 void MainWindow::refreshSidePanel() {
     const QSignalBlocker blockTags(tags_);
-    rebuildFolderTree();
+    rebuildFolderTree(session_.directoryCounts());
     saved_->clear();
     for (const SavedSearch& search : session_.savedSearches()) {
         auto* item = new QListWidgetItem(search.name, saved_);
