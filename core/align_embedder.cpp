@@ -45,6 +45,11 @@ bool AlignEmbedder::isaCapAllowsBFloat16(const QByteArray& cap) {
 
 namespace {
 
+// The text half of the checkpoint: BERT and the projection of its first token.
+bool isTextWeight(const std::string& name) {
+    return name.rfind("text_model.", 0) == 0 || name.rfind("text_projection.", 0) == 0;
+}
+
 QByteArray oneDnnIsaCap() {
     return qEnvironmentVariableIsSet("ONEDNN_MAX_CPU_ISA") ? qgetenv("ONEDNN_MAX_CPU_ISA")
                                                            : qgetenv("DNNL_MAX_CPU_ISA");
@@ -124,11 +129,13 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
     QElapsedTimer clock;
     clock.start();
     std::vector<qint64> laps;  // ms: module built, weights read, kernels laid out (for the log line below)
-    const auto weights = ModelWeights::openFolder(options.modelDir);
+    auto weights = ModelWeights::openFolder(options.modelDir);
     e->weightsPath_ = weights->path();
     e->model_ = AlignModel(e->config_);
     laps.push_back(clock.restart());
-    weights->loadInto(*e->model_);
+    // The image half now; the text half is checked (names, shapes, types) but read by loadText().
+    weights->loadInto(*e->model_, [](const std::string& name) { return !isTextWeight(name); });
+    weights->checkFor(*e->model_, isTextWeight);
     laps.push_back(clock.restart());
     e->model_->eval();
     e->model_->visionModel->foldBatchNorms();  // 48 conv + batch norm pairs become 48 convolutions
@@ -168,43 +175,59 @@ std::unique_ptr<AlignEmbedder> AlignEmbedder::load(const EmbedderOptions& option
             " (ONEDNN_MAX_CPU_ISA), which has no bfloat16 kernels on this CPU; use float32 or auto, or "
             "allow AVX512_CORE or more");
     e->model_->to(e->device_, e->dtype_);
-    e->textWeightType_ = e->dtype_;
+    e->textWeightType_ = bf16TextWeights ? torch::kBFloat16 : e->dtype_;
     if (!cuda && e->dtype_ == torch::kFloat32 && DnnlVisionTower::supports(*e->model_->visionModel) &&
         qEnvironmentVariable("PHOTOSEARCH_IMAGE_ENGINE").trimmed().toLower() != QLatin1String("libtorch")) {
         // The tower shares the weights' storage; the module's tensors are emptied so they are not kept twice.
         e->visionTower_ = std::make_unique<DnnlVisionTower>(*e->model_->visionModel);
         e->model_->visionModel->releaseWeights();
     }
-    if (textOnOneDnn && e->dtype_ == torch::kFloat32) {
-        // The dense weights are laid out once for oneDNN or packed for the AVX2 kernel (in bfloat16 where
-        // chosen: 170 MB less memory for BERT-base); the module's own copies are released.
+    e->textOnOneDnn_ = textOnOneDnn && e->dtype_ == torch::kFloat32;
+    if (e->textOnOneDnn_) {
         using Kernel = DnnlTextEncoder::Kernel;
         e->textKernel_ = !bf16TextWeights ? Kernel::Float32
                          : widenedBf16    ? Kernel::Bfloat16Avx2
                                           : Kernel::Bfloat16;
-        e->textEncoder_ = std::make_unique<DnnlTextEncoder>(*e->model_, e->textKernel_);
-        e->model_->textModel->releaseDenseWeights();
-        if (bf16TextWeights) e->textWeightType_ = torch::kBFloat16;
-        memory::releaseFreeMemory();  // the released weights sit below the allocator's trim threshold
-    } else if (bf16TextWeights) {
-        // Replaces the float32 weights: 170 MB less memory for BERT-base.
-        e->model_->storeTextDenseWeightsAs(torch::kBFloat16);
-        e->textWeightType_ = torch::kBFloat16;
     }
+    e->weights_ = std::move(weights);
     laps.push_back(clock.elapsed());
     // QT_LOGGING_RULES="photosearch.core.info=true" shows which kernels a run used on this CPU, and where
     // the load's time went.
     qCInfo(lcCore,
            "model %s on %s, %d threads, precision %s: image model %s%s, text weights %s%s (oneDNN cap %s); "
-           "built in %lld ms, weights read in %lld ms, laid out in %lld ms",
+           "built in %lld ms, image weights read in %lld ms, laid out in %lld ms",
            qUtf8Printable(options.modelDir), e->device_.str().c_str(), e->threads_, qUtf8Printable(precision),
            c10::toString(e->dtype_), e->visionTower_ ? " on oneDNN" : " on LibTorch",
            c10::toString(e->textWeightType_),
-           !e->textEncoder_                                          ? " on LibTorch"
+           !e->textOnOneDnn_                                         ? " on LibTorch"
            : e->textKernel_ == DnnlTextEncoder::Kernel::Bfloat16Avx2 ? " widened on AVX2"
                                                                      : " on oneDNN",
            oneDnnIsaCap().isEmpty() ? "none" : oneDnnIsaCap().constData(), laps[0], laps[1], laps[2]);
     return e;
+}
+
+void AlignEmbedder::loadText() {
+    if (textLoaded_.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(textLoadMutex_);
+    if (textLoaded_.load(std::memory_order_relaxed)) return;
+    QElapsedTimer clock;
+    clock.start();
+    weights_->requireUnchanged();
+    weights_->loadInto(*model_, isTextWeight);
+    const qint64 read = clock.restart();
+    if (textOnOneDnn_) {
+        // The dense weights are laid out once for oneDNN or packed for the AVX2 kernel (in bfloat16 where
+        // chosen: 170 MB less memory for BERT-base); the module's own copies are released.
+        textEncoder_ = std::make_unique<DnnlTextEncoder>(*model_, textKernel_);
+        model_->textModel->releaseDenseWeights();
+    } else if (textWeightType_ != dtype_) {
+        // Replaces the float32 weights: 170 MB less memory for BERT-base.
+        model_->storeTextDenseWeightsAs(textWeightType_);
+    }
+    weights_.reset();
+    memory::releaseFreeMemory();  // the released weights sit below the allocator's trim threshold
+    textLoaded_.store(true, std::memory_order_release);
+    qCInfo(lcCore, "text model: weights read in %lld ms, laid out in %lld ms", read, clock.elapsed());
 }
 
 torch::Tensor AlignEmbedder::imageFeatures(const PixelValues* images, size_t count) {
@@ -255,6 +278,7 @@ torch::Tensor AlignEmbedder::textFeatures(const std::vector<QString>& texts) {
         std::lock_guard lock(blasMutex_);
         if (imageCalls_ == 0) blas::setThreads(1);
     }
+    loadText();
     const auto encodings = tokenizer_->encodeBatch(texts, BertTokenizer::Padding::Longest);
     const int64_t n = static_cast<int64_t>(encodings.size());
     const int64_t len = static_cast<int64_t>(encodings.front().inputIds.size());

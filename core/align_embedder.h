@@ -6,6 +6,7 @@
 #include "dnnl_text_encoder.h"
 #include "dnnl_vision_tower.h"
 #include "image_processor.h"
+#include "model_weights.h"
 
 #include <QElapsedTimer>
 #include <QString>
@@ -72,7 +73,16 @@ class AlignEmbedder {
     const AlignConfig& config() const { return config_; }
     const BertTokenizer& tokenizer() const { return *tokenizer_; }
     const ImageProcessor& processor() const { return *processor_; }
-    AlignModel& model() { return model_; }
+    // The whole model, its text half read first if it has not been (see loadText()).
+    AlignModel& model() {
+        loadText();
+        return model_;
+    }
+    // The text half of the model (BERT and the projection: 440 MB of the full-size model's 690) is read
+    // from the weights file when a text is first embedded, not at load: indexing never needs it. This reads
+    // it now (once; the file stays open until then). Thread-safe.
+    void loadText();
+    bool textLoaded() const { return textLoaded_.load(std::memory_order_acquire); }
     const torch::Device& device() const { return device_; }
     torch::ScalarType dtype() const { return dtype_; }
     // The type the text model's dense weights are stored in (bfloat16 or dtype()).
@@ -92,7 +102,7 @@ class AlignEmbedder {
     bool imageTowerOnOneDnn() const { return visionTower_ != nullptr; }
     // Whether texts run through the oneDNN text encoder (CPU, float32 activations, float32 or bfloat16
     // weights; PHOTOSEARCH_TEXT_ENGINE=libtorch turns it off) rather than the LibTorch module.
-    bool textEncoderOnOneDnn() const { return textEncoder_ != nullptr; }
+    bool textEncoderOnOneDnn() const { return textOnOneDnn_; }
     // How the text encoder's dense layers multiply, where textEncoderOnOneDnn().
     DnnlTextEncoder::Kernel textKernel() const { return textKernel_; }
 
@@ -117,6 +127,10 @@ class AlignEmbedder {
     std::unique_ptr<DnnlVisionTower> visionTower_;  // the image model on oneDNN directly, where it runs
     DnnlTextEncoder::Kernel textKernel_ = DnnlTextEncoder::Kernel::Float32;
     std::unique_ptr<DnnlTextEncoder> textEncoder_;  // the text model on oneDNN directly, where it runs
+    bool textOnOneDnn_ = false;                     // chosen at load, built by loadText()
+    std::unique_ptr<ModelWeights> weights_;         // open until the text half is read
+    std::mutex textLoadMutex_;
+    std::atomic<bool> textLoaded_{false};
     torch::Device device_{torch::kCPU};
     torch::ScalarType dtype_ = torch::kFloat32;
     torch::ScalarType textWeightType_ = torch::kFloat32;

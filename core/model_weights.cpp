@@ -7,6 +7,7 @@
 #include <QFileInfo>
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <set>
 
@@ -48,6 +49,7 @@ std::unique_ptr<ModelWeights> ModelWeights::openFolder(const QString& folder) {
 std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
     auto w = std::unique_ptr<ModelWeights>(new ModelWeights);
     w->path_ = path;
+    w->stamp_ = stampOf(path);
     if (path.endsWith(QStringLiteral(".safetensors"))) {
         w->safetensors_ = SafetensorsFile::open(path);
         w->tensors_ = &w->safetensors_->tensors();
@@ -58,7 +60,10 @@ std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
     return w;
 }
 
-torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
+namespace {
+
+// The view's bytes as a tensor of their own type, not copied: valid while the file stays open.
+torch::Tensor viewAsTensor(const TensorView& v, const std::string& name) {
     torch::ScalarType type;
     switch (v.dtype) {
         case DType::F32:
@@ -76,9 +81,34 @@ torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
         default:
             throw AlignError("tensor " + name + " is " + dtypeName(v.dtype) + ", expected F32, F16 or BF16");
     }
-    auto source = torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::TensorOptions().dtype(type));
-    return source.to(torch::kFloat32, /*non_blocking=*/false,
-                     /*copy=*/true);  // callers may outlive the mapping
+    return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape, torch::TensorOptions().dtype(type));
+}
+
+}  // namespace
+
+ModelWeights::Stamp ModelWeights::stampOf(const QString& path) {
+    struct stat st {};
+    Stamp s;
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0) return s;
+    s.device = st.st_dev;
+    s.inode = st.st_ino;
+    s.size = st.st_size;
+    s.mtimeSec = st.st_mtim.tv_sec;
+    s.mtimeNsec = st.st_mtim.tv_nsec;
+    return s;
+}
+
+void ModelWeights::requireUnchanged() const {
+    const Stamp now = stampOf(path_);
+    if (now.device != stamp_.device || now.inode != stamp_.inode || now == stamp_) return;
+    throw AlignError(path_.toStdString() +
+                     ": the model's weights file was written over after the model was loaded, so the rest of "
+                     "it cannot be read; restart PhotoSearch to load the file as it is now");
+}
+
+torch::Tensor toFloatTensor(const TensorView& v, const std::string& name) {
+    return viewAsTensor(v, name).to(torch::kFloat32, /*non_blocking=*/false,
+                                    /*copy=*/true);  // callers may outlive the mapping
 }
 
 namespace {
@@ -95,11 +125,20 @@ void releasePages(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-void ModelWeights::loadInto(torch::nn::Module& module) const {
+void ModelWeights::loadInto(torch::nn::Module& module, const NameFilter& only) const {
+    visit(module, only, true);
+}
+
+void ModelWeights::checkFor(torch::nn::Module& module, const NameFilter& only) const {
+    visit(module, only, false);
+}
+
+void ModelWeights::visit(torch::nn::Module& module, const NameFilter& only, bool copy) const {
     const std::string file = path_.toStdString();
     torch::NoGradGuard noGrad;
     std::set<std::string> used;
     auto load = [&](const std::string& name, torch::Tensor& target, bool isBuffer) {
+        if (only && !only(name)) return;
         const auto it = tensors_->find(name);
         if (it == tensors_->end()) {
             if (isBuffer && isIgnorableBuffer(name)) return;
@@ -111,13 +150,15 @@ void ModelWeights::loadInto(torch::nn::Module& module) const {
             throw AlignError(file + ": tensor " + name + " has shape " + shapeString(it->second.shape) +
                              ", expected " + shapeString(sizesOf(target)));
         if (isBuffer && isIgnorableBuffer(name)) return;
-        target.copy_(toFloatTensor(it->second, name));
+        const torch::Tensor source = viewAsTensor(it->second, name);  // refuses types the model cannot take
+        if (!copy) return;
+        target.copy_(source);  // straight from the file's pages, converted as copied
         releasePages(it->second.data, it->second.byteSize);
     };
     for (auto& p : module.named_parameters(true)) load(p.key(), p.value(), false);
     for (auto& b : module.named_buffers(true)) load(b.key(), b.value(), true);
     for (const auto& [name, view] : *tensors_) {
-        if (used.count(name) || isIgnorableBuffer(name)) continue;
+        if (used.count(name) || isIgnorableBuffer(name) || (only && !only(name))) continue;
         throw AlignError(file + ": tensor " + name + " (" + shapeString(view.shape) +
                          ") is not part of the model this config.json describes");
     }

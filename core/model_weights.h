@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,10 +32,32 @@ class ModelWeights {
     // A missing tensor, a tensor the model does not have, or a shape that differs is an AlignError naming
     // the tensor (expected vs got). Buffers the model does not need (position_ids, token_type_ids,
     // num_batches_tracked) are ignored in either direction.
-    void loadInto(torch::nn::Module& module) const;
+    // With `only`, just the tensors whose names it accepts are looked at (checked and copied), and the
+    // file's other tensors are left alone: a model can be filled in parts (the image half at load, the text
+    // half when a text is first embedded). checkFor() does the same checks without copying.
+    using NameFilter = std::function<bool(const std::string&)>;
+    void loadInto(torch::nn::Module& module, const NameFilter& only = {}) const;
+    void checkFor(torch::nn::Module& module, const NameFilter& only = {}) const;
+
+    // Throws an AlignError if the file was written over in place since it was opened (same file, other size
+    // or modification time): its mapped pages would then hold other weights, or none. A file replaced by a
+    // rename (as downloads do) is fine: the old one stays readable while it is open.
+    void requireUnchanged() const;
 
   private:
+    void visit(torch::nn::Module& module, const NameFilter& only, bool copy) const;
+
     QString path_;
+    struct Stamp {
+        unsigned long long device = 0, inode = 0;
+        long long size = -1, mtimeSec = 0, mtimeNsec = 0;
+        bool operator==(const Stamp& o) const {
+            return device == o.device && inode == o.inode && size == o.size && mtimeSec == o.mtimeSec &&
+                   mtimeNsec == o.mtimeNsec;
+        }
+    };
+    static Stamp stampOf(const QString& path);
+    Stamp stamp_;
     std::unique_ptr<SafetensorsFile> safetensors_;
     std::unique_ptr<TorchZipCheckpoint> zip_;
     const std::map<std::string, TensorView>* tensors_ = nullptr;

@@ -1,6 +1,7 @@
 // Searching a library in the process that indexes it (the window's) while an index run adds to it: what each
 // committed batch holds is browsed, found and judged as the catalog holds it, not when the run ends. Real
 // photo files, a real SQLite catalog, a real FAISS index, the tiny fixture model.
+#include "align_embedder.h"
 #include "photo_library.h"
 #include "testutils.h"
 
@@ -103,6 +104,20 @@ class TestIndexWhileSearching : public QObject {
         QCOMPARE(r.failed.size(), size_t(1));
         QVERIFY(r.failed.front().first.endsWith(QStringLiteral("zz-broken.jpg")));
         QCOMPARE(lib->catalog().vectorCount(), int64_t(72));
+    }
+
+    // An index run embeds images only: the model's text half (440 MB of the full-size model's 690) is not
+    // read until the first search needs it.
+    void aRunLeavesTheTextHalfUnread() {
+        const QString dir = path(QStringLiteral("photos"));
+        makePhotos(dir);
+        auto lib = open();
+        lib->addFolder(dir);
+        const IndexReport r = lib->index({});
+        QVERIFY(r.indexed > 0);
+        QVERIFY(!lib->embedder().textLoaded());
+        QCOMPARE(lib->search(QStringLiteral("a photo"), everything()).size(), size_t(r.indexed));
+        QVERIFY(lib->embedder().textLoaded());
     }
 
     // A photo moved to a new folder is at its new place as soon as the next run has matched it by content,
