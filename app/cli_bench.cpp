@@ -234,14 +234,7 @@ int benchCommand(const QStringList& arguments) {
         report[QStringLiteral("index_photos_per_second")] = r.indexed / seconds;
         report[QStringLiteral("index_peak_rss_mb")] = peakRssMb();
         const IndexReport::Stages& st = r.stages;
-        report[QStringLiteral("index_stages_seconds")] =
-            QJsonObject{{QStringLiteral("load_model"), st.loadModel},
-                        {QStringLiteral("scan"), st.scan},
-                        {QStringLiteral("hash"), st.hash},
-                        {QStringLiteral("decode"), st.decode},
-                        {QStringLiteral("preprocess"), st.preprocess},
-                        {QStringLiteral("embed"), st.embed},
-                        {QStringLiteral("write"), st.write}};
+        report[QStringLiteral("index_stages_seconds")] = st.toJson();
         const double opened = seconds - r.elapsedSeconds;
         out << QStringLiteral("index %1 photos (fresh library, model load included): %2 s, %3 photos/s\n")
                    .arg(r.indexed)

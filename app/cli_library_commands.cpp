@@ -270,6 +270,7 @@ int indexCommand(const QStringList& arguments) {
                {QStringLiteral("failed"), failed},
                {QStringLiteral("total"), n(r.total)},
                {QStringLiteral("elapsed_s"), r.elapsedSeconds},
+               {QStringLiteral("stages_s"), r.stages.toJson()},
                {QStringLiteral("model_threads"), r.modelThreadsMost},
                {QStringLiteral("model_threads_fewest"), r.modelThreadsFewest},
                {QStringLiteral("cancelled"), r.cancelled}});

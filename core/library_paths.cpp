@@ -11,6 +11,12 @@ QString LibraryPaths::dataHome() {
     return QDir::homePath() + QStringLiteral("/.local/share");
 }
 
+QString LibraryPaths::cacheHome() {
+    const QString xdg = qEnvironmentVariable("XDG_CACHE_HOME");
+    if (!xdg.isEmpty() && QDir::isAbsolutePath(xdg)) return QDir::cleanPath(xdg);
+    return QDir::homePath() + QStringLiteral("/.cache");
+}
+
 QString LibraryPaths::defaultLibraryDir() {
     const QString env = qEnvironmentVariable("PHOTOSEARCH_LIBRARY");
     if (!env.isEmpty()) return QDir::cleanPath(env);

@@ -12,6 +12,8 @@ struct LibraryPaths {
     static QString defaultModelDir();
     // $XDG_DATA_HOME, else ~/.local/share.
     static QString dataHome();
+    // $XDG_CACHE_HOME, else ~/.cache.
+    static QString cacheHome();
 };
 
 }  // namespace photosearch

@@ -1,6 +1,7 @@
 #include "model_downloader.h"
 
 #include "file_hash.h"
+#include "model_identity.h"
 
 #include "align_error.h"
 #include "library_paths.h"
@@ -192,6 +193,7 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
         int64_t size = -1;
     };
     std::vector<Plan> plans;
+    std::map<QString, QString> verified;  // file name -> the SHA-256 its download was checked against
     FetchProgress p;
     p.total = 0;
     for (const QString& name : files) {
@@ -295,6 +297,7 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
                                     "was discarded, run again to retry")
                          .arg(plan.name, plan.etag, actual));
             }
+            if (plan.etag.size() == 64) verified[plan.name] = plan.etag;
         }
         if (!QFile::rename(part, final)) fail(final + QStringLiteral(": cannot finish the download"));
         result.downloadedBytes += have;
@@ -314,6 +317,12 @@ FetchResult ModelDownloader::fetch(const ProgressFn& progress, const std::atomic
     if (!QDir().rename(staging, dest))
         fail(dest + QStringLiteral(": cannot move the finished download into place"));
     result.modelDir = dest;
+    // The large files' (the weights') checksums were just taken: the first library to use them need not
+    // hash 690 MB again.
+    for (const auto& [name, sha] : verified) {
+        const QString file = dest + QLatin1Char('/') + name;
+        ModelIdentity::remember(file, ModelIdentity::fileKey(file), sha);
+    }
     return result;
 }
 

@@ -85,6 +85,16 @@ LibraryIndexer::LibraryIndexer(PhotoLibrary& library, const IndexCallbacks& call
                                IndexReport& report)
     : lib_(library), callbacks_(callbacks), ctl_(control), report_(report) {}
 
+QJsonObject IndexReport::Stages::toJson() const {
+    return {{QStringLiteral("load_model"), loadModel},
+            {QStringLiteral("scan"), scan},
+            {QStringLiteral("hash"), hash},
+            {QStringLiteral("decode"), decode},
+            {QStringLiteral("preprocess"), preprocess},
+            {QStringLiteral("embed"), embed},
+            {QStringLiteral("write"), write}};
+}
+
 double LibraryIndexer::lap() { return static_cast<double>(stage_.restart()) / 1e3; }
 
 void LibraryIndexer::fail(const QString& path, const QString& error) {

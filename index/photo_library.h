@@ -7,6 +7,7 @@
 #include "xmp_sidecar.h"
 #include "zero_shot_tagger.h"
 
+#include <QJsonObject>
 #include <QLockFile>
 #include <QString>
 #include <QStringList>
@@ -72,8 +73,9 @@ struct IndexReport {
         double hash = 0;       // content hashes of new and changed files
         double decode = 0;
         double preprocess = 0;
-        double embed = 0;  // the image model
-        double write = 0;  // SQLite transactions and the FAISS cache
+        double embed = 0;            // the image model
+        double write = 0;            // SQLite transactions and the FAISS cache
+        QJsonObject toJson() const;  // the same names in snake case ("load_model", ...), in seconds
     } stages;
 };
 

@@ -2,7 +2,9 @@
 #include "align_embedder.h"
 #include "align_error.h"
 #include "fake_hub.h"
+#include "file_hash.h"
 #include "model_downloader.h"
+#include "model_identity.h"
 #include "testutils.h"
 
 #include <QDir>
@@ -59,6 +61,7 @@ class TestModelDownloader : public QObject {
     void init() {
         tmp_ = std::make_unique<QTemporaryDir>();
         qunsetenv("HF_TOKEN");
+        qputenv("XDG_CACHE_HOME", tmp_->filePath(QStringLiteral("cache")).toUtf8());
     }
 
     void completeDownloadThenEmbedWorks() {
@@ -77,6 +80,11 @@ class TestModelDownloader : public QObject {
         QVERIFY(!QFile::exists(r.modelDir + QStringLiteral("/README.md")));
         QVERIFY(!QFileInfo::exists(r.modelDir + QStringLiteral(".partial")));
         QVERIFY(hub.authorizations.contains(QStringLiteral("Bearer hf_secret")));
+        // The weights' checksum, checked as they came, is remembered: a library's first use does not hash
+        // them again.
+        const QString weights = r.modelDir + QStringLiteral("/model.safetensors");
+        QCOMPARE(ModelIdentity::remembered(weights),
+                 Digest::sha256OfFile(model() + QStringLiteral("/model.safetensors")));
 
         auto downloaded = AlignEmbedder::load({r.modelDir, QStringLiteral("cpu"), 1});
         auto original = AlignEmbedder::load({model(), QStringLiteral("cpu"), 1});

@@ -1,5 +1,6 @@
 #include "shared_thumbnails.h"
 
+#include "library_paths.h"
 #include "native_path.h"
 
 #include <QCryptographicHash>
@@ -38,11 +39,7 @@ QString save(const QString& file, const QImage& image) {
 
 }  // namespace
 
-QString root() {
-    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
-    if (base.isEmpty() || !QDir::isAbsolutePath(base)) base = QDir::homePath() + QStringLiteral("/.cache");
-    return base + QStringLiteral("/thumbnails");
-}
+QString root() { return LibraryPaths::cacheHome() + QStringLiteral("/thumbnails"); }
 
 QByteArray uri(const QString& path) {
     return "file://" + native_path::encode(path).toPercentEncoding("!*'()/:@&=+$,");

@@ -1,6 +1,7 @@
 #include "thumbnail_cache.h"
 
 #include "exif_reader.h"
+#include "library_paths.h"
 #include "native_path.h"
 #include "photo_image.h"
 #include "shared_thumbnails.h"
@@ -83,11 +84,7 @@ ThumbnailCache::~ThumbnailCache() {
     pool_.waitForDone();
 }
 
-QString ThumbnailCache::cacheDir() {
-    QString base = qEnvironmentVariable("XDG_CACHE_HOME");
-    if (base.isEmpty() || !QDir::isAbsolutePath(base)) base = QDir::homePath() + QStringLiteral("/.cache");
-    return base + QStringLiteral("/photosearch");
-}
+QString ThumbnailCache::cacheDir() { return LibraryPaths::cacheHome() + QStringLiteral("/photosearch"); }
 
 void ThumbnailCache::reset() {
     memory_.clear();
