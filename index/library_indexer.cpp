@@ -300,6 +300,18 @@ void LibraryIndexer::embed() {
             if (--running == 0) queue.close();
         });
 
+    // The next prepared photo. When none is ready, this thread prepares the next one itself rather than wait
+    // with a core idle: where decoding is slower than the model (RAW, HEIC, video, or a slow disk) every core
+    // decodes; where it is faster, the workers keep ahead and this never happens. False when none is left.
+    auto take = [&](Prepared& p) {
+        if (queue.tryPop(p)) return true;
+        if (const size_t k = next++; k < toEmbed_.size()) {
+            p = Prepared();
+            prepare(toEmbed_[k], p, decodeNs, preprocessNs);
+            return true;
+        }
+        return queue.pop(p);
+    };
     bool more = true;
     while (more) {
         ctl_.waitWhilePaused();
@@ -309,12 +321,9 @@ void LibraryIndexer::embed() {
         }
         std::vector<Prepared> batch;
         Prepared p;
-        if (!(more = queue.pop(p))) break;
-        batch.push_back(std::move(p));
-        while (static_cast<int>(batch.size()) < batchSize_ && queue.tryPop(p)) batch.push_back(std::move(p));
-        // Wait for a full batch unless the workers_ are done.
-        while (static_cast<int>(batch.size()) < batchSize_ && (more = queue.pop(p)))
-            batch.push_back(std::move(p));
+        // A full batch unless every photo is taken.
+        while (static_cast<int>(batch.size()) < batchSize_ && (more = take(p))) batch.push_back(std::move(p));
+        if (batch.empty()) break;
 
         std::vector<PixelValues> pixels;  // moved out: the batch keeps its records and frame counts
         for (Prepared& b : batch)
