@@ -432,11 +432,12 @@ std::vector<std::pair<QString, int64_t>> PhotoCatalog::folderCounts() const {
 
 std::vector<std::pair<QString, int64_t>> PhotoCatalog::directoryCounts() const {
     std::vector<std::pair<QString, int64_t>> out;
-    // rtrim by every character of the path but '/' leaves the path up to its last '/': the directory.
+    // rtrim by every character of the path but '/' leaves the path up to its last '/': the directory. Only
+    // indexed photos count: a folder's count is what choosing it shows (failed and offline photos are not).
     SqliteStatement s(
         *db_,
         "SELECT substr(path, 1, length(rtrim(path, replace(path, '/', ''))) - 1) AS dir, count(*) "
-        "FROM photos GROUP BY dir ORDER BY dir");
+        "FROM photos WHERE status = 'indexed' GROUP BY dir ORDER BY dir");
     while (s.step()) out.emplace_back(s.text(0), s.integer(1));
     return out;
 }

@@ -171,7 +171,8 @@ class PhotoCatalog {
     std::vector<std::pair<QString, QString>> failures() const;
     // Each folder with the number of photos under it, by path.
     std::vector<std::pair<QString, int64_t>> folderCounts() const;
-    // Each directory holding photos with the number of photos directly in it, by path.
+    // Each directory holding indexed photos with the number of them directly in it, by path (failed and
+    // offline photos are not shown when the directory is chosen, so they are not counted).
     std::vector<std::pair<QString, int64_t>> directoryCounts() const;
     // Every photo's id with its path, the time it was taken and whether it is indexed (not failed or
     // offline).

@@ -128,7 +128,8 @@ class PhotoLibrary {
     QString addFolder(const QString& path);
     bool removeFolder(const QString& path);
     std::vector<FolderRecord> folders() const;
-    // Every directory holding photos (the folders and their subfolders) with the photos directly in it.
+    // Every directory holding indexed photos (the folders and their subfolders) with the number directly in
+    // it: what choosing it in the window shows.
     std::vector<std::pair<QString, int64_t>> directoryCounts() const;
 
     // Scans every folder and indexes what is new or changed; forgets what was deleted.

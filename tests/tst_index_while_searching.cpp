@@ -104,6 +104,15 @@ class TestIndexWhileSearching : public QObject {
         QCOMPARE(r.failed.size(), size_t(1));
         QVERIFY(r.failed.front().first.endsWith(QStringLiteral("zz-broken.jpg")));
         QCOMPARE(lib->catalog().vectorCount(), int64_t(72));
+        // The folder tree's counts are what choosing a folder shows: the broken file, alone in the top
+        // folder, is not counted, so that folder has no count of its own.
+        std::map<QString, int64_t> counts;
+        for (const auto& [directory, n] : lib->directoryCounts()) counts[directory] = n;
+        QCOMPARE(counts.size(), size_t(6));
+        for (int i = 0; i < 6; ++i) QCOMPARE(counts[dir + QStringLiteral("/set%1").arg(i)], int64_t(12));
+        SearchOptions top = everything();
+        top.folder = dir;
+        QCOMPARE(lib->browse(top).size(), size_t(72));
     }
 
     // An index run embeds images only: the model's text half (440 MB of the full-size model's 690) is not
