@@ -79,6 +79,7 @@ int fetch(CommandLine& cl) {
 
 int verify(CommandLine& cl, const QString& dir) {
     auto embedder = AlignEmbedder::load({dir, QStringLiteral("cpu"), 1});
+    embedder->loadText();  // the whole model is read, not only the image half a load reads
     const AlignConfig& c = embedder->config();
     if (cl.json()) {
         QTextStream(stdout) << QJsonDocument(
