@@ -2,6 +2,7 @@
 
 #include "align_error.h"
 #include "file_hash.h"
+#include "file_stamp.h"
 #include "model_weights.h"
 
 #include "library_paths.h"
@@ -15,8 +16,6 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSaveFile>
-
-#include <sys/stat.h>
 
 #include <future>
 
@@ -35,17 +34,9 @@ QByteArray sha256OfFile(const QString& path) {
 
 QString ModelIdentity::fileKey(const QString& path) {
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    struct stat st {};
-    if (::stat(QFile::encodeName(absolute).constData(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
-    return QStringLiteral("%1|%2|%3:%4|%5.%6|%7.%8")
-        .arg(absolute)
-        .arg(static_cast<qint64>(st.st_size))
-        .arg(static_cast<quint64>(st.st_dev))
-        .arg(static_cast<quint64>(st.st_ino))
-        .arg(static_cast<qint64>(st.st_mtim.tv_sec))
-        .arg(static_cast<qint64>(st.st_mtim.tv_nsec))
-        .arg(static_cast<qint64>(st.st_ctim.tv_sec))
-        .arg(static_cast<qint64>(st.st_ctim.tv_nsec));
+    const FileStamp stamp = FileStamp::of(absolute);
+    if (!stamp.regular) return {};
+    return absolute + QLatin1Char('|') + stamp.key();
 }
 
 namespace {

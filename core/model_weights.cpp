@@ -7,7 +7,6 @@
 #include <QFileInfo>
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <set>
 
@@ -49,7 +48,7 @@ std::unique_ptr<ModelWeights> ModelWeights::openFolder(const QString& folder) {
 std::unique_ptr<ModelWeights> ModelWeights::openFile(const QString& path) {
     auto w = std::unique_ptr<ModelWeights>(new ModelWeights);
     w->path_ = path;
-    w->stamp_ = stampOf(path);
+    w->stamp_ = FileStamp::of(path);
     if (path.endsWith(QStringLiteral(".safetensors"))) {
         w->safetensors_ = SafetensorsFile::open(path);
         w->tensors_ = &w->safetensors_->tensors();
@@ -86,21 +85,9 @@ torch::Tensor viewAsTensor(const TensorView& v, const std::string& name) {
 
 }  // namespace
 
-ModelWeights::Stamp ModelWeights::stampOf(const QString& path) {
-    struct stat st {};
-    Stamp s;
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0) return s;
-    s.device = st.st_dev;
-    s.inode = st.st_ino;
-    s.size = st.st_size;
-    s.mtimeSec = st.st_mtim.tv_sec;
-    s.mtimeNsec = st.st_mtim.tv_nsec;
-    return s;
-}
-
 void ModelWeights::requireUnchanged() const {
-    const Stamp now = stampOf(path_);
-    if (now.device != stamp_.device || now.inode != stamp_.inode || now == stamp_) return;
+    const FileStamp now = FileStamp::of(path_);
+    if (!now.sameFile(stamp_) || now.unwrittenSince(stamp_)) return;
     throw AlignError(path_.toStdString() +
                      ": the model's weights file was written over after the model was loaded, so the rest of "
                      "it cannot be read; restart PhotoSearch to load the file as it is now");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "file_stamp.h"
+
 #include "safetensors_file.h"
 
 #include <QString>
@@ -48,16 +50,7 @@ class ModelWeights {
     void visit(torch::nn::Module& module, const NameFilter& only, bool copy) const;
 
     QString path_;
-    struct Stamp {
-        unsigned long long device = 0, inode = 0;
-        long long size = -1, mtimeSec = 0, mtimeNsec = 0;
-        bool operator==(const Stamp& o) const {
-            return device == o.device && inode == o.inode && size == o.size && mtimeSec == o.mtimeSec &&
-                   mtimeNsec == o.mtimeNsec;
-        }
-    };
-    static Stamp stampOf(const QString& path);
-    Stamp stamp_;
+    FileStamp stamp_;
     std::unique_ptr<SafetensorsFile> safetensors_;
     std::unique_ptr<TorchZipCheckpoint> zip_;
     const std::map<std::string, TensorView>* tensors_ = nullptr;

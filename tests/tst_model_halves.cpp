@@ -160,6 +160,18 @@ class TestModelHalves : public QObject {
         QVERIFY(relativeError(load(dir)->textFeatures({texts_[0]}), referenceText(0)) <= kAgainstReference);
     }
 
+    // Made read-only (or given another hard link) after the load: its change time moves, its content does
+    // not, and the text half is read from it as usual.
+    void aFileMadeReadOnlyLeavesTheLoadedModel() {
+        const QString dir = modelCopy(QStringLiteral("read-only"));
+        auto embedder = load(dir);
+        const QString path = dir + QStringLiteral("/model.safetensors");
+        QTest::qWait(20);
+        QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
+        QVERIFY(relativeError(embedder->textFeatures({texts_[1]}), referenceText(1)) <= kAgainstReference);
+        QVERIFY(embedder->textLoaded());
+    }
+
     void aFileReplacedByARenameLeavesTheLoadedModel() {
         const QString dir = modelCopy(QStringLiteral("renamed"));
         auto embedder = load(dir);
