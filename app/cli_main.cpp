@@ -1,3 +1,4 @@
+#include "busy_commands.h"
 #include "cli_commands.h"
 #include "cpu_sharing.h"
 #include "memory_tuning.h"
@@ -8,15 +9,13 @@
 
 namespace {
 
-// Indexing and the benchmark keep the model busy for long: its threads wait passively.
-bool keepsTheModelBusy(int argc, char** argv) {
-    using photosearch::cpu_sharing::sameText;
-    return argc > 1 && (sameText(argv[1], "index") || sameText(argv[1], "bench"));
-}
+using photosearch::cli::keepsTheModelBusy;
 
 #if defined(__linux__) && !defined(PHOTOSEARCH_SANITIZER_RUNTIME)
-// Before any library's initialisers (see cpu_sharing.h). Not in a sanitized build, whose runtime sets itself
-// up from the same array; there main() runs the program again as before.
+// Run through the launcher (BINDIR/photosearch-cli, cli_launcher.cpp) the waits are set before this program
+// starts and nothing here runs again. Run directly, it runs itself again before any library's initialisers
+// (see cpu_sharing.h); not in a sanitized build, whose runtime sets itself up from the same array: there
+// main() runs the program again.
 void runAgainBeforeLibraries(int argc, char** argv, char** envp) {
     if (keepsTheModelBusy(argc, argv))
         photosearch::cpu_sharing::runAgainWithPassiveWaitsBeforeLibraries(argv, envp);

@@ -47,11 +47,6 @@ bool startsWith(const char* s, const char* prefix) { return after(s, prefix) != 
 
 }  // namespace
 
-bool sameText(const char* a, const char* b) {
-    const char* rest = after(a, b);
-    return rest && !*rest;
-}
-
 void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp) {
 #if defined(__linux__)
     if (!argv || !argv[0] || !envp) return;

@@ -34,9 +34,6 @@ void runAgainWithPassiveWaits(char** argv);
 // the kernel; when the variable is set already, or execve fails, it returns and runAgainWithPassiveWaits() in
 // main() is the fallback.
 void runAgainWithPassiveWaitsBeforeLibraries(char** argv, char** envp);
-// `a` and `b` are the same text; safe that early (the C library's string functions may be a sanitizer's,
-// not yet set up), for reading the arguments there.
-bool sameText(const char* a, const char* b);
 
 // Puts the calling thread, and the threads it starts from now on, in the background: the CPU only when no
 // other program wants it (SCHED_IDLE) and the disk only when it is idle (I/O class idle). Linux does not let

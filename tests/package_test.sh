@@ -7,7 +7,7 @@ rm -f photosearch_*.deb
 cpack -G DEB > cpack.log 2>&1 || { cat cpack.log; exit 1; }
 deb=$(ls photosearch_*.deb)
 contents=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/photosearch ./usr/bin/photosearch-cli ./usr/share/applications/photosearch.desktop \
+for f in ./usr/bin/photosearch ./usr/bin/photosearch-cli ./usr/libexec/photosearch/photosearch-cli ./usr/share/applications/photosearch.desktop \
          ./usr/share/icons/hicolor/scalable/apps/photosearch.svg ./usr/share/metainfo/io.github.photosearch.PhotoSearch.metainfo.xml; do
   grep -q " $f\$" <<<"$contents" || { echo "missing in $deb: $f"; exit 1; }
 done
@@ -18,4 +18,10 @@ echo "Depends: $depends"
 for lib in libqt6widgets6 libqt6network6 libtorch libopencv-imgcodecs libsqlite3 liblapack3 libgomp1 libjpeg62-turbo libssl3; do
   grep -q "$lib" <<<"$depends" || { echo "Depends lacks $lib"; exit 1; }
 done
+# The command line as installed: the launcher in /usr/bin finds and runs the program in /usr/libexec.
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+dpkg-deb -x "$deb" "$unpacked"
+version=$("$unpacked/usr/bin/photosearch-cli" --version)
+[[ "$version" == "photosearch-cli "* ]] || { echo "the unpacked photosearch-cli --version said: $version"; exit 1; }
 echo "package ok: $deb"

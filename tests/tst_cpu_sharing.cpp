@@ -1,11 +1,14 @@
-// Sharing the machine while a library indexes: passive OpenMP waits for indexing (the command line runs
-// itself again with OMP_WAIT_POLICY=PASSIVE), the background priority of the indexing thread and the threads
-// it starts, the count of CPUs other programs leave free, and an index run adapting its model threads to
-// them.
+// Sharing the machine while a library indexes: passive OpenMP waits for indexing (set by the command line's
+// launcher before the program starts, or by the program running itself again when run directly), the
+// background priority of the indexing thread and the threads it starts, the count of CPUs other programs
+// leave free, and an index run adapting its model threads to them.
+#include "busy_commands.h"
 #include "cpu_sharing.h"
 #include "testutils.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
@@ -60,6 +63,21 @@ QStringList spinCounts(const QString& shown) {
     return out;
 }
 
+// `index --help` run by `program` with libgomp showing its settings as it loads: the exit code and the spin
+// counts shown, one per start of libgomp.
+std::pair<int, QStringList> indexHelp(const QString& program) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("OMP_WAIT_POLICY"));
+    env.remove(QStringLiteral("GOMP_SPINCOUNT"));
+    env.insert(QStringLiteral("OMP_DISPLAY_ENV"), QStringLiteral("VERBOSE"));
+    p.setProcessEnvironment(env);
+    p.start(program, {QStringLiteral("index"), QStringLiteral("--help")});
+    if (!p.waitForFinished(60000)) return {-1, {}};
+    if (!QString::fromUtf8(p.readAllStandardOutput()).contains(QStringLiteral("Usage:"))) return {-2, {}};
+    return {p.exitCode(), spinCounts(QString::fromUtf8(p.readAllStandardError()))};
+}
+
 }  // namespace
 
 class TestCpuSharing : public QObject {
@@ -94,37 +112,65 @@ class TestCpuSharing : public QObject {
         QVERIFY(spinsActive.front() != QLatin1String("0"));
     }
 
-    // The command is read whole before the libraries start: "index" runs again, "indexes" or "ind" does not.
+    // The command is read whole before the libraries start: "index" waits passively, "indexes", "ind" or a
+    // search do not, nor a command line without a command.
     void commandIsReadWhole() {
-        using cpu_sharing::sameText;
+        using cli::sameText;
         QVERIFY(sameText("index", "index"));
         QVERIFY(sameText("", ""));
         QVERIFY(!sameText("indexes", "index"));
         QVERIFY(!sameText("ind", "index"));
         QVERIFY(!sameText("", "bench"));
+        char program[] = "photosearch-cli", index[] = "index", bench[] = "bench", ind[] = "ind",
+             search[] = "search";
+        char* withIndex[] = {program, index, nullptr};
+        char* withBench[] = {program, bench, nullptr};
+        char* withInd[] = {program, ind, nullptr};
+        char* withSearch[] = {program, search, nullptr};
+        char* alone[] = {program, nullptr};
+        QVERIFY(cli::keepsTheModelBusy(2, withIndex));
+        QVERIFY(cli::keepsTheModelBusy(2, withBench));
+        QVERIFY(!cli::keepsTheModelBusy(2, withInd));
+        QVERIFY(!cli::keepsTheModelBusy(2, withSearch));
+        QVERIFY(!cli::keepsTheModelBusy(1, alone));
     }
 
-    // photosearch-cli index runs itself again before its libraries start (from the executable's
-    // .preinit_array): libgomp starts once, in the run that works, already given PASSIVE and the short spin,
-    // and LibTorch's start-up is not paid twice. In a sanitized build the sanitizer's runtime starts from the
-    // same array, so there the program runs again from main() and libgomp starts twice, as before.
-    void commandLineRunsAgainBeforeItsLibrariesStart() {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("OMP_WAIT_POLICY"));
-        env.remove(QStringLiteral("GOMP_SPINCOUNT"));
-        env.insert(QStringLiteral("OMP_DISPLAY_ENV"), QStringLiteral("VERBOSE"));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(PHOTOSEARCH_CLI), {QStringLiteral("index"), QStringLiteral("--help")});
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitCode(), 0);
-        QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains(QStringLiteral("Usage:")));
-        const QStringList spins = spinCounts(QString::fromUtf8(p.readAllStandardError()));
-#if defined(PHOTOSEARCH_SANITIZER_RUNTIME)  // the re-run from main() only: libgomp started twice
+    // photosearch-cli index: the launcher a person runs sets the waits, and the program it starts loads
+    // libgomp once, already given PASSIVE and the short spin; LibTorch's start-up is not paid twice.
+    void commandLineStartsOnceWithPassiveWaits() {
+        const auto [exitCode, spins] = indexHelp(QStringLiteral(PHOTOSEARCH_CLI));
+        QCOMPARE(exitCode, 0);
+        QCOMPARE(spins, QStringList({QStringLiteral("3000")}));
+    }
+
+    // The program run directly, without the launcher, runs itself again before its libraries start (from the
+    // executable's .preinit_array), so again libgomp starts once. In a sanitized build the sanitizer's
+    // runtime starts from the same array, so there the program runs again from main() and libgomp starts
+    // twice.
+    void programRunDirectlyRunsAgainBeforeItsLibrariesStart() {
+        const auto [exitCode, spins] = indexHelp(QStringLiteral(PHOTOSEARCH_CLI_PROGRAM));
+        QCOMPARE(exitCode, 0);
+#if defined(PHOTOSEARCH_SANITIZER_RUNTIME)
         QCOMPARE(spins, QStringList({QStringLiteral("300000"), QStringLiteral("3000")}));
 #else
         QCOMPARE(spins, QStringList({QStringLiteral("3000")}));
 #endif
+    }
+
+    // A launcher without its program (a broken installation) says what is wrong and what to do.
+    void launcherWithoutItsProgramSaysSo() {
+        QTemporaryDir tmp;
+        const QString lonely = tmp.filePath(QStringLiteral("bin/photosearch-cli"));
+        QVERIFY(QDir().mkpath(tmp.filePath(QStringLiteral("bin"))));
+        QVERIFY(QFile::copy(QStringLiteral(PHOTOSEARCH_CLI), lonely));
+        QProcess p;
+        p.start(lonely, {QStringLiteral("search"), QStringLiteral("beach")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 127);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(tmp.filePath(QStringLiteral("libexec/photosearch/photosearch-cli"))),
+                 qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("reinstall PhotoSearch")), qPrintable(err));
     }
 
     void backgroundThreadAndWhatItStarts() {
