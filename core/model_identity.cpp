@@ -93,7 +93,7 @@ void ModelIdentity::remember(const QString& weightsFile, const QString& key, con
 
 ModelIdentity::Result ModelIdentity::compute(const QString& modelDir, const QString& knownKey,
                                              const QString& knownSha,
-                                             const std::function<void()>& meanwhile) {
+                                             const std::function<void(bool hashing)>& meanwhile) {
     const QFileInfo weights(ModelWeights::weightsFileIn(modelDir));
     Result r;
     r.weightsKey = weights.absoluteFilePath() + QLatin1Char('|') + QString::number(weights.size()) +
@@ -105,7 +105,7 @@ ModelIdentity::Result ModelIdentity::compute(const QString& modelDir, const QStr
     if (r.weightsSha.isEmpty() && weights.isFile())
         hashing = std::async(std::launch::async,
                              [path = weights.absoluteFilePath()] { return sha256OfFile(path); });
-    if (meanwhile) meanwhile();
+    if (meanwhile) meanwhile(hashing.valid());
     if (hashing.valid()) {
         r.weightsSha = QString::fromLatin1(hashing.get());
         if (fileKey(weights.absoluteFilePath()) == keyWhenHashed)

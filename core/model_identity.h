@@ -18,9 +18,9 @@ class ModelIdentity {
     // Hashing 690 MB takes 0.7 s of a core: a checksum remembered for this exact file is reused, the
     // library's own (`knownKey` equal to its key) or the person's (remembered(), shared by all their
     // libraries); otherwise the weights are hashed on another core while `meanwhile` runs (the model load),
-    // and the checksum is remembered.
+    // and the checksum is remembered. `meanwhile` is told whether a hash is being taken beside it.
     static Result compute(const QString& modelDir, const QString& knownKey, const QString& knownSha,
-                          const std::function<void()>& meanwhile = {});
+                          const std::function<void(bool hashing)>& meanwhile = {});
 
     // The person's memory of weights files' SHA-256, in $XDG_CACHE_HOME/photosearch/model-checksums.json
     // (the latest 16 files). A file is known by its path, size, inode and modification and change times: any

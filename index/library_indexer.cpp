@@ -105,13 +105,13 @@ void LibraryIndexer::fail(const QString& path, const QString& error) {
 void LibraryIndexer::run() {
     timer_.start();
     stage_.start();
-    model_ = lib_.modelId();
+    // The model's weights are read at the first photo to embed (or beside a hash of them): a run that finds
+    // nothing new, moved or copied photos only, never reads them.
+    model_ = lib_.modelId(false);
     lib_.ensureVectors();
-    AlignEmbedder& e = lib_.embedder();
     report_.stages.loadModel = lap();
-    dim_ = e.config().projectionDim;
+    dim_ = lib_.modelDim();
     workers_ = std::max(1, QThread::idealThreadCount() - 1);
-    batchSize_ = e.preferredBatch();
     scan();
     compare();
     report_.stages.scan = lap();
@@ -279,7 +279,12 @@ void LibraryIndexer::reportProgress(size_t more, const QString& currentPath) {
 }
 
 void LibraryIndexer::embed() {
+    if (toEmbed_.empty()) return;
+    QElapsedTimer loading;
+    loading.start();
     AlignEmbedder& e = lib_.embedder();
+    report_.stages.loadModel += static_cast<double>(loading.nsecsElapsed()) / 1e9;
+    batchSize_ = e.preferredBatch();
     // 4. Decode and preprocess on worker threads; embed in batches; one transaction per batch.
     BoundedQueue<Prepared> queue(static_cast<size_t>(std::max(4, batchSize_ * 3)));
     std::atomic<size_t> next{0};

@@ -128,14 +128,35 @@ AlignEmbedder& PhotoLibrary::embedder() {
     return *embedder_;
 }
 
-QString PhotoLibrary::modelId() {
+bool PhotoLibrary::modelLoaded() {
     std::lock_guard lock(loadMutex_);
-    if (!modelId_.isEmpty()) return modelId_;
-    AlignEmbedder* e = nullptr;
+    return embedder_ != nullptr;
+}
+
+int PhotoLibrary::modelDim() {
+    std::lock_guard lock(loadMutex_);
+    if (embedder_) return embedder_->config().projectionDim;
+    if (modelDim_ == 0) {
+        const QString config = QDir(options_.modelDir).filePath(QStringLiteral("config.json"));
+        // Without one, the load says what is missing and what to do.
+        modelDim_ = QFileInfo::exists(config) ? AlignConfig::fromFile(config).projectionDim
+                                              : embedder().config().projectionDim;
+    }
+    return modelDim_;
+}
+
+QString PhotoLibrary::modelId(bool loadModel) {
+    std::lock_guard lock(loadMutex_);
+    if (!modelId_.isEmpty()) {
+        if (loadModel) embedder();
+        return modelId_;
+    }
     const PhotoCatalog& catalog = *reader_;
     const ModelIdentity::Result identity =
         ModelIdentity::compute(options_.modelDir, catalog.meta(QStringLiteral("weights_key")),
-                               catalog.meta(QStringLiteral("weights_sha256")), [&] { e = &embedder(); });
+                               catalog.meta(QStringLiteral("weights_sha256")), [&](bool hashing) {
+                                   if (loadModel || hashing) embedder();
+                               });
     const QString& id = identity.id;
     const QString stored = catalog.meta(QStringLiteral("model_id"));
     if (!stored.isEmpty() && stored != id && catalog.vectorCount() > 0)
@@ -146,13 +167,14 @@ QString PhotoLibrary::modelId() {
                 ") than " + options_.modelDir.toStdString() + " (id " + id.toStdString() +
                 "); vectors of two models never mix: use --model with the original "
                 "model, or re-index everything with this one (photosearch-cli index --reindex)");
+    const int dim = modelDim();  // here: the writer thread must not wait for the load lock
     if (writer_)
         writer_->write([&](PhotoCatalog& c) {
             c.setMeta(QStringLiteral("weights_key"), identity.weightsKey);
             c.setMeta(QStringLiteral("weights_sha256"), identity.weightsSha);
             c.setMeta(QStringLiteral("model_id"), id);
             c.setMeta(QStringLiteral("model_name"), QFileInfo(options_.modelDir).fileName());
-            c.setMeta(QStringLiteral("model_dim"), QString::number(e->config().projectionDim));
+            c.setMeta(QStringLiteral("model_dim"), QString::number(dim));
         });
     modelId_ = id;
     return id;
@@ -174,8 +196,8 @@ void PhotoLibrary::resetVectors() {
 std::shared_ptr<VectorIndex> PhotoLibrary::ensureVectors() {
     std::lock_guard lock(loadMutex_);
     if (auto current = vectors()) return current;
-    const QString id = modelId();
-    const int dim = embedder().config().projectionDim;
+    const QString id = modelId(false);
+    const int dim = modelDim();
     if (!writer_) return loadOrBuildVectors(*reader_, id, dim, nullptr);
     // On the writer thread, between two commands: every batch committed before is in what it reads, and every
     // later batch is added to what it publishes, so none is missed or added twice.

@@ -194,8 +194,14 @@ class PhotoLibrary {
     // The library's one writer; null when the library was opened read-only.
     LibraryWriter* writer() const { return writer_.get(); }
     AlignEmbedder& embedder();
-    // The model this library's vectors come from; throws when it is not the model in use.
-    QString modelId();
+    // The model this library's vectors come from; throws when it is not the model in use. With `loadModel`
+    // false the model itself is loaded only if its weights must be hashed anyway (beside the hash): an index
+    // run that finds nothing new never reads the weights.
+    QString modelId(bool loadModel = true);
+    // The model's embedding size, from its config.json (or the loaded model).
+    int modelDim();
+    // Whether the model's weights were read (by a search, or a run that had photos to embed).
+    bool modelLoaded();
     const QString& dir() const { return dir_; }
     // The vector index as it stands now, or null before first use. A snapshot: it stays valid while held,
     // even when the library drops it (a removed folder) and builds another.
@@ -231,6 +237,7 @@ class PhotoLibrary {
         vectors_;  // replaced whole under vectorsMutex_; VectorIndex locks its own contents
     mutable std::mutex vectorsMutex_;
     QString modelId_;
+    int modelDim_ = 0;
     bool removedStaleLock_ = false;
     // Lock order: loadMutex_, then (waiting for) the writer, then vectorsMutex_. Commands running on the
     // writer thread take vectorsMutex_ only.

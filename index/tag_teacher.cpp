@@ -94,7 +94,7 @@ int TagTeacher::rescore(const QString& name) { return rescore(name, nullptr); }
 int TagTeacher::rescore(const QString& name, NeutralScan* shared) {
     std::optional<LabelRecord> label = library_.catalog().label(name);
     if (!label) throw AlignError(name.toStdString() + ": not a label (tag suggest --label adds one)");
-    const QString model = library_.modelId();
+    const QString model = library_.modelId(false);  // the model itself only for a prompt to embed again
     if (label->model != model) {  // the library moved to another model: embed the prompt again
         const auto embedded =
             library_.embedder().textEmbeddings({QString::fromLatin1(kNeutralPrompt), label->prompt});

@@ -129,6 +129,34 @@ class TestIndexWhileSearching : public QObject {
         QVERIFY(lib->embedder().textLoaded());
     }
 
+    // A run that finds nothing to embed (nothing new, a photo moved) never reads the model's weights; the
+    // first photo to embed does, and so does a search.
+    void aRunWithNothingToEmbedLeavesTheModelUnread() {
+        const QString dir = path(QStringLiteral("photos"));
+        const QStringList photos = makePhotos(dir);
+        open()->addFolder(dir);
+        QCOMPARE(open()->index().indexed, int64_t(photos.size()));
+        QVERIFY(QDir().mkpath(dir + QStringLiteral("/moved")));
+        QVERIFY(QFile::rename(photos.front(),
+                              dir + QStringLiteral("/moved/") + QFileInfo(photos.front()).fileName()));
+        auto lib = open();
+        const IndexReport r = lib->index();
+        QCOMPARE(r.moved, int64_t(1));
+        QCOMPARE(r.unchanged, int64_t(photos.size() - 1));
+        QCOMPARE(r.indexed, int64_t(0));
+        QVERIFY(!lib->modelLoaded());
+        QCOMPARE(lib->browse(everything()).size(), size_t(photos.size()));
+        // A new photo (another photo's file with bytes after its end: other content, the same picture).
+        test::writeFile(dir + QStringLiteral("/new.") + QFileInfo(photos.back()).suffix(),
+                        test::readFile(photos.back()) + QByteArray("\xff\xd9"));
+        QCOMPARE(lib->index().indexed, int64_t(1));
+        QVERIFY(lib->modelLoaded());
+        lib.reset();
+        auto again = open(false);
+        QCOMPARE(again->search(QStringLiteral("a photo"), everything()).size(), size_t(photos.size() + 1));
+        QVERIFY(again->modelLoaded());
+    }
+
     // A photo moved to a new folder is at its new place as soon as the next run has matched it by content,
     // while that run goes on (its end re-reads every photo's path anyway).
     void aMovedPhotoIsAtItsNewPlaceWhileTheRunGoes() {
